@@ -1,0 +1,1 @@
+"""The newsroom's concepts, free of AWS, files and environment variables."""

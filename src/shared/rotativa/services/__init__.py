@@ -1,0 +1,1 @@
+"""Use cases: each takes plain inputs and domain objects and returns domain results."""
