@@ -97,7 +97,9 @@ def check_file(path: Path, settings: SiteSettings) -> ValidationReport:
         return validate_stream(upload_key(path), stream, settings)
 
 
-def format_problems(path: Path | str, report: ValidationReport, language: Language) -> Iterator[str]:
+def format_problems(
+    path: Path | str, report: ValidationReport, language: Language
+) -> Iterator[str]:
     for problem in report.problems:
         where = f"{path}:{problem.line}" if problem.line is not None else f"{path}"
         yield f"{where}: {problem.severity.value}: {problem.message(language)}"
@@ -132,9 +134,13 @@ def _check(args: argparse.Namespace) -> int:
                 print(line)
     print(
         render_message(
-            "check_summary", language, files=files, valid=valid, invalid=files - valid,
+            "check_summary",
+            language,
+            files=files,
+            valid=valid,
+            invalid=files - valid,
             warnings=warnings,
-        )  # fmt: skip
+        )
     )
     return EXIT_OK if valid == files else EXIT_INVALID
 

@@ -30,6 +30,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from rotativa.domain.markdown import is_allowed_url, summary_from_body
+from rotativa.domain.messages import kind_of
 from rotativa.domain.site import SiteSettings
 from rotativa.domain.slugs import SLUG_MAX_LENGTH, is_valid_slug, slugify
 
@@ -58,12 +59,17 @@ _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u20
 Line = Annotated[str, StringConstraints(strip_whitespace=True)]
 
 
+def rejection(code: str, params: dict[str, Any] | None = None) -> PydanticCustomError:
+    """A validation error an editor can act on: its type is `rotativa.<catalogue code>`."""
+    return PydanticCustomError(f"rotativa.{code}", code, params)
+
+
 def _check_plain_text(value: str, *, multiline: bool = False) -> str:
     for char in value:
         if char in _BIDI_CONTROLS or (
             unicodedata.category(char) == "Cc" and not (multiline and char in "\n\t")
         ):
-            raise PydanticCustomError("control_characters", "control characters")
+            raise rejection("control_characters")
     return unicodedata.normalize("NFC", value)
 
 
@@ -81,10 +87,29 @@ class ArticleStatus(StrEnum):
 
 
 class Section(BaseModel):
+    """The section an article belongs to: as configured for the site when it has sections."""
+
     model_config = ConfigDict(frozen=True)
 
     name: str
     slug: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_name(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, dict):
+            return value  # already normalised (read back from storage)
+        if not isinstance(value, str):
+            raise rejection("expected_text", {"kind": kind_of(value)})
+        name = " ".join(_check_plain_text(value).split())
+        settings = _settings(info)
+        if settings.sections:
+            configured = settings.find_section(name)
+            if configured is None:
+                accepted = ", ".join(s.name for s in settings.sections)
+                raise rejection("section_unknown", {"value": name[:80], "accepted": accepted})
+            return {"name": configured.name, "slug": configured.slug}
+        return _name_and_slug(name)
 
 
 class Tag(BaseModel):
@@ -95,9 +120,30 @@ class Tag(BaseModel):
     name: str
     slug: str
 
+    @model_validator(mode="before")
+    @classmethod
+    def _from_name(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return value
+        if not isinstance(value, str):
+            raise rejection("expected_text", {"kind": kind_of(value)})
+        name = " ".join(_check_plain_text(value).split())
+        if len(name) > TAG_MAX:
+            raise rejection("too_long", {"actual": len(name), "limit": TAG_MAX})
+        return _name_and_slug(name)
+
     @classmethod
     def of(cls, name: str) -> Tag:
-        return cls(name=name, slug=slugify(name))
+        return cls.model_validate(name)
+
+
+def _name_and_slug(name: str) -> dict[str, str]:
+    if not name:
+        raise rejection("blank")
+    slug = slugify(name)
+    if not slug:
+        raise rejection("name_without_letters", {"value": name[:80]})
+    return {"name": name, "slug": slug}
 
 
 class ArticleImage(BaseModel):
@@ -111,14 +157,14 @@ class ArticleImage(BaseModel):
     @classmethod
     def _alt_required(cls, data: Any) -> Any:
         if isinstance(data, Mapping) and not str(data.get("alt") or "").strip():
-            raise PydanticCustomError("image_alt_missing", "image without alt")
+            raise rejection("image_alt_missing")
         return data
 
     @field_validator("src")
     @classmethod
     def _safe_src(cls, value: str) -> str:
         if not is_allowed_url(value) or value.startswith("mailto:"):
-            raise PydanticCustomError("url_invalid", "bad url", {"value": value[:80]})
+            raise rejection("url_invalid", {"value": value[:80]})
         return value
 
     @field_validator("alt", "caption")
@@ -157,7 +203,9 @@ class Article(BaseModel):
     body: str = ""
 
     @classmethod
-    def from_upload(cls, key: str, fields: Mapping[str, Any], body: str, settings: SiteSettings) -> Article:
+    def from_upload(
+        cls, key: str, fields: Mapping[str, Any], body: str, settings: SiteSettings
+    ) -> Article:
         """Validate an upload's fields; raises pydantic's ValidationError."""
         data = {name: value for name, value in fields.items() if name in UPLOAD_FIELDS}
         return cls.model_validate(
@@ -176,7 +224,7 @@ class Article(BaseModel):
             stem = PurePosixPath(data["key"]).stem
             data["slug"] = slugify(stem)
             if not data["slug"]:
-                raise PydanticCustomError("slug_from_filename", "no slug", {"value": stem})
+                raise rejection("slug_from_filename", {"value": stem})
         if not data.get("summary") and isinstance(data.get("body"), str):
             data["summary"] = summary_from_body(data["body"])
         for name in ("tags", "authors", "related", "aliases"):
@@ -191,9 +239,8 @@ class Article(BaseModel):
     @classmethod
     def _valid_slug(cls, value: str) -> str:
         if not is_valid_slug(value) or not value:
-            raise PydanticCustomError(
+            raise rejection(
                 "slug_invalid",
-                "bad slug",
                 {
                     "value": value[:80],
                     "limit": SLUG_MAX_LENGTH,
@@ -212,58 +259,28 @@ class Article(BaseModel):
     def _body_size(cls, value: str) -> str:
         size = len(value.encode("utf-8"))
         if size > BODY_MAX_BYTES:
-            raise PydanticCustomError(
+            raise rejection(
                 "body_too_large",
-                "body too large",
                 {"actual": f"{size // 1000} KB", "limit": f"{BODY_MAX_BYTES // 1000} KB"},
             )
         return _check_plain_text(value, multiline=True)
 
-    @field_validator("section", mode="before")
-    @classmethod
-    def _known_section(cls, value: Any, info: ValidationInfo) -> Any:
-        if not isinstance(value, str):
-            return value  # pydantic reports the wrong type
-        name = _check_plain_text(value.strip())
-        settings = _settings(info)
-        if settings.sections:
-            configured = settings.find_section(name)
-            if configured is None:
-                accepted = ", ".join(s.name for s in settings.sections)
-                raise PydanticCustomError(
-                    "section_unknown", "unknown section", {"value": name[:80], "accepted": accepted}
-                )
-            return {"name": configured.name, "slug": configured.slug}
-        if not name:
-            raise PydanticCustomError("string_too_short", "blank", {"min_length": 1})
-        slug = slugify(name)
-        if not slug:
-            raise PydanticCustomError("name_without_letters", "no slug", {"value": name[:80]})
-        return {"name": name, "slug": slug}
-
     @field_validator("tags", mode="before")
     @classmethod
-    def _tags(cls, value: Any) -> Any:
-        if not isinstance(value, (list, tuple)):
-            return value
-        if len(value) > TAGS_MAX:
-            return value  # the length constraint reports it, without building 10,000 tags
-        tags: dict[str, Tag] = {}
-        for item in value:
-            if not isinstance(item, str):
-                return value  # pydantic reports the item's type with its index
-            name = " ".join(_check_plain_text(item).split())
-            if not name:
-                raise PydanticCustomError("string_too_short", "blank", {"min_length": 1})
-            if len(name) > TAG_MAX:
-                raise PydanticCustomError(
-                    "string_too_long", "too long", {"max_length": TAG_MAX}
-                )
-            tag = Tag.of(name)
-            if not tag.slug:
-                raise PydanticCustomError("name_without_letters", "no slug", {"value": name[:80]})
-            tags.setdefault(tag.slug, tag)
-        return tuple(tags.values())
+    def _tag_list(cls, value: Any) -> Any:
+        if isinstance(value, (list, tuple)) and len(value) > TAGS_MAX:
+            # Refuse 10,000 tags by their count, before validating each one.
+            raise rejection("too_many", {"actual": len(value), "limit": TAGS_MAX})
+        return value
+
+    @field_validator("tags", mode="after")
+    @classmethod
+    def _distinct_tags(cls, value: tuple[Tag, ...]) -> tuple[Tag, ...]:
+        """`Città` and `citta` are one tag: the first spelling is the one shown."""
+        distinct: dict[str, Tag] = {}
+        for tag in value:
+            distinct.setdefault(tag.slug, tag)
+        return tuple(distinct.values())
 
     @field_validator("authors", mode="after")
     @classmethod
@@ -278,23 +295,23 @@ class Article(BaseModel):
         settings = _settings(info)
         parsed = parse_datetime(value, settings)
         if parsed is None:
-            raise PydanticCustomError("date_invalid", "bad date", {"value": str(value)[:40]})
+            raise rejection("date_invalid", {"value": str(value)[:40]})
         if not EARLIEST_YEAR <= parsed.year <= LATEST_YEAR:
-            raise PydanticCustomError(
+            raise rejection(
                 "date_out_of_range",
-                "out of range",
                 {"value": str(value)[:40], "min": EARLIEST_YEAR, "max": LATEST_YEAR},
             )
         return parsed
 
     @field_validator("expires_at")
     @classmethod
-    def _expires_after_publication(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+    def _expires_after_publication(
+        cls, value: datetime | None, info: ValidationInfo
+    ) -> datetime | None:
         published = info.data.get("publish_at") or info.data.get("date")
         if value is not None and published is not None and value <= published:
-            raise PydanticCustomError(
+            raise rejection(
                 "expiry_before_publication",
-                "expiry before publication",
                 {"value": value.isoformat(), "other": published.isoformat()},
             )
         return value
@@ -339,7 +356,7 @@ def normalize_alias(value: str) -> str:
         or ".." in segments
         or "." in segments
     ):
-        raise PydanticCustomError("alias_invalid", "bad alias", {"value": value[:80]})
+        raise rejection("alias_invalid", {"value": value[:80]})
     return text
 
 

@@ -160,7 +160,9 @@ def _render(
             )
         )
     prepared = "".join(pieces)
-    rendered = _markdown_to_html(prepared, problems, block=block, base_offset=base_offset, source=source)
+    rendered = _markdown_to_html(
+        prepared, problems, block=block, base_offset=base_offset, source=source
+    )
     for placeholder, (html, is_block) in replacements.items():
         if is_block and block:
             rendered = rendered.replace(f"<p>{placeholder}</p>", html)
@@ -273,8 +275,14 @@ def _markdown_to_html(
         _rejected_links.reset(reset)
     for url in dict.fromkeys(rejected):
         found = source.find(url)
-        line = _line(source, found) if found >= 0 else None
-        problems.append(warning("link_removed", field="body", line=line, value=url[:80]))
+        problems.append(
+            warning(
+                "link_removed",
+                field="body",
+                line=_line(source, found) if found >= 0 else None,
+                value=url[:80],
+            )
+        )
     return sanitize(html)
 
 

@@ -28,6 +28,10 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "en": "the file is not text (it contains NUL bytes): upload a Markdown (.md) or JSON "
         "(.json) article saved as UTF-8 text",
     },
+    "file_utf16": {
+        "it": "il file è salvato in UTF-16: salvalo di nuovo come testo UTF-8",
+        "en": "the file is saved as UTF-16: save it again as UTF-8 text",
+    },
     "file_encoding": {
         "it": "il testo non è UTF-8 valido (byte 0x{byte}): salva il file con codifica UTF-8",
         "en": "the text is not valid UTF-8 (byte 0x{byte}): save the file as UTF-8",
@@ -91,10 +95,10 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "en": "invalid JSON ({detail}): check commas, quotes and brackets",
     },
     "json_not_object": {
-        "it": "il file JSON deve contenere un oggetto {{\"title\": …, \"section\": …, "
-        "\"body\": …}}, non {kind}",
-        "en": "the JSON file must hold an object {{\"title\": …, \"section\": …, "
-        "\"body\": …}}, not {kind}",
+        "it": 'il file JSON deve contenere un oggetto {{"title": …, "section": …, '
+        '"body": …}}, non {kind}',
+        "en": 'the JSON file must hold an object {{"title": …, "section": …, '
+        '"body": …}}, not {kind}',
     },
     "unknown_field": {
         "it": "il campo '{field}' non esiste e viene ignorato{hint}; campi validi: {accepted}",
@@ -106,8 +110,7 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     },
     # --- fields --------------------------------------------------------------------------
     "missing": {
-        "it": "manca il campo obbligatorio '{field}': aggiungi una riga '{field}: …' "
-        "({expected})",
+        "it": "manca il campo obbligatorio '{field}': aggiungi una riga '{field}: …' ({expected})",
         "en": "the required field '{field}' is missing: add a line '{field}: …' ({expected})",
     },
     "blank": {
@@ -145,8 +148,7 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     "control_characters": {
         "it": "'{field}' contiene caratteri di controllo invisibili: riscrivilo senza "
         "copiarlo da un altro programma",
-        "en": "'{field}' contains invisible control characters: retype it rather than "
-        "pasting it",
+        "en": "'{field}' contains invisible control characters: retype it rather than pasting it",
     },
     "date_invalid": {
         "it": "'{field}': '{value}' non è una data valida; usa il formato ISO 8601, ad "
@@ -248,8 +250,8 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "E63631 or #E63631",
     },
     "textmarker_color_missing": {
-        "it": "[textmarker] senza colore: scrivi ad esempio [textmarker color=\"E63631\"]",
-        "en": "[textmarker] without a colour: write for example [textmarker color=\"E63631\"]",
+        "it": '[textmarker] senza colore: scrivi ad esempio [textmarker color="E63631"]',
+        "en": '[textmarker] without a colour: write for example [textmarker color="E63631"]',
     },
     "caption_without_image": {
         "it": "[caption] deve contenere un'immagine seguita dalla didascalia",
@@ -292,8 +294,7 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     "kind_other": {"it": "un valore di altro tipo", "en": "a value of another kind"},
     # --- rotativa check ------------------------------------------------------------------
     "check_summary": {
-        "it": "{files} file controllati: {valid} validi, {invalid} non validi, "
-        "{warnings} avvisi",
+        "it": "{files} file controllati: {valid} validi, {invalid} non validi, {warnings} avvisi",
         "en": "{files} files checked: {valid} valid, {invalid} invalid, {warnings} warnings",
     },
     "check_no_files": {
@@ -318,8 +319,9 @@ class Phrase:
 
 def render_message(code: str, language: Language = "it", /, **params: Any) -> str:
     """The message for `code` in `language`; unknown codes are a programming error."""
+    plain = {name: value for name, value in params.items() if not isinstance(value, Phrase)}
     resolved = {
-        name: render_message(value.code, language) if isinstance(value, Phrase) else value
+        name: render_message(value.code, language, **plain) if isinstance(value, Phrase) else value
         for name, value in params.items()
     }
     return CATALOGUE[code][language].format(**resolved)

@@ -7,8 +7,8 @@ CLI, the rejection report and the tests render it in the site's language through
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 import dataclasses
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from types import MappingProxyType
@@ -50,7 +50,9 @@ class Problem:
         }
 
 
-def error(code: str, *, field: str | None = None, line: int | None = None, **params: Any) -> Problem:
+def error(
+    code: str, *, field: str | None = None, line: int | None = None, **params: Any
+) -> Problem:
     return Problem(code, Severity.ERROR, field, line, MappingProxyType(params))
 
 

@@ -29,7 +29,7 @@ _ATTRIBUTE = re.compile(
     r"""([\w-]+)\s*=\s*"([^"]*)"(?:\s|$)"""
     r"""|([\w-]+)\s*=\s*'([^']*)'(?:\s|$)"""
     r"""|([\w-]+)\s*=\s*([^\s'"]+)(?:\s|$)"""
-    r'''|"([^"]*)"(?:\s|$)'''
+    r"""|"([^"]*)"(?:\s|$)"""
     r"""|'([^']*)'(?:\s|$)"""
     r"""|(\S+)(?:\s|$)"""
 )
@@ -150,8 +150,13 @@ class ShortcodeError(Exception):
 
 
 class ShortcodeDefinition(Protocol):
-    name: str
-    block: bool  # renders a block element (never inside a paragraph)
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def block(self) -> bool:
+        """Whether it renders a block element (never left inside a paragraph)."""
+        ...
 
     def render(self, call: ShortcodeCall, content_html: str) -> str:
         """HTML for the call; `content_html` is its content already rendered and sanitised."""
@@ -175,7 +180,8 @@ class Textmarker:
         match = _HEX_COLOUR.fullmatch(colour.strip())
         if match is None:
             raise ShortcodeError("textmarker_color", value=colour)
-        return f'<span class="textmarker" style="color: #{match.group(1).upper()}">{content_html}</span>'
+        colour_code = match.group(1).upper()
+        return f'<span class="textmarker" style="color: #{colour_code}">{content_html}</span>'
 
 
 _CAPTION_IMAGE = re.compile(r"^\s*((?:<a [^>]+>\s*)?<img [^>]+>(?:\s*</a>)?)(.*)$", re.DOTALL)

@@ -72,8 +72,12 @@ def decode_text(data: bytes, limit: int) -> str:
     """UTF-8 text with BOM removed and line ends normalised to `\\n`."""
     if len(data) > limit:
         raise UploadRejected([error("file_too_large", limit=human_size(limit))])
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise UploadRejected([error("file_utf16", line=1)])
     if b"\x00" in data:
-        raise UploadRejected([error("file_binary", line=data[: data.index(b"\x00")].count(b"\n") + 1)])
+        raise UploadRejected(
+            [error("file_binary", line=data[: data.index(b"\x00")].count(b"\n") + 1)]
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -115,18 +119,18 @@ class _FrontMatterLoader(yaml.SafeLoader):
         self.aliases = 0
         self.depth = 0
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node:  # type: ignore[override]
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         if self.check_event(yaml.AliasEvent):
             self.aliases += 1
             if self.aliases > MAX_YAML_ALIASES:
-                mark = self.peek_event().start_mark
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
                 raise _Limit(error("yaml_alias_limit", line=mark.line, limit=MAX_YAML_ALIASES))
         self.depth += 1
         try:
             if self.depth > MAX_YAML_DEPTH:
-                mark = self.peek_event().start_mark
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
                 raise _Limit(error("too_deep", line=mark.line, limit=MAX_YAML_DEPTH))
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            return super().compose_node(parent, index)
         finally:
             self.depth -= 1
 
@@ -188,9 +192,7 @@ def _parse_markdown(text: str) -> ParsedUpload:
     finally:
         loader.dispose()
     if not isinstance(value, dict):
-        raise UploadRejected(
-            [error("frontmatter_not_mapping", line=offset, kind=kind_of(value))]
-        )
+        raise UploadRejected([error("frontmatter_not_mapping", line=offset, kind=kind_of(value))])
     return ParsedUpload(value, body, body_line, lines)
 
 
@@ -285,7 +287,8 @@ def _parse_json(text: str) -> ParsedUpload:
         raise UploadRejected([error("json_syntax", line=exc.lineno, detail=exc.msg)]) from None
     except _DuplicateKey as dup:
         where = [m.start() for m in re.finditer(re.escape(json.dumps(dup.key)) + r"\s*:", text)]
-        lines = [text.count("\n", 0, pos) + 1 for pos in where] or [None, None]
+        found: list[int | None] = [text.count("\n", 0, pos) + 1 for pos in where]
+        lines = found or [None]
         raise UploadRejected(
             [
                 error(
@@ -293,7 +296,7 @@ def _parse_json(text: str) -> ParsedUpload:
                     field=dup.key,
                     line=lines[-1],
                     key=dup.key,
-                    first_line=lines[0],
+                    first_line=lines[0] or "?",
                 )
             ]
         ) from None
@@ -306,9 +309,9 @@ def _parse_json(text: str) -> ParsedUpload:
     if not isinstance(value, dict):
         raise UploadRejected([error("json_not_object", line=1, kind=kind_of(value))])
     body = value.pop("body", "")
-    lines = _json_key_lines(text, list(value) + ["body"])
+    key_lines = _json_key_lines(text, [*list(value), "body"])
     if not isinstance(body, str):
         raise UploadRejected(
-            [error("expected_text", field="body", line=lines.get("body"), kind=kind_of(body))]
+            [error("expected_text", field="body", line=key_lines.get("body"), kind=kind_of(body))]
         )
-    return ParsedUpload(value, body, lines.get("body", 1), lines)
+    return ParsedUpload(value, body, key_lines.get("body", 1), key_lines)

@@ -16,7 +16,7 @@ from pydantic_core import ErrorDetails
 
 from rotativa.domain.article import TAG_MAX, UPLOAD_FIELDS, Article
 from rotativa.domain.markdown import render_body
-from rotativa.domain.messages import CATALOGUE, Phrase, kind_of
+from rotativa.domain.messages import Phrase, kind_of
 from rotativa.domain.problems import Problem, Severity, UploadRejected, error, has_errors, warning
 from rotativa.domain.site import SiteSettings
 from rotativa.domain.slugs import slugify
@@ -162,17 +162,21 @@ def _code_and_params(details: ErrorDetails, path: str) -> tuple[str, dict[str, A
     context: dict[str, Any] = dict(details.get("ctx") or {})
     value = details.get("input")
     expected = _EXPECTED.get(path, Phrase("expect_text"))
-    if kind in CATALOGUE:  # our own PydanticCustomErrors carry a catalogue code
-        return kind, context
+    if kind.startswith("rotativa."):  # raised by our validators: the type is the code
+        code = kind.removeprefix("rotativa.")
+        return code, {"expected": expected, **context} if code == "blank" else context
+    if kind == "string_too_short" or (kind == "string_type" and value is None):
+        return "blank", {"expected": expected}
     if kind == "missing":
         return "missing", {"expected": expected}
-    if kind == "string_too_short":
-        return "blank", {"expected": expected}
     if kind == "string_too_long":
         actual = len(value) if isinstance(value, str) else "?"
         return "too_long", {"actual": actual, "limit": context.get("max_length")}
     if kind == "too_long":
-        return "too_many", {"actual": context.get("actual_length"), "limit": context.get("max_length")}
+        return "too_many", {
+            "actual": context.get("actual_length"),
+            "limit": context.get("max_length"),
+        }
     if kind in ("string_type", "string_unicode"):
         return "expected_text", {"kind": kind_of(value)}
     if kind in ("list_type", "tuple_type", "iterable_type"):
