@@ -46,10 +46,7 @@ ALIAS_BOMB = (
     "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
     "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
 )
-EXPANSION_BOMB = (
-    "a: &a [" + ", ".join(["x"] * 600) + "]\n"
-    "b: &b [" + ", ".join(["*a"] * 19) + "]\n"
-)
+EXPANSION_BOMB = "a: &a [" + ", ".join(["x"] * 600) + "]\nb: &b [" + ", ".join(["*a"] * 19) + "]\n"
 DEEP = "title: x\nsection: Sport\nextra: " + "[" * 12 + "]" * 12 + "\n"
 
 CASES = [
@@ -200,9 +197,7 @@ def test_the_table_is_large_enough() -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_bad_upload_is_rejected_with_a_located_message(
-    case: Bad, settings: SiteSettings
-) -> None:
+def test_bad_upload_is_rejected_with_a_located_message(case: Bad, settings: SiteSettings) -> None:
     # WHEN
     report = validate_upload(case.key, case.data, settings)
 

@@ -125,6 +125,8 @@ class Tag(BaseModel):
     def _from_name(cls, value: Any) -> Any:
         if isinstance(value, dict):
             return value
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)  # `tags: [2024]` means the text 2024
         if not isinstance(value, str):
             raise rejection("expected_text", {"kind": kind_of(value)})
         name = " ".join(_check_plain_text(value).split())

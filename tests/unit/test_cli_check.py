@@ -1,0 +1,116 @@
+"""`rotativa check`: the editor's own gate, with the cloud's rules and messages."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rotativa.cli import main, upload_key
+from tests.conftest import ROOT, SAMPLES
+
+LINE = re.compile(
+    r"^(?P<path>[^:]+)(?::(?P<line>\d+))?: (?P<severity>error|warning): (?P<message>.+)$"
+)
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[str]]:
+    code = main(["check", *args])
+    return code, capsys.readouterr().out.splitlines()
+
+
+def test_samples_are_all_valid(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = run(capsys, str(SAMPLES))
+    assert code == 0
+    count = len(list((SAMPLES / "articles").glob("*.*")))
+    assert out[-1] == f"{count} file controllati: {count} validi, 0 non validi, 0 avvisi"
+
+
+def test_samples_hold_what_an_editor_would_upload() -> None:
+    articles = list((SAMPLES / "articles").iterdir())
+    assert len(articles) >= 21
+    assert any(p.suffix == ".json" for p in articles)
+    assert list((SAMPLES / "media").glob("*.jpg"))
+    seed = (SAMPLES / "articles" / "massimo-carrera-spartak-mosca.md").read_text()
+    assert "[textmarker color=”E63631″]SESTO SAN GIOVANNI[/textmarker]" in seed
+    assert "section: Sesto San Giovanni" in seed
+
+
+def test_invalid_file_is_reported_as_path_line_severity_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a content folder with its site settings, a good and a bad article
+    shutil.copy(SAMPLES / "site.yaml", tmp_path / "site.yaml")
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "buono.md").write_text("---\ntitle: Buono\nsection: Sport\n---\n[gallery]\n")
+    (articles / "cattivo.md").write_text("---\ntitle: Cattivo\nsection: Milano\n---\nTesto\n")
+
+    # WHEN
+    code, out = run(capsys, str(tmp_path))
+
+    # THEN
+    assert code == 1
+    parsed = [LINE.match(line) for line in out[:-1]]
+    assert all(parsed), out
+    by_file = {(Path(m["path"]).name, m["line"], m["severity"]) for m in parsed if m}
+    assert by_file == {("buono.md", "5", "warning"), ("cattivo.md", "3", "error")}
+    assert "la sezione 'Milano' non esiste" in out[1] + out[0]
+    assert out[-1] == "2 file controllati: 1 validi, 1 non validi, 1 avvisi"
+
+
+def test_messages_in_english_by_setting(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "senza-titolo.md"
+    bad.write_text("---\nsection: Sport\n---\nTesto.\n")
+    code, out = run(capsys, "--lang", "en", str(bad))
+    assert code == 1
+    assert out[0] == (
+        f"{bad}: error: the required field 'title' is missing: "
+        "add a line 'title: …' (the headline, 1 to 200 characters)"
+    )
+    assert out[-1] == "1 files checked: 0 valid, 1 invalid, 0 warnings"
+
+
+def test_site_locale_chooses_the_language(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "site.yaml").write_text("name: Site\nbase_url: https://x.example\nlocale: en\n")
+    (tmp_path / "a.md").write_text("---\ntitle: x\n---\n")
+    code, out = run(capsys, str(tmp_path))
+    assert code == 1
+    assert "the required field 'section' is missing" in out[0]
+
+
+def test_missing_path_is_a_usage_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["check", str(tmp_path / "nope")]) == 2
+    assert "non esiste" in capsys.readouterr().err
+
+
+def test_no_arguments_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["check"])
+    assert exit_info.value.code == 2
+    capsys.readouterr()
+
+
+def test_upload_key_is_what_the_inbox_would_see(tmp_path: Path) -> None:
+    assert upload_key(tmp_path / "articles" / "a b.md") == "articles/a b.md"
+    assert upload_key(tmp_path / "articles" / "2024" / "x.json") == "articles/2024/x.json"
+    assert upload_key(tmp_path / "bozze" / "x.md") == "articles/x.md"
+
+
+def test_console_script_runs_as_a_process() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "rotativa", "check", str(SAMPLES)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+        env={"PYTHONPATH": str(ROOT / "src" / "shared"), "PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 non validi" in result.stdout
