@@ -340,6 +340,48 @@ class Article(BaseModel):
     def is_draft(self) -> bool:
         return self.status is ArticleStatus.DRAFT
 
+    def teaser(self, published: datetime, updated: datetime | None = None) -> ArticleTeaser:
+        """What lists, boxes and feeds show of this article.
+
+        `published` is the article's date, or when it was first published when it has none;
+        `updated` is set when a later upload changed it.
+        """
+        return ArticleTeaser(
+            key=self.key,
+            slug=self.slug,
+            title=self.title,
+            section=self.section,
+            date=published,
+            updated=updated,
+            summary=self.summary,
+            image=self.image,
+            tags=self.tags,
+            authors=self.authors,
+            pinned=self.pinned,
+        )
+
+
+class ArticleTeaser(BaseModel):
+    """An article as the homepage, lists, related boxes, feeds and sitemaps show it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    slug: str
+    title: str
+    section: Section
+    date: datetime
+    updated: datetime | None = None
+    summary: str = ""
+    image: ArticleImage | None = None
+    tags: tuple[Tag, ...] = ()
+    authors: tuple[str, ...] = ()
+    pinned: bool = False
+
+    @property
+    def path(self) -> str:
+        return f"/{self.section.slug}/{self.slug}/"
+
 
 _ALIAS_PATH = re.compile(r"^/[A-Za-z0-9\-._~%!$&'()*+,;=:@/]*$")
 

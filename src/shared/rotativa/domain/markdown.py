@@ -12,7 +12,7 @@ import hashlib
 import re
 from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -55,6 +55,12 @@ _RAW_TAG = re.compile(r"<([A-Za-z][\w-]*)")
 _EVENT_HANDLER = re.compile(r"\son[a-z]+\s*=", re.IGNORECASE)
 _INLINE_CODE = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.DOTALL)
 _WHITESPACE = re.compile(r"\s+")
+_EMPTY_PARAGRAPH = re.compile(r"<p>\s*</p>")
+_UNSAFE_URL = re.compile(
+    r"""\b(?:href|src)\s*=\s*["']?\s*((?:javascript|vbscript|data|file)\s*:[^"'\s>]*)""",
+    re.IGNORECASE,
+)
+_IMG_WITHOUT_ALT = re.compile(r"""<img\b(?![^>]*\balt\s*=\s*(?:"[^"]+"|'[^']+'|[^\s"'>]+))""", re.I)
 
 _rejected_links: ContextVar[list[str] | None] = ContextVar("_rejected_links", default=None)
 
@@ -140,7 +146,8 @@ def _render(
         last = call.end
     pieces.append(text[last:])
     blanked = _blank_calls(masked, calls)
-    for name, offset in find_unknown_names(blanked, registry.names):
+    references = _references(text) if block else ()
+    for name, offset in find_unknown_names(blanked, registry.names, references):
         problems.append(
             warning(
                 "shortcode_unknown",
@@ -166,26 +173,27 @@ def _render(
     for placeholder, (html, is_block) in replacements.items():
         if is_block and block:
             rendered = rendered.replace(f"<p>{placeholder}</p>", html)
-            rendered = rendered.replace(placeholder, f"</p>{html}<p>").replace("<p></p>", "")
+            rendered = _EMPTY_PARAGRAPH.sub("", rendered.replace(placeholder, f"</p>{html}<p>"))
         else:
             rendered = rendered.replace(placeholder, html)
     return rendered
+
+
+def _references(text: str) -> tuple[str, ...]:
+    """Labels of Markdown link reference definitions (`[b]: https://…`) in `text`."""
+    env: dict[str, Any] = {}
+    _MD.parse(text, env)
+    return tuple(env.get("references", {}))
 
 
 def _from_source(text: str, call: ShortcodeCall) -> ShortcodeCall:
     """The call as matched on the masked text, with its content taken from the real text."""
     source = text[call.start : call.end]
     if call.content is None:
-        return ShortcodeCall(
-            call.name, call.attributes, call.positional, None, call.start, call.end, source,
-            call.escaped,
-        )  # fmt: skip
+        return replace(call, source=source)
     content_start = call.start + source.index("]") + 1
     content = text[content_start : content_start + len(call.content)]
-    return ShortcodeCall(
-        call.name, call.attributes, call.positional, content, call.start, call.end, source,
-        call.escaped,
-    )  # fmt: skip
+    return replace(call, source=source, content=content)
 
 
 def _blank_calls(masked: str, calls: Sequence[ShortcodeCall]) -> str:
@@ -209,6 +217,7 @@ def _render_call(
     definition = registry.definitions[call.name]
     if call.escaped:
         return _escape(call.source[1:-1]), False
+    lead, trail = _escape(call.lead), _escape(call.trail)
     if call.content is None and not definition.block:
         problems.append(warning("shortcode_unclosed", field="body", line=line, name=call.name))
     content_offset = base_offset + call.start + call.source.index("]") + 1
@@ -222,7 +231,7 @@ def _render_call(
         depth=depth + 1,
     )
     try:
-        return definition.render(call, content_html), definition.block
+        return lead + definition.render(call, content_html) + trail, definition.block
     except ShortcodeError as exc:
         problems.append(error(exc.code, field="body", line=line, **exc.params))
         return _escape(call.source), False
@@ -294,6 +303,10 @@ def _report_raw_html(raw: str, line: int, problems: list[Problem]) -> None:
         names.append("on…=")
     if names:
         problems.append(warning("html_removed", field="body", line=line, value=", ".join(names)))
+    for match in _UNSAFE_URL.finditer(raw):
+        problems.append(warning("link_removed", field="body", line=line, value=match.group(1)[:80]))
+    if _IMG_WITHOUT_ALT.search(raw):
+        problems.append(warning("body_image_alt_missing", field="body", line=line))
 
 
 def sanitize(html: str) -> str:
@@ -309,12 +322,11 @@ def sanitize(html: str) -> str:
 
 def summary_from_body(body: str, registry: ShortcodeRegistry = DEFAULT_REGISTRY) -> str:
     """The first paragraph as plain text, shortened at a word to about 300 characters."""
-    head = body[:20_000]
-    lines = head.split("\n")
-    for token in _MD.parse(head):
-        if token.type == "paragraph_open" and token.map:
-            paragraph = "\n".join(lines[token.map[0] : token.map[1]])
-            inline = _MD.parseInline(registry.strip(paragraph))
+    tokens = _MD.parse(body[:20_000])
+    for index, token in enumerate(tokens[:-1]):
+        if token.type == "paragraph_open":
+            # The inline token's content is the paragraph without `>` or list markers.
+            inline = _MD.parseInline(registry.strip(tokens[index + 1].content))
             plain = _plain_text(inline[0].children or []) if inline else ""
             if plain:
                 return shorten(plain, SUMMARY_LENGTH)

@@ -94,6 +94,8 @@ class ShortcodeCall:
     end: int
     source: str
     escaped: bool = False
+    lead: str = ""  # a lone extra `[` before the tag, kept as text as WordPress does
+    trail: str = ""  # a lone extra `]` after it
 
 
 def find_shortcodes(text: str, pattern: re.Pattern[str]) -> list[ShortcodeCall]:
@@ -101,6 +103,7 @@ def find_shortcodes(text: str, pattern: re.Pattern[str]) -> list[ShortcodeCall]:
     for m in pattern.finditer(text):
         escaped = m.group(1) == "[" and m.group(6) == "]"
         named, positional = parse_attributes(m.group(3))
+        lead, trail = ("", "") if escaped else (m.group(1), m.group(6))
         calls.append(
             ShortcodeCall(
                 name=m.group(2),
@@ -111,6 +114,8 @@ def find_shortcodes(text: str, pattern: re.Pattern[str]) -> list[ShortcodeCall]:
                 end=m.end(),
                 source=m.group(0),
                 escaped=escaped,
+                lead=lead,
+                trail=trail,
             )
         )
     return calls
@@ -120,16 +125,31 @@ def find_shortcodes(text: str, pattern: re.Pattern[str]) -> list[ShortcodeCall]:
 _PROSE_BRACKETS = frozenset({"sic", "ndr", "nda", "omissis", "ecc", "etc"})
 
 
-def find_unknown_names(text: str, known: Iterable[str]) -> list[tuple[str, int]]:
-    """Names and offsets of shortcode-like tags that are not registered."""
+def find_unknown_names(
+    text: str, known: Iterable[str], references: Iterable[str] = ()
+) -> list[tuple[str, int]]:
+    """Names and offsets of shortcode-like tags that are not registered.
+
+    Shortcode names are lower-case. `[gallery ids="1"]`, `[embed]` and `[foto]…[/foto]` look
+    like shortcodes; `[Foto di Mario Rossi]` (prose), `[sic]` and `[b]` where `[b]: url`
+    defines a Markdown reference do not.
+    """
     known_names = set(known)
-    return [
-        (m.group(1), m.start())
-        for m in _ANY_OPENING.finditer(text)
-        if m.group(1) not in known_names
-        and m.group(1).lower() not in _PROSE_BRACKETS
-        and (m.group(2) or m.group(1).islower())
-    ]
+    defined = {r.casefold() for r in references}
+    found = []
+    for m in _ANY_OPENING.finditer(text):
+        name, attributes = m.group(1), m.group(2).strip()
+        if (
+            name in known_names
+            or (not name.islower() and "=" not in attributes)
+            or name.lower() in _PROSE_BRACKETS
+            or name.casefold() in defined
+        ):
+            continue
+        if attributes and "=" not in attributes and f"[/{name}]" not in text:
+            continue  # `[foto di mario]`: words in brackets, not attributes
+        found.append((name, m.start()))
+    return found
 
 
 def find_stray_closings(text: str, known: Iterable[str]) -> list[tuple[str, int]]:
