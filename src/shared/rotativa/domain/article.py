@@ -358,6 +358,7 @@ class Article(BaseModel):
             tags=self.tags,
             authors=self.authors,
             pinned=self.pinned,
+            related=self.related,
         )
 
 
@@ -377,6 +378,7 @@ class ArticleTeaser(BaseModel):
     tags: tuple[Tag, ...] = ()
     authors: tuple[str, ...] = ()
     pinned: bool = False
+    related: tuple[str, ...] = ()  # slugs the editor pinned into this article's box
 
     @property
     def path(self) -> str:

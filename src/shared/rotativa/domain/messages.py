@@ -226,6 +226,18 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "it": "non c'è un sommario e il primo paragrafo è vuoto: aggiungi 'summary: …'",
         "en": "there is no summary and the first paragraph is empty: add 'summary: …'",
     },
+    "slug_taken": {
+        "it": "l'indirizzo {path} è già usato da {owner}: scegli un altro slug con 'slug: …' "
+        "o un'altra sezione",
+        "en": "the address {path} is already used by {owner}: choose another slug with "
+        "'slug: …' or another section",
+    },
+    "image_missing": {
+        "it": "l'immagine '{value}' non è stata caricata: caricala in media/ o correggi "
+        "'image.src'",
+        "en": "the image '{value}' has not been uploaded: upload it under media/ or fix "
+        "'image.src'",
+    },
     # --- body ----------------------------------------------------------------------------
     "shortcode_unknown": {
         "it": "lo shortcode [{name}] non è conosciuto e resta nel testo così com'è; "

@@ -1,0 +1,392 @@
+"""The articles table (DynamoDB): the commit point and every index derived from it.
+
+One table, these items (pk / sk):
+
+    article#<upload key> / article     the StoredArticle: written by ValidateFunction only,
+                                       conditionally on its order (the stream source)
+    article#<upload key> / teaser      what lists and boxes show of it (IndexFunction)
+    article#<upload key> / related     the keys in its "Articoli correlati" box
+    path#<site path>     / claim       which upload owns /<section>/<slug>/
+    list#<listing>       / <position>  one membership of a section, tag, author, month, pinned
+                                       (GSI ByArticle: member#<key> → its memberships)
+    count#<listing>      / <0..7>      the listing's size, in shards: no item is written by
+                                       every publish
+    months               / <YYYY-MM>   the months that have articles (sitemap index)
+
+Only the article items are meant for the stream consumer; the template's FilterCriteria
+keeps the others out of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from rotativa.domain.article import Article, ArticleTeaser
+from rotativa.domain.pages import ListingId
+from rotativa.domain.records import ArticleState, StoredArticle
+from rotativa.domain.site import SiteSettings
+from rotativa.services.ingest import Commit, CommitOutcome
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+COUNTER_SHARDS = 8
+ARTICLE_SK = "article"
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def _encode(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(v) for k, v in item.items() if v is not None}
+
+
+def decode_item(item: Mapping[str, Any]) -> dict[str, Any]:
+    """A DynamoDB-JSON item (from the API or a stream image) as plain Python values."""
+    return {k: _deserializer.deserialize(v) for k, v in item.items()}
+
+
+def article_pk(key: str) -> str:
+    return f"article#{key}"
+
+
+def stored_from_item(item: Mapping[str, Any] | None, site: SiteSettings) -> StoredArticle | None:
+    """An article item (plain values) as a StoredArticle; None for any other item."""
+    if not item or item.get("sk") != ARTICLE_SK:
+        return None
+    article_json = item.get("article")
+    return StoredArticle(
+        key=str(item["key"]),
+        order=str(item["order"]),
+        state=ArticleState(str(item["state"])),
+        received_at=datetime.fromisoformat(str(item["received_at"])),
+        version_id=item.get("version_id"),
+        article=(
+            Article.model_validate_json(str(article_json), context={"settings": site})
+            if article_json
+            else None
+        ),
+        first_published=_when(item.get("first_published")),
+        updated=_when(item.get("updated")),
+    )
+
+
+def _when(value: Any) -> datetime | None:
+    return datetime.fromisoformat(str(value)) if value else None
+
+
+def _teaser(value: Any) -> ArticleTeaser:
+    return ArticleTeaser.model_validate_json(str(value))
+
+
+class ArticlesTable:
+    """The articles table, for the ledger (Validate), the indexer (Index) and pages (Render)."""
+
+    def __init__(
+        self, table_name: str, site: SiteSettings, client: DynamoDBClient | None = None
+    ) -> None:
+        self.name = table_name
+        self.site = site
+        self.client: DynamoDBClient = client or boto3.client("dynamodb")
+
+    # --- the ledger: article items and address claims ------------------------------------
+
+    def get(self, key: str) -> StoredArticle | None:
+        response = self.client.get_item(
+            TableName=self.name,
+            Key=_encode({"pk": article_pk(key), "sk": ARTICLE_SK}),
+            ConsistentRead=True,
+        )
+        return stored_from_item(decode_item(response.get("Item", {})), self.site)
+
+    def commit(self, stored: StoredArticle, *, release_path: str | None) -> Commit:
+        """Write the article if newer than the table's, claiming its address in the same
+        transaction and releasing the address it had before."""
+        item = {
+            "pk": article_pk(stored.key),
+            "sk": ARTICLE_SK,
+            "key": stored.key,
+            "order": stored.order,
+            "state": stored.state.value,
+            "received_at": stored.received_at.isoformat(),
+            "version_id": stored.version_id,
+            "article": stored.article.model_dump_json() if stored.article else None,
+            "first_published": _iso(stored.first_published),
+            "updated": _iso(stored.updated),
+        }
+        actions: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self.name,
+                    "Item": _encode(item),
+                    "ConditionExpression": "attribute_not_exists(pk) OR #order < :order",
+                    "ExpressionAttributeNames": {"#order": "order"},
+                    "ExpressionAttributeValues": _encode({":order": stored.order}),
+                }
+            }
+        ]
+        path = stored.path
+        if path is not None:
+            actions.append(
+                {
+                    "Put": {
+                        "TableName": self.name,
+                        "Item": _encode({"pk": f"path#{path}", "sk": "claim", "owner": stored.key}),
+                        "ConditionExpression": "attribute_not_exists(pk) OR #owner = :key",
+                        "ExpressionAttributeNames": {"#owner": "owner"},
+                        "ExpressionAttributeValues": _encode({":key": stored.key}),
+                    }
+                }
+            )
+        if release_path is not None and release_path != path:
+            actions.append(
+                {
+                    "Delete": {
+                        "TableName": self.name,
+                        "Key": _encode({"pk": f"path#{release_path}", "sk": "claim"}),
+                        "ConditionExpression": "attribute_not_exists(pk) OR #owner = :key",
+                        "ExpressionAttributeNames": {"#owner": "owner"},
+                        "ExpressionAttributeValues": _encode({":key": stored.key}),
+                    }
+                }
+            )
+        try:
+            self.client.transact_write_items(TransactItems=actions)  # type: ignore[arg-type]
+        except ClientError as exc:
+            reasons = _cancellation_reasons(exc)
+            if reasons is None:
+                raise
+            if reasons[0] == "ConditionalCheckFailed":
+                return Commit(CommitOutcome.STALE)
+            if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed" and path:
+                return Commit(CommitOutcome.PATH_TAKEN, self.path_owner(path))
+            if len(reasons) > 2 and reasons[2] == "ConditionalCheckFailed":
+                # The old address already belongs to someone else: commit without releasing.
+                return self.commit(stored, release_path=None)
+            raise
+        return Commit(CommitOutcome.COMMITTED)
+
+    def path_owner(self, path: str) -> str | None:
+        response = self.client.get_item(
+            TableName=self.name,
+            Key=_encode({"pk": f"path#{path}", "sk": "claim"}),
+            ConsistentRead=True,
+        )
+        item = decode_item(response.get("Item", {}))
+        return str(item["owner"]) if item else None
+
+    # --- the indexer: memberships, counters, teasers, related boxes ----------------------
+
+    def count(self, listing: ListingId) -> int:
+        keys = [_encode({"pk": f"count#{listing}", "sk": str(s)}) for s in range(COUNTER_SHARDS)]
+        items = self._batch_get(keys)
+        return sum(int(item.get("n", 0)) for item in items)
+
+    def newer_than(self, listing: ListingId, position: str) -> int:
+        total = 0
+        for page in self._query_pages(
+            KeyConditionExpression="pk = :pk AND sk > :position",
+            ExpressionAttributeValues=_encode({":pk": f"list#{listing}", ":position": position}),
+            Select="COUNT",
+        ):
+            total += int(page.get("Count", 0))
+        return total
+
+    def newest(self, listing: ListingId, limit: int) -> list[ArticleTeaser]:
+        return self.slice(listing, skip_newest=0, take=limit)
+
+    def slice(
+        self, listing: ListingId, *, skip_newest: int, take: int, newest_first: bool = True
+    ) -> list[ArticleTeaser]:
+        """`take` members after skipping `skip_newest` (or, with newest_first=False, after
+        skipping that many of the oldest); always returned newest first."""
+        found: list[ArticleTeaser] = []
+        skipped = 0
+        if take <= 0:
+            return found
+        for page in self._query_pages(
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues=_encode({":pk": f"list#{listing}"}),
+            ScanIndexForward=not newest_first,
+            ProjectionExpression="teaser",
+            Limit=min(skip_newest + take, 1000),
+        ):
+            for item in page.get("Items", []):
+                if skipped < skip_newest:
+                    skipped += 1
+                    continue
+                found.append(_teaser(decode_item(item)["teaser"]))
+                if len(found) == take:
+                    return found if newest_first else found[::-1]
+        return found if newest_first else found[::-1]
+
+    def members(self, listing: ListingId) -> list[ArticleTeaser]:
+        """Every member, newest first (a month of the site, for its sitemap)."""
+        found: list[ArticleTeaser] = []
+        for page in self._query_pages(
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues=_encode({":pk": f"list#{listing}"}),
+            ScanIndexForward=False,
+            ProjectionExpression="teaser",
+        ):
+            found.extend(_teaser(decode_item(item)["teaser"]) for item in page.get("Items", []))
+        return found
+
+    def add_member(self, listing: ListingId, position: str, teaser: ArticleTeaser) -> bool:
+        item = _encode(
+            {
+                "pk": f"list#{listing}",
+                "sk": position,
+                "key": teaser.key,
+                "teaser": teaser.model_dump_json(),
+                "gsi1pk": f"member#{teaser.key}",
+                "gsi1sk": f"list#{listing}",
+            }
+        )
+        try:
+            self.client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self.name,
+                            "Item": item,
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                    self._counter_update(listing, teaser.key, +1),
+                ]
+            )
+        except ClientError as exc:
+            reasons = _cancellation_reasons(exc)
+            if reasons is None or reasons[0] != "ConditionalCheckFailed":
+                raise
+            self.client.put_item(TableName=self.name, Item=item)  # refresh the teaser
+            return False
+        return True
+
+    def remove_member(self, listing: ListingId, position: str, key: str) -> bool:
+        try:
+            self.client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Delete": {
+                            "TableName": self.name,
+                            "Key": _encode({"pk": f"list#{listing}", "sk": position}),
+                            "ConditionExpression": "attribute_exists(pk)",
+                        }
+                    },
+                    self._counter_update(listing, key, -1),
+                ]
+            )
+        except ClientError as exc:
+            reasons = _cancellation_reasons(exc)
+            if reasons is None or reasons[0] != "ConditionalCheckFailed":
+                raise
+            return False
+        return True
+
+    def _counter_update(self, listing: ListingId, key: str, delta: int) -> Any:
+        shard = int(hashlib.sha256(key.encode()).hexdigest(), 16) % COUNTER_SHARDS
+        return {
+            "Update": {
+                "TableName": self.name,
+                "Key": _encode({"pk": f"count#{listing}", "sk": str(shard)}),
+                "UpdateExpression": "ADD n :delta",
+                "ExpressionAttributeValues": _encode({":delta": delta}),
+            }
+        }
+
+    def put_teaser(self, teaser: ArticleTeaser) -> None:
+        self.client.put_item(
+            TableName=self.name,
+            Item=_encode(
+                {"pk": article_pk(teaser.key), "sk": "teaser", "teaser": teaser.model_dump_json()}
+            ),
+        )
+
+    def delete_teaser(self, key: str) -> None:
+        self.client.delete_item(
+            TableName=self.name, Key=_encode({"pk": article_pk(key), "sk": "teaser"})
+        )
+
+    def teasers(self, keys: Sequence[str]) -> dict[str, ArticleTeaser]:
+        wanted = list(dict.fromkeys(keys))
+        items = self._batch_get([_encode({"pk": article_pk(k), "sk": "teaser"}) for k in wanted])
+        found = {}
+        for item in items:
+            teaser = _teaser(item["teaser"])
+            found[teaser.key] = teaser
+        return {k: found[k] for k in wanted if k in found}
+
+    def related(self, key: str) -> list[str]:
+        response = self.client.get_item(
+            TableName=self.name, Key=_encode({"pk": article_pk(key), "sk": "related"})
+        )
+        item = decode_item(response.get("Item", {}))
+        return [str(k) for k in json.loads(item["keys"])] if item else []
+
+    def put_related(self, key: str, keys: Sequence[str]) -> None:
+        self.client.put_item(
+            TableName=self.name,
+            Item=_encode({"pk": article_pk(key), "sk": "related", "keys": json.dumps(list(keys))}),
+        )
+
+    def set_month(self, month: str, present: bool) -> None:
+        key = _encode({"pk": "months", "sk": month})
+        if present:
+            self.client.put_item(TableName=self.name, Item=key)
+        else:
+            self.client.delete_item(TableName=self.name, Key=key)
+
+    def months(self) -> list[str]:
+        months: list[str] = []
+        for page in self._query_pages(
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues=_encode({":pk": "months"}),
+            ScanIndexForward=False,
+        ):
+            months.extend(str(decode_item(item)["sk"]) for item in page.get("Items", []))
+        return months
+
+    # --- plumbing -------------------------------------------------------------------------
+
+    def _query_pages(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        request: dict[str, Any] = {"TableName": self.name, **kwargs}
+        while True:
+            page: dict[str, Any] = dict(self.client.query(**request))
+            yield page
+            last = page.get("LastEvaluatedKey")
+            if not last:
+                return
+            request["ExclusiveStartKey"] = last
+
+    def _batch_get(self, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        for start in range(0, len(keys), 100):
+            pending: dict[str, Any] = {self.name: {"Keys": keys[start : start + 100]}}
+            while pending:
+                response = self.client.batch_get_item(RequestItems=pending)
+                items.extend(
+                    decode_item(i) for i in response.get("Responses", {}).get(self.name, [])
+                )
+                pending = dict(response.get("UnprocessedKeys") or {})
+        return items
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _cancellation_reasons(exc: ClientError) -> list[str] | None:
+    """The per-action codes of a cancelled transaction, or None for any other error."""
+    if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+        return None
+    reasons: list[dict[str, Any]] = exc.response.get("CancellationReasons", [])  # type: ignore[assignment]
+    return [str(r.get("Code", "None")) for r in reasons] or None

@@ -1,0 +1,169 @@
+"""The inbox and site buckets (S3)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import mimetypes
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from rotativa.services.ingest import report_key
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+_MISSING = {"NoSuchKey", "NoSuchVersion", "404", "NotFound", "InvalidArgument"}
+CONTENT_HASH = "content-sha256"  # object metadata: the sha256 of the bytes we wrote
+
+mimetypes.add_type("image/webp", ".webp")
+mimetypes.add_type("image/avif", ".avif")
+
+
+def _missing(exc: ClientError) -> bool:
+    return str(exc.response.get("Error", {}).get("Code")) in _MISSING
+
+
+class InboxBucket:
+    """Where editors upload; the ValidateFunction reads it and writes reports into it."""
+
+    def __init__(self, name: str, client: S3Client | None = None) -> None:
+        self.name = name
+        self.client: S3Client = client or boto3.client("s3")
+
+    def read(self, key: str, version_id: str | None, limit: int) -> bytes | None:
+        args: dict[str, Any] = {"Bucket": self.name, "Key": key}
+        if version_id:
+            args["VersionId"] = version_id
+        try:
+            response = self.client.get_object(**args)
+        except ClientError as exc:
+            if _missing(exc):
+                return None
+            raise
+        body = response["Body"]
+        try:
+            data: bytes = body.read(limit + 1)  # never more than the limit and one byte
+        finally:
+            body.close()
+        return data
+
+    def exists(self, key: str) -> bool:
+        try:
+            self.client.head_object(Bucket=self.name, Key=key)
+        except ClientError as exc:
+            if _missing(exc):
+                return False
+            raise
+        return True
+
+    def read_report(self, key: str) -> Mapping[str, Any] | None:
+        data = self.read(report_key(key), None, 1_000_000)
+        if data is None:
+            return None
+        try:
+            report = json.loads(data)
+        except ValueError:
+            return None
+        return report if isinstance(report, dict) else None
+
+    def write_report(self, key: str, report: Mapping[str, Any]) -> None:
+        self.client.put_object(
+            Bucket=self.name,
+            Key=report_key(key),
+            Body=json.dumps(report, ensure_ascii=False, indent=2).encode(),
+            ContentType="application/json; charset=utf-8",
+        )
+
+    def delete_report(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.name, Key=report_key(key))
+
+
+class SiteBucket:
+    """What CloudFront serves. Pages are written only when their bytes change."""
+
+    def __init__(self, name: str, client: S3Client | None = None) -> None:
+        self.name = name
+        self.client: S3Client = client or boto3.client("s3")
+
+    def stored_hash(self, key: str) -> str | None:
+        try:
+            head = self.client.head_object(Bucket=self.name, Key=key)
+        except ClientError as exc:
+            if _missing(exc):
+                return None
+            raise
+        return head.get("Metadata", {}).get(CONTENT_HASH)
+
+    def put_if_changed(
+        self, key: str, body: bytes, *, content_type: str, cache_control: str
+    ) -> str | None:
+        """Write `body` unless the stored object has the same bytes; the new hash, or None."""
+        digest = hashlib.sha256(body).hexdigest()
+        if self.stored_hash(key) == digest:
+            return None
+        self.client.put_object(
+            Bucket=self.name,
+            Key=key,
+            Body=body,
+            ContentType=content_type,
+            CacheControl=cache_control,
+            Metadata={CONTENT_HASH: digest},
+        )
+        return digest
+
+    def delete(self, key: str) -> bool:
+        """Remove an object; True when there was one."""
+        if self.stored_hash(key) is None and not self._exists(key):
+            return False
+        self.client.delete_object(Bucket=self.name, Key=key)
+        return True
+
+    def _exists(self, key: str) -> bool:
+        try:
+            self.client.head_object(Bucket=self.name, Key=key)
+        except ClientError as exc:
+            if _missing(exc):
+                return False
+            raise
+        return True
+
+
+class MediaMirror:
+    """Copies `media/…` from the inbox to the site bucket as it is now in the inbox, so
+    that duplicated or reordered events all end in the inbox's current state."""
+
+    def __init__(self, inbox: str, site: str, client: S3Client | None = None) -> None:
+        self.inbox = inbox
+        self.site = site
+        self.client: S3Client = client or boto3.client("s3")
+
+    def mirror(self, key: str) -> bool:
+        try:
+            head = self.client.head_object(Bucket=self.inbox, Key=key)
+        except ClientError as exc:
+            if not _missing(exc):
+                raise
+            self.client.delete_object(Bucket=self.site, Key=key)
+            return False
+        content_type = (
+            mimetypes.guess_type(key)[0] or head.get("ContentType") or "application/octet-stream"
+        )
+        self.client.copy_object(
+            Bucket=self.site,
+            Key=key,
+            CopySource={
+                "Bucket": self.inbox,
+                "Key": key,
+                "VersionId": head.get("VersionId", "null"),
+            }
+            if head.get("VersionId")
+            else {"Bucket": self.inbox, "Key": key},
+            ContentType=content_type,
+            CacheControl="public, max-age=86400",
+            MetadataDirective="REPLACE",
+        )
+        return True

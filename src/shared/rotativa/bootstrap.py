@@ -1,0 +1,122 @@
+"""One cached factory per function: settings validated at cold start, adapters wired once.
+
+Handlers call these; tests call the services directly with fakes or moto-backed adapters.
+No AWS client is created at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from functools import cache
+from typing import Annotated
+
+from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from pydantic import BaseModel, ConfigDict, Field
+
+from rotativa.adapters.articles_table import ArticlesTable
+from rotativa.adapters.buckets import InboxBucket, MediaMirror, SiteBucket
+from rotativa.adapters.cdn import Distribution
+from rotativa.adapters.queues import InvalidateQueue, RenderQueue
+from rotativa.domain.site import SiteSettings
+from rotativa.services.indexing import Indexer, IndexSettings
+from rotativa.services.ingest import Ingest
+from rotativa.services.invalidation import Invalidator
+from rotativa.services.rendering import PageRenderer
+
+Name = Annotated[str, Field(min_length=1)]
+
+
+class FunctionEnvironment(BaseModel):
+    """The resource names a function reads from its environment; missing ones fail at cold
+    start with the variable's name, never with a default that points somewhere else."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str] | None = None) -> FunctionEnvironment:
+        env = os.environ if environ is None else environ
+        return cls.model_validate({k.lower(): v for k, v in env.items()})
+
+
+class ValidateEnvironment(FunctionEnvironment):
+    articles_table: Name
+    inbox_bucket: Name
+    site_bucket: Name
+
+
+class IndexEnvironment(FunctionEnvironment):
+    articles_table: Name
+    render_queue_url: Name
+    related_update_limit: Annotated[int, Field(ge=0, le=100)]
+
+
+class RenderEnvironment(FunctionEnvironment):
+    articles_table: Name
+    site_bucket: Name
+    invalidate_queue_url: Name
+
+
+class InvalidateEnvironment(FunctionEnvironment):
+    distribution_id: Name
+    wildcard_threshold: Annotated[int, Field(ge=1, le=3000)]
+
+
+class MetricsTelemetry:
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+
+    def count(self, name: str, value: int = 1) -> None:
+        self.metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+
+
+@cache
+def site() -> SiteSettings:
+    return SiteSettings.from_environment(os.environ)
+
+
+@cache
+def ingest(metrics: Metrics) -> Ingest:
+    env = ValidateEnvironment.load()
+    return Ingest(
+        site(),
+        InboxBucket(env.inbox_bucket),
+        MediaMirror(env.inbox_bucket, env.site_bucket),
+        ArticlesTable(env.articles_table, site()),
+        MetricsTelemetry(metrics),
+    )
+
+
+@cache
+def indexer() -> Indexer:
+    env = IndexEnvironment.load()
+    return Indexer(
+        site(),
+        ArticlesTable(env.articles_table, site()),
+        RenderQueue(env.render_queue_url),
+        IndexSettings(related_update_limit=env.related_update_limit),
+    )
+
+
+@cache
+def page_renderer() -> PageRenderer:
+    env = RenderEnvironment.load()
+    return PageRenderer(
+        site(),
+        ArticlesTable(env.articles_table, site()),
+        SiteBucket(env.site_bucket),
+        InvalidateQueue(env.invalidate_queue_url),
+    )
+
+
+@cache
+def invalidator() -> Invalidator:
+    env = InvalidateEnvironment.load()
+    return Invalidator(Distribution(env.distribution_id), env.wildcard_threshold)
+
+
+def reset() -> None:
+    """Forget every cached service (tests and the local cloud switch environments)."""
+    for factory in (site, ingest, indexer, page_renderer, invalidator):
+        factory.cache_clear()

@@ -1,0 +1,181 @@
+"""Every page of the site, as a small value the pipeline can queue, dedupe and render.
+
+A `PageRef` names a page by what it shows (an article, a listing page, a feed…), never by
+its bytes: the RenderFunction reads the table when it renders, so duplicated or reordered
+render requests converge on the latest state.
+
+Listing pages (section, tag, author) paginate in stable buckets of 20 counted from the
+oldest article: `/sport/page/1/` holds the 20 oldest, `/sport/page/2/` the next 20, and the
+front `/sport/` the newest 20. Publishing the newest article then changes the front and one
+bucket (two when a bucket fills up) instead of shifting every page of the section, which is
+what keeps the work of one publish flat as the site grows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+PER_PAGE = 20
+FEED_SIZE = 50
+
+
+class PageKind(StrEnum):
+    ARTICLE = "article"
+    HOME = "home"
+    LISTING = "listing"
+    FEED = "feed"
+    SITEMAP_INDEX = "sitemap-index"
+    SITEMAP = "sitemap"
+    NEWS_SITEMAP = "news-sitemap"
+    NOT_FOUND = "not-found"
+    ASSETS = "assets"
+
+
+class ListingKind(StrEnum):
+    SECTION = "section"
+    TAG = "tag"
+    AUTHOR = "author"
+    PINNED = "pinned"
+    MONTH = "month"
+
+
+@dataclass(frozen=True, order=True)
+class ListingId:
+    """A list of articles kept in the table: a section, a tag, an author, the pinned
+    stories, or one month of the whole site (for feeds and sitemaps)."""
+
+    kind: ListingKind
+    slug: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.kind.value}:{self.slug}" if self.slug else self.kind.value
+
+    @classmethod
+    def parse(cls, text: str) -> ListingId:
+        kind, _, slug = text.partition(":")
+        return cls(ListingKind(kind), slug)
+
+    @property
+    def has_pages(self) -> bool:
+        return self.kind in (ListingKind.SECTION, ListingKind.TAG, ListingKind.AUTHOR)
+
+    @property
+    def base_path(self) -> str:
+        if self.kind is ListingKind.SECTION:
+            return f"/{self.slug}/"
+        if self.kind is ListingKind.TAG:
+            return f"/tag/{self.slug}/"
+        if self.kind is ListingKind.AUTHOR:
+            return f"/autore/{self.slug}/"
+        raise ValueError(f"{self} has no pages of its own")
+
+    def page_path(self, page: int) -> str:
+        """`page` 0 is the front (newest 20); 1… are the stable buckets from the oldest."""
+        return self.base_path if page == 0 else f"{self.base_path}page/{page}/"
+
+
+@dataclass(frozen=True, order=True)
+class PageRef:
+    kind: PageKind
+    ref: str = ""  # article key, listing id, or month (YYYY-MM)
+    page: int = 0  # listing page: 0 front, 1… buckets
+    path: str = ""  # for an article: the path it had, so an unpublished page can be removed
+
+    def as_message(self) -> dict[str, Any]:
+        message: dict[str, Any] = {"kind": self.kind.value}
+        if self.ref:
+            message["ref"] = self.ref
+        if self.page:
+            message["page"] = self.page
+        if self.path:
+            message["path"] = self.path
+        return message
+
+    @classmethod
+    def from_message(cls, message: dict[str, Any]) -> PageRef:
+        return cls(
+            PageKind(message["kind"]),
+            str(message.get("ref", "")),
+            int(message.get("page", 0)),
+            str(message.get("path", "")),
+        )
+
+    @classmethod
+    def article(cls, key: str, path: str) -> PageRef:
+        return cls(PageKind.ARTICLE, key, 0, path)
+
+    @classmethod
+    def listing(cls, listing: ListingId, page: int = 0) -> PageRef:
+        return cls(PageKind.LISTING, str(listing), page)
+
+    @classmethod
+    def feed(cls, listing: ListingId | None = None) -> PageRef:
+        return cls(PageKind.FEED, str(listing) if listing else "")
+
+    @classmethod
+    def sitemap(cls, month: str) -> PageRef:
+        return cls(PageKind.SITEMAP, month)
+
+    @classmethod
+    def of(cls, kind: PageKind) -> PageRef:
+        return cls(kind)
+
+
+# --- paths ------------------------------------------------------------------------------
+
+HOME_PATH = "/"
+FEED_PATH = "/feed.xml"
+SITEMAP_INDEX_PATH = "/sitemap.xml"
+NEWS_SITEMAP_PATH = "/news-sitemap.xml"
+NOT_FOUND_PATH = "/404.html"
+
+
+def month_sitemap_path(month: str) -> str:
+    return f"/sitemaps/{month}.xml"
+
+
+def feed_path(listing: ListingId | None) -> str:
+    return FEED_PATH if listing is None else f"{listing.base_path}feed.xml"
+
+
+def object_key(path: str) -> str:
+    """Site path → site bucket key: `/` → `index.html`, `/sport/x/` → `sport/x/index.html`."""
+    key = path.lstrip("/")
+    return key + "index.html" if key == "" or key.endswith("/") else key
+
+
+# --- stable buckets ---------------------------------------------------------------------
+
+
+def bucket_of(rank: int) -> int:
+    """The bucket page of the article `rank` places from the oldest (0-based)."""
+    return rank // PER_PAGE + 1
+
+
+def bucket_count(total: int) -> int:
+    return (total + PER_PAGE - 1) // PER_PAGE
+
+
+def bucket_range(page: int, total: int) -> tuple[int, int]:
+    """Ranks from the oldest, [start, end), shown on bucket `page`."""
+    start = (page - 1) * PER_PAGE
+    return start, min(start + PER_PAGE, total)
+
+
+def front_older_page(total: int) -> int | None:
+    """The bucket holding the newest article that the front page no longer shows."""
+    return bucket_of(total - PER_PAGE - 1) if total > PER_PAGE else None
+
+
+def pages_changed_by(rank: int, total_before: int, total_after: int) -> list[int]:
+    """Listing pages whose content or links change when an article enters (or leaves) at
+    `rank`: the front, every bucket from that rank's up to the newest, and the bucket
+    before a newly opened (or closed) one, whose "newer" link changes."""
+    last = max(bucket_count(total_before), bucket_count(total_after))
+    first = bucket_of(rank) if rank < max(total_before, total_after) else last
+    pages = {0, *range(max(first, 1), last + 1)}
+    if bucket_count(total_before) != bucket_count(total_after) and last > 1:
+        pages.add(last - 1)
+    return sorted(p for p in pages if p == 0 or p <= last)

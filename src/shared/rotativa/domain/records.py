@@ -1,0 +1,89 @@
+"""What the articles table holds about one upload, and what the site shows of it.
+
+The table is the commit point: a `StoredArticle` is the fact "this upload is now this",
+written by the ValidateFunction only when newer than what it replaces. Everything after
+it (indexes, pages, invalidations) is derived from it and from nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from rotativa.domain.article import Article, ArticleTeaser
+from rotativa.domain.pages import ListingId, ListingKind
+from rotativa.domain.slugs import slugify
+
+
+class ArticleState(StrEnum):
+    PUBLISHED = "published"
+    DRAFT = "draft"
+    DELETED = "deleted"  # a tombstone: keeps the order so an older put cannot resurrect it
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    key: str
+    order: str
+    state: ArticleState
+    received_at: datetime
+    version_id: str | None = None
+    article: Article | None = None
+    first_published: datetime | None = None
+    updated: datetime | None = None
+
+    def visible(self, now: datetime) -> bool:
+        """Whether the site shows it now: published, past its embargo, before its expiry."""
+        a = self.article
+        if self.state is not ArticleState.PUBLISHED or a is None:
+            return False
+        if a.publish_at is not None and a.publish_at > now:
+            return False
+        return not (a.expires_at is not None and a.expires_at <= now)
+
+    @property
+    def published(self) -> datetime:
+        """The date the site shows: the article's own, else when it was first published."""
+        if self.article is not None and self.article.date is not None:
+            return self.article.date
+        return self.first_published or self.received_at
+
+    def teaser(self) -> ArticleTeaser:
+        if self.article is None:
+            raise ValueError(f"{self.key} has no article")
+        return self.article.teaser(self.published, self.updated)
+
+    @property
+    def path(self) -> str | None:
+        return self.article.path if self.article is not None else None
+
+
+def sort_key(published: datetime, key: str) -> str:
+    """Listing order: by publication time (UTC, so it sorts as text), then by upload key."""
+    return f"{published.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S.%f')}#{key}"
+
+
+def month_of(published: datetime) -> str:
+    return published.astimezone(UTC).strftime("%Y-%m")
+
+
+def memberships(stored: StoredArticle, now: datetime) -> dict[ListingId, str]:
+    """Every listing the article belongs to while visible, with its sort key there."""
+    if not stored.visible(now) or stored.article is None:
+        return {}
+    article = stored.article
+    position = sort_key(stored.published, stored.key)
+    listings = {
+        ListingId(ListingKind.SECTION, article.section.slug),
+        ListingId(ListingKind.MONTH, month_of(stored.published)),
+        *(ListingId(ListingKind.TAG, tag.slug) for tag in article.tags),
+        *(
+            ListingId(ListingKind.AUTHOR, slugify(name))
+            for name in article.authors
+            if slugify(name)
+        ),
+    }
+    if article.pinned:
+        listings.add(ListingId(ListingKind.PINNED))
+    return dict.fromkeys(sorted(listings), position)

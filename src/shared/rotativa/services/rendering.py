@@ -1,0 +1,298 @@
+"""What the RenderFunction does with a batch of page requests.
+
+Each page is rendered from the table as it is now (so duplicated and reordered requests
+converge), written only when its bytes differ from the stored object, and removed when
+what it showed is gone. The changed paths go on to the invalidate queue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from rotativa.domain.article import ArticleTeaser
+from rotativa.domain.pages import (
+    FEED_SIZE,
+    FEED_PATH,
+    HOME_PATH,
+    NEWS_SITEMAP_PATH,
+    NOT_FOUND_PATH,
+    PER_PAGE,
+    SITEMAP_INDEX_PATH,
+    ListingId,
+    ListingKind,
+    PageKind,
+    PageRef,
+    bucket_count,
+    bucket_range,
+    feed_path,
+    front_older_page,
+    month_sitemap_path,
+    object_key,
+)
+from rotativa.domain.records import StoredArticle
+from rotativa.domain.site import SiteSettings
+from rotativa.domain.slugs import slugify
+from rotativa.rendering import Listing, SectionBlock, SiteRenderer, SitemapEntry
+
+NEWS_WINDOW = timedelta(hours=48)
+NEWS_LIMIT = 1000
+HTML_CACHE = "public, max-age=300, s-maxage=31536000"  # the CDN keeps it until invalidated
+ASSET_CACHE = "public, max-age=31536000, immutable"  # content-hashed names never change
+
+
+class PageSource(Protocol):
+    """The articles table, as pages read it."""
+
+    def get(self, key: str) -> StoredArticle | None: ...
+
+    def path_owner(self, path: str) -> str | None: ...
+
+    def count(self, listing: ListingId) -> int: ...
+
+    def slice(
+        self, listing: ListingId, *, skip_newest: int, take: int, newest_first: bool = True
+    ) -> list[ArticleTeaser]: ...
+
+    def members(self, listing: ListingId) -> list[ArticleTeaser]: ...
+
+    def teasers(self, keys: Sequence[str]) -> dict[str, ArticleTeaser]: ...
+
+    def related(self, key: str) -> list[str]: ...
+
+    def months(self) -> list[str]: ...
+
+
+class SiteStorage(Protocol):
+    def put_if_changed(
+        self, key: str, body: bytes, *, content_type: str, cache_control: str
+    ) -> str | None: ...
+
+    def delete(self, key: str) -> bool: ...
+
+
+class Invalidations(Protocol):
+    def send(self, changes: Sequence[tuple[str, str]]) -> None: ...
+
+
+@dataclass(frozen=True)
+class Output:
+    path: str
+    body: bytes | None  # None: the page must not exist
+    content_type: str = "text/html; charset=utf-8"
+    cache_control: str = HTML_CACHE
+
+
+class PageRenderer:
+    def __init__(
+        self,
+        site: SiteSettings,
+        source: PageSource,
+        storage: SiteStorage,
+        invalidations: Invalidations,
+        renderer: SiteRenderer | None = None,
+    ) -> None:
+        self.site = site
+        self.source = source
+        self.storage = storage
+        self.invalidations = invalidations
+        self.renderer = renderer or SiteRenderer(site)
+
+    def render(self, refs: Iterable[PageRef], now: datetime) -> list[tuple[str, str]]:
+        """Render each distinct page once; returns (path, change id) of what changed."""
+        changes: list[tuple[str, str]] = []
+        for ref in sorted(set(refs)):
+            for output in self.outputs(ref, now):
+                change = self._store(output)
+                if change is not None:
+                    changes.append((output.path, change))
+        self.invalidations.send(changes)
+        return changes
+
+    def _store(self, output: Output) -> str | None:
+        key = object_key(output.path)
+        if output.body is None:
+            return f"deleted:{key}" if self.storage.delete(key) else None
+        return self.storage.put_if_changed(
+            key, output.body, content_type=output.content_type, cache_control=output.cache_control
+        )
+
+    def outputs(self, ref: PageRef, now: datetime) -> list[Output]:
+        if ref.kind is PageKind.ARTICLE:
+            return self._article(ref, now)
+        if ref.kind is PageKind.HOME:
+            return [Output(HOME_PATH, self._home())]
+        if ref.kind is PageKind.LISTING:
+            return [self._listing(ListingId.parse(ref.ref), ref.page)]
+        if ref.kind is PageKind.FEED:
+            return [self._feed(ListingId.parse(ref.ref) if ref.ref else None)]
+        if ref.kind is PageKind.SITEMAP:
+            return [self._month_sitemap(ref.ref)]
+        if ref.kind is PageKind.SITEMAP_INDEX:
+            return [self._sitemap_index()]
+        if ref.kind is PageKind.NEWS_SITEMAP:
+            return [self._news_sitemap(now)]
+        if ref.kind is PageKind.NOT_FOUND:
+            return [Output(NOT_FOUND_PATH, self.renderer.not_found_page())]
+        assets = self.renderer.asset_files()
+        return [
+            Output(path, body, _content_type(path), ASSET_CACHE)
+            for path, body in sorted(assets.items())
+        ]
+
+    # --- pages ----------------------------------------------------------------------------
+
+    def _article(self, ref: PageRef, now: datetime) -> list[Output]:
+        stored = self.source.get(ref.ref)
+        outputs = []
+        live = stored is not None and stored.visible(now) and stored.article is not None
+        if live and stored is not None and stored.article is not None:
+            related = self.source.teasers(self.source.related(stored.key))
+            body = self.renderer.article_page(
+                stored.article,
+                published=stored.published,
+                updated=stored.updated,
+                related=list(related.values()),
+            )
+            outputs.append(Output(stored.article.path, body))
+        stale = ref.path and (not live or stored is None or stored.path != ref.path)
+        if stale and self.source.path_owner(ref.path) in (None, ref.ref):
+            outputs.append(Output(ref.path, None))  # unpublished, or moved to a new address
+        return outputs
+
+    def _home(self) -> bytes:
+        pinned = self.source.slice(ListingId(ListingKind.PINNED), skip_newest=0, take=1)
+        lead = pinned[0] if pinned else self._latest_of_site()
+        blocks = []
+        for section in self.site.sections:
+            listing = ListingId(ListingKind.SECTION, section.slug)
+            articles = self.source.slice(listing, skip_newest=0, take=section.homepage_count + 1)
+            shown = tuple(a for a in articles if lead is None or a.key != lead.key)
+            blocks.append(SectionBlock(section, shown[: section.homepage_count]))
+        return self.renderer.home_page(lead=lead, blocks=blocks)
+
+    def _latest_of_site(self) -> ArticleTeaser | None:
+        for month in self.source.months():
+            found = self.source.slice(ListingId(ListingKind.MONTH, month), skip_newest=0, take=1)
+            if found:
+                return found[0]
+        return None
+
+    def _listing(self, listing: ListingId, page: int) -> Output:
+        path = listing.page_path(page)
+        total = self.source.count(listing)
+        if page == 0:
+            articles = self.source.slice(listing, skip_newest=0, take=PER_PAGE)
+            older = front_older_page(total)
+            newer_path = None
+            older_path = listing.page_path(older) if older else None
+        else:
+            if page > bucket_count(total):
+                return Output(path, None)  # the bucket emptied: its page goes
+            start, end = bucket_range(page, total)
+            skip_newest = total - end
+            if skip_newest <= start:
+                articles = self.source.slice(listing, skip_newest=skip_newest, take=end - start)
+            else:
+                articles = self.source.slice(
+                    listing, skip_newest=start, take=end - start, newest_first=False
+                )
+            newer_path = listing.page_path(page + 1 if page < bucket_count(total) else 0)
+            older_path = listing.page_path(page - 1) if page > 1 else None
+        if not articles:
+            return Output(path, None)
+        name = self._listing_name(listing, articles)
+        body = self.renderer.listing_page(
+            Listing(
+                kind=listing.kind.value,  # type: ignore[arg-type]
+                name=name,
+                path=path,
+                articles=tuple(articles),
+                page=page or 1,
+                newer_path=newer_path,
+                older_path=older_path,
+                feed_path=feed_path(listing) if listing.kind is ListingKind.SECTION else None,
+            )
+        )
+        return Output(path, body)
+
+    def _listing_name(self, listing: ListingId, articles: Sequence[ArticleTeaser]) -> str:
+        sample = articles[0]
+        if listing.kind is ListingKind.SECTION:
+            return sample.section.name
+        if listing.kind is ListingKind.TAG:
+            return next((t.name for t in sample.tags if t.slug == listing.slug), listing.slug)
+        return next((a for a in sample.authors if slugify(a) == listing.slug), listing.slug)
+
+    def _feed(self, listing: ListingId | None) -> Output:
+        if listing is None:
+            articles = self._newest_of_site(FEED_SIZE)
+            title, page = self.site.name, HOME_PATH
+        else:
+            articles = self.source.slice(listing, skip_newest=0, take=FEED_SIZE)
+            title = f"{self.site.name} – {articles[0].section.name}" if articles else self.site.name
+            page = listing.base_path
+        path = FEED_PATH if listing is None else feed_path(listing)
+        body = self.renderer.feed(title=title, page_path=page, feed_path=path, articles=articles)
+        return Output(path, body, "application/rss+xml; charset=utf-8")
+
+    def _newest_of_site(self, limit: int) -> list[ArticleTeaser]:
+        found: list[ArticleTeaser] = []
+        for month in self.source.months():
+            found += self.source.slice(
+                ListingId(ListingKind.MONTH, month), skip_newest=0, take=limit - len(found)
+            )
+            if len(found) >= limit:
+                break
+        return found
+
+    def _month_sitemap(self, month: str) -> Output:
+        members = self.source.members(ListingId(ListingKind.MONTH, month))
+        path = month_sitemap_path(month)
+        if not members:
+            return Output(path, None, "application/xml; charset=utf-8")
+        entries = [SitemapEntry(a.path, a.updated or a.date) for a in members]
+        return Output(path, self.renderer.sitemap(entries), "application/xml; charset=utf-8")
+
+    def _sitemap_index(self) -> Output:
+        months = self.source.months()
+        entries = [SitemapEntry(month_sitemap_path(m), _month_end(m)) for m in months[1:]]
+        if months:  # the current month: its newest article, so the index does not lie ahead
+            newest = self.source.slice(
+                ListingId(ListingKind.MONTH, months[0]), skip_newest=0, take=1
+            )
+            last = newest[0].updated or newest[0].date if newest else _month_end(months[0])
+            entries.insert(0, SitemapEntry(month_sitemap_path(months[0]), last))
+        return Output(
+            SITEMAP_INDEX_PATH,
+            self.renderer.sitemap_index(entries),
+            "application/xml; charset=utf-8",
+        )
+
+    def _news_sitemap(self, now: datetime) -> Output:
+        recent: list[ArticleTeaser] = []
+        for month in self.source.months()[:3]:
+            for teaser in self.source.slice(
+                ListingId(ListingKind.MONTH, month), skip_newest=0, take=NEWS_LIMIT
+            ):
+                if now - teaser.date <= NEWS_WINDOW:
+                    recent.append(teaser)
+        body = self.renderer.news_sitemap(recent[:NEWS_LIMIT], now=now)
+        return Output(NEWS_SITEMAP_PATH, body, "application/xml; charset=utf-8")
+
+
+def _month_end(month: str) -> datetime:
+    year, number = (int(part) for part in month.split("-"))
+    return datetime(year + number // 12, number % 12 + 1, 1, tzinfo=UTC) - timedelta(seconds=1)
+
+
+def _content_type(path: str) -> str:
+    if path.endswith(".css"):
+        return "text/css; charset=utf-8"
+    if path.endswith(".svg"):
+        return "image/svg+xml"
+    if path.endswith(".woff2"):
+        return "font/woff2"
+    return "application/octet-stream"
