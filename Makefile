@@ -5,6 +5,13 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .PHONY: install demo check test lint typecheck unit clean
+.PHONY: system-tools browser-tools bench screenshots preview
+
+# Page tests (tests/browser) need Debian's Chromium and Java (for the W3C checker) and the
+# npm tools in tools/ (playwright-core, axe-core, vnu-jar, pinned by package-lock.json).
+CHROMIUM   ?= /usr/bin/chromium
+NODE_TOOLS := tools/node_modules/.package-lock.json
+SUDO       := $(if $(filter 0,$(shell id -u)),,sudo)
 
 install: $(STAMP)  ## create .venv and install rotativa with its development tools
 
@@ -29,8 +36,34 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit -q
 
-test: lint typecheck  ## ruff, mypy and the whole test suite
+test: lint typecheck browser-tools  ## ruff, mypy and the whole test suite
 	$(BIN)/pytest -q
+
+system-tools:  ## install Chromium, Java and Node from Debian when they are missing
+	@missing=""; \
+	test -x $(CHROMIUM) || missing="$$missing chromium fonts-liberation"; \
+	command -v java >/dev/null 2>&1 || missing="$$missing default-jre-headless"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+$(NODE_TOOLS): tools/package.json tools/package-lock.json | system-tools
+	npm ci --prefix tools --ignore-scripts --no-audit --no-fund
+	touch $(NODE_TOOLS)
+
+browser-tools: system-tools $(NODE_TOOLS)  ## everything the page tests need
+
+bench: $(STAMP)  ## milliseconds per rendered page on the samples
+	$(BIN)/python benchmarks/render_pages.py
+
+screenshots: $(STAMP) browser-tools  ## retake docs/article.png and docs/home.png in Chromium
+	ROTATIVA_SCREENSHOTS=docs $(BIN)/pytest -q tests/browser/test_browser.py
+
+preview: $(STAMP)  ## render the seed article into build/preview (open build/preview/index.html)
+	$(BIN)/rotativa preview samples/articles/massimo-carrera-spartak-mosca.md --out build/preview
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build src/shared/*.egg-info

@@ -17,9 +17,7 @@ def _name(requirement: str) -> str:
 
 def test_layer_requirements_match_pyproject() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    declared = {
-        _name(d): d for d in project["dependencies"] if _name(d) not in PROVIDED_BY_LAMBDA
-    }
+    declared = {_name(d): d for d in project["dependencies"] if _name(d) not in PROVIDED_BY_LAMBDA}
     lines = (ROOT / "src" / "shared" / "requirements.txt").read_text().splitlines()
     shipped = {_name(line): line for line in lines if line.strip() and not line.startswith("#")}
     assert shipped == declared

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from functools import cache
-from typing import Annotated
+from typing import Annotated, Self
 
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -35,7 +35,7 @@ class FunctionEnvironment(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     @classmethod
-    def load(cls, environ: Mapping[str, str] | None = None) -> FunctionEnvironment:
+    def load(cls, environ: Mapping[str, str] | None = None) -> Self:
         env = os.environ if environ is None else environ
         return cls.model_validate({k.lower(): v for k, v in env.items()})
 

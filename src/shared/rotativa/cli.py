@@ -45,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--lang", choices=LANGUAGES, help="language of the messages")
     check.set_defaults(run=_check)
+    _add_preview(commands)
     return parser
 
 
@@ -143,6 +144,60 @@ def _check(args: argparse.Namespace) -> int:
         )
     )
     return EXIT_OK if valid == files else EXIT_INVALID
+
+
+# --- rotativa preview ---------------------------------------------------------------------
+
+
+def _add_preview(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    preview = commands.add_parser(
+        "preview",
+        help="render an article's page into a folder that opens from disk",
+        description="Render FILE's page (with its stylesheet and images) into DIR, to open "
+        "DIR/index.html in a browser. The other articles of FILE's folder fill its related "
+        "box. Exit 0 when written, 1 when the article is invalid, 2 on usage errors.",
+    )
+    preview.add_argument("file", type=Path, metavar="FILE", help="an article (.md or .json)")
+    preview.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    preview.add_argument(
+        "--site", type=Path, help=f"site settings (default: the nearest {SITE_FILE} above FILE)"
+    )
+    preview.add_argument("--lang", choices=LANGUAGES, help="language of the messages")
+    preview.set_defaults(run=_preview)
+
+
+def _preview(args: argparse.Namespace) -> int:
+    from rotativa.rendering.preview import PREVIEW_MESSAGES, write_preview
+
+    missing = [p for p in (args.file, args.site) if p is not None and not p.is_file()]
+    if missing:
+        for path in missing:
+            print(f"rotativa preview: {render_message('check_missing_path', 'it', value=path)}",
+                  file=sys.stderr)  # fmt: skip
+        return EXIT_USAGE
+    try:
+        site = load_site(args.site, args.file)
+    except (OSError, ValueError) as exc:
+        print(f"rotativa preview: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    language: Language = args.lang or site.locale
+    neighbours = [(path, upload_key(path)) for path in article_files(args.file.parent)]
+    result = write_preview((args.file, upload_key(args.file)), neighbours, args.out, site)
+    for line in format_problems(args.file, result.report, language):
+        print(line)
+    if result.index is None:
+        print(PREVIEW_MESSAGES["invalid"][language])
+        return EXIT_INVALID
+    for path in result.media_missing:
+        folder = result.media_folder or args.file.parent / "media"
+        text = PREVIEW_MESSAGES["media_missing"][language].format(path=path, folder=folder)
+        print(f"{args.file}: warning: {text}")
+    print(
+        PREVIEW_MESSAGES["written"][language].format(
+            index=result.index, pages=result.pages, media=len(result.media)
+        )
+    )
+    return EXIT_OK
 
 
 if __name__ == "__main__":

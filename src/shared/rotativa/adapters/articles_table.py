@@ -185,9 +185,17 @@ class ArticlesTable:
     # --- the indexer: memberships, counters, teasers, related boxes ----------------------
 
     def count(self, listing: ListingId) -> int:
-        keys = [_encode({"pk": f"count#{listing}", "sk": str(s)}) for s in range(COUNTER_SHARDS)]
-        items = self._batch_get(keys)
-        return sum(int(item.get("n", 0)) for item in items)
+        return self.counts([listing])[listing]
+
+    def counts(self, listings: Sequence[ListingId]) -> dict[ListingId, int]:
+        by_pk = {f"count#{listing}": listing for listing in listings}
+        keys = [
+            _encode({"pk": pk, "sk": str(shard)}) for pk in by_pk for shard in range(COUNTER_SHARDS)
+        ]
+        totals = dict.fromkeys(listings, 0)
+        for item in self._batch_get(keys):
+            totals[by_pk[str(item["pk"])]] += int(item.get("n", 0))
+        return totals
 
     def newer_than(self, listing: ListingId, position: str) -> int:
         total = 0
@@ -239,8 +247,68 @@ class ArticlesTable:
             found.extend(_teaser(decode_item(item)["teaser"]) for item in page.get("Items", []))
         return found
 
-    def add_member(self, listing: ListingId, position: str, teaser: ArticleTeaser) -> bool:
-        item = _encode(
+    def move_member(
+        self,
+        key: str,
+        teaser: ArticleTeaser | None,
+        removals: Mapping[ListingId, str],
+        additions: Mapping[ListingId, str],
+    ) -> tuple[set[ListingId], set[ListingId]]:
+        """Each membership change and its counter update go in one transaction (50 pairs
+        a transaction); a pair whose condition fails (already gone, already there) is taken
+        out and the rest written again, so counters never count a membership twice."""
+        pairs: list[tuple[str, ListingId, list[Any]]] = []
+        for listing, position in removals.items():
+            delete = {
+                "Delete": {
+                    "TableName": self.name,
+                    "Key": _encode({"pk": f"list#{listing}", "sk": position}),
+                    "ConditionExpression": "attribute_exists(pk)",
+                }
+            }
+            pairs.append(("remove", listing, [delete, self._counter_update(listing, key, -1)]))
+        refresh: list[dict[str, Any]] = []
+        for listing, position in additions.items():
+            if teaser is None:
+                continue
+            item = self._member_item(listing, position, teaser)
+            put = {
+                "Put": {
+                    "TableName": self.name,
+                    "Item": item,
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+            pairs.append(("add", listing, [put, self._counter_update(listing, key, +1)]))
+            refresh.append(item)
+        done: set[tuple[str, ListingId]] = set()
+        for start in range(0, len(pairs), 50):
+            chunk = pairs[start : start + 50]
+            while chunk:
+                try:
+                    self.client.transact_write_items(
+                        TransactItems=[action for _, _, actions in chunk for action in actions]
+                    )
+                except ClientError as exc:
+                    reasons = _cancellation_reasons(exc)
+                    if reasons is None or "ConditionalCheckFailed" not in reasons:
+                        raise
+                    failed = {
+                        i // 2 for i, r in enumerate(reasons) if r == "ConditionalCheckFailed"
+                    }
+                    chunk = [pair for i, pair in enumerate(chunk) if i not in failed]
+                    continue
+                done.update((kind, listing) for kind, listing, _ in chunk)
+                break
+        created = {listing for kind, listing in done if kind == "add"}
+        for item in refresh:  # already there: bring its teaser up to date
+            listing = ListingId.parse(str(item["pk"]["S"]).removeprefix("list#"))
+            if listing not in created:
+                self.client.put_item(TableName=self.name, Item=item)
+        return {listing for kind, listing in done if kind == "remove"}, created
+
+    def _member_item(self, listing: ListingId, position: str, teaser: ArticleTeaser) -> Any:
+        return _encode(
             {
                 "pk": f"list#{listing}",
                 "sk": position,
@@ -250,47 +318,6 @@ class ArticlesTable:
                 "gsi1sk": f"list#{listing}",
             }
         )
-        try:
-            self.client.transact_write_items(
-                TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": self.name,
-                            "Item": item,
-                            "ConditionExpression": "attribute_not_exists(pk)",
-                        }
-                    },
-                    self._counter_update(listing, teaser.key, +1),
-                ]
-            )
-        except ClientError as exc:
-            reasons = _cancellation_reasons(exc)
-            if reasons is None or reasons[0] != "ConditionalCheckFailed":
-                raise
-            self.client.put_item(TableName=self.name, Item=item)  # refresh the teaser
-            return False
-        return True
-
-    def remove_member(self, listing: ListingId, position: str, key: str) -> bool:
-        try:
-            self.client.transact_write_items(
-                TransactItems=[
-                    {
-                        "Delete": {
-                            "TableName": self.name,
-                            "Key": _encode({"pk": f"list#{listing}", "sk": position}),
-                            "ConditionExpression": "attribute_exists(pk)",
-                        }
-                    },
-                    self._counter_update(listing, key, -1),
-                ]
-            )
-        except ClientError as exc:
-            reasons = _cancellation_reasons(exc)
-            if reasons is None or reasons[0] != "ConditionalCheckFailed":
-                raise
-            return False
-        return True
 
     def _counter_update(self, listing: ListingId, key: str, delta: int) -> Any:
         shard = int(hashlib.sha256(key.encode()).hexdigest(), 16) % COUNTER_SHARDS
@@ -370,7 +397,9 @@ class ArticlesTable:
     def _batch_get(self, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
         for start in range(0, len(keys), 100):
-            pending: dict[str, Any] = {self.name: {"Keys": keys[start : start + 100]}}
+            pending: dict[str, Any] = {
+                self.name: {"Keys": keys[start : start + 100], "ConsistentRead": True}
+            }
             while pending:
                 response = self.client.batch_get_item(RequestItems=pending)
                 items.extend(

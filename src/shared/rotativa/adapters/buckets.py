@@ -165,5 +165,6 @@ class MediaMirror:
             ContentType=content_type,
             CacheControl="public, max-age=86400",
             MetadataDirective="REPLACE",
+            TaggingDirective="REPLACE",  # editors' tags stay in the inbox
         )
         return True

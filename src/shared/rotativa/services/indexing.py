@@ -39,18 +39,25 @@ class IndexStore(Protocol):
 
     def count(self, listing: ListingId) -> int: ...
 
+    def counts(self, listings: Sequence[ListingId]) -> dict[ListingId, int]:
+        """The sizes of several listings in one round trip."""
+        ...
+
     def newer_than(self, listing: ListingId, position: str) -> int:
         """How many members sort after `position` (cheap for recent articles)."""
         ...
 
     def newest(self, listing: ListingId, limit: int) -> list[ArticleTeaser]: ...
 
-    def add_member(self, listing: ListingId, position: str, teaser: ArticleTeaser) -> bool:
-        """Add or refresh a membership; True when it was not there before."""
-        ...
-
-    def remove_member(self, listing: ListingId, position: str, key: str) -> bool:
-        """Remove a membership; True when it was there."""
+    def move_member(
+        self,
+        key: str,
+        teaser: ArticleTeaser | None,
+        removals: Mapping[ListingId, str],
+        additions: Mapping[ListingId, str],
+    ) -> tuple[set[ListingId], set[ListingId]]:
+        """Remove and add (or refresh) one article's memberships, keeping every listing's
+        size exact; returns the listings it really left and really joined."""
         ...
 
     def put_teaser(self, teaser: ArticleTeaser) -> None: ...
@@ -89,12 +96,19 @@ class Indexer:
         self.store = store
         self.queue = pages
         self.settings = settings or IndexSettings()
+        # Per change: listing sizes and candidate pools already read, so that one change
+        # never reads the same counter or listing twice.
+        self._sizes: dict[ListingId, int] = {}
+        self._pools: dict[tuple[str, str, tuple[str, ...]], dict[str, ArticleTeaser]] = {}
 
-    def apply(
-        self, old: StoredArticle | None, new: StoredArticle | None, now: datetime
-    ) -> set[PageRef]:
-        """Bring the indexes in line with one change and enqueue the pages it affects."""
-        pages = self._index(old, new, now)
+    def apply(self, key: str, old: StoredArticle | None, now: datetime) -> set[PageRef]:
+        """Bring the indexes in line with one change of `key` and enqueue the pages it
+        affects. `old` is the state the change replaced (the stream's old image); the new
+        state is read from the table, so that a retried or reordered stream record
+        converges on the current article instead of restoring the one it carried."""
+        self._sizes.clear()
+        self._pools.clear()
+        pages = self._index(old, self.store.get(key), now)
         if pages:
             self.queue.send(sorted(pages))
         return pages
@@ -112,10 +126,7 @@ class Indexer:
         pages: set[PageRef] = set()
         content_changed = old_teaser != new_teaser or _body(old) != _body(new)
 
-        for listing in sorted(before.keys() | after.keys()):
-            pages |= self._relist(
-                listing, before.get(listing), after.get(listing), key, new_teaser, content_changed
-            )
+        pages |= self._relist(key, before, after, new_teaser, content_changed)
 
         if new_teaser is not None:
             self.store.put_teaser(new_teaser)
@@ -140,39 +151,62 @@ class Indexer:
 
     def _relist(
         self,
-        listing: ListingId,
-        before: str | None,
-        after: str | None,
         key: str,
+        before: Mapping[ListingId, str],
+        after: Mapping[ListingId, str],
         teaser: ArticleTeaser | None,
         content_changed: bool,
     ) -> set[PageRef]:
-        if before == after and not content_changed:
+        """Move the article between listings in one write, then name the pages that moved."""
+        listings = sorted(
+            listing
+            for listing in before.keys() | after.keys()
+            if before.get(listing) != after.get(listing) or content_changed
+        )
+        removals = {
+            listing: before[listing]
+            for listing in listings
+            if listing in before and before[listing] != after.get(listing)
+        }
+        additions = (
+            {listing: after[listing] for listing in listings if listing in after}
+            if teaser is not None
+            else {}
+        )
+        if not removals and not additions:
             return set()
-        total_before = self.store.count(listing)
+        self._prefetch(listings)
+        newer_before = {
+            listing: self.store.newer_than(listing, position)
+            for listing, position in removals.items()
+        }
+        removed, created = self.store.move_member(key, teaser, removals, additions)
         pages: set[PageRef] = set()
-        newer: list[int] = []
-        if before is not None and before != after:
-            newer.append(self.store.newer_than(listing, before))
-            rank = total_before - 1 - newer[-1]
-            self.store.remove_member(listing, before, key)
-            pages |= self._listing_pages(listing, rank, total_before, total_before - 1)
-            if listing.kind is ListingKind.MONTH and total_before == 1:
-                self.store.set_month(listing.slug, present=False)
-        if after is not None and teaser is not None:
-            created = self.store.add_member(listing, after, teaser)
-            total_after = self.store.count(listing)
-            newer.append(self.store.newer_than(listing, after))
-            rank = total_after - 1 - newer[-1]
-            if created:
-                pages |= self._listing_pages(listing, rank, total_after - 1, total_after)
-                if listing.kind is ListingKind.MONTH and total_after == 1:
-                    self.store.set_month(listing.slug, present=True)
-            elif listing.has_pages:  # refreshed in place: its bucket, and the front if shown there
-                pages.add(PageRef.listing(listing, bucket_of(rank)))
-                if newer[-1] < PER_PAGE:
-                    pages.add(PageRef.listing(listing, 0))
-        pages |= self._derived_pages(listing, min(newer, default=0))
+        for listing in listings:
+            total = self._sizes[listing]
+            newer: list[int] = []
+            if listing in newer_before:
+                newer.append(newer_before[listing])
+                if listing in removed:
+                    rank = total - 1 - newer_before[listing]
+                    total -= 1
+                    pages |= self._listing_pages(listing, rank, total + 1, total)
+                    if listing.kind is ListingKind.MONTH and total == 0:
+                        self.store.set_month(listing.slug, present=False)
+            if listing in additions:
+                newer.append(self.store.newer_than(listing, additions[listing]))
+                if listing in created:
+                    total += 1
+                    rank = total - 1 - newer[-1]
+                    pages |= self._listing_pages(listing, rank, total - 1, total)
+                    if listing.kind is ListingKind.MONTH and total == 1:
+                        self.store.set_month(listing.slug, present=True)
+                elif listing.has_pages:  # refreshed in place: its bucket, and the front if shown
+                    pages.add(PageRef.listing(listing, bucket_of(total - 1 - newer[-1])))
+                    if newer[-1] < PER_PAGE:
+                        pages.add(PageRef.listing(listing, 0))
+            self._sizes[listing] = total
+            pages |= self._derived_pages(listing, min(newer, default=0))
         return pages
 
     def _listing_pages(
@@ -205,7 +239,23 @@ class Indexer:
 
     # --- related boxes --------------------------------------------------------------------
 
+    def _size(self, listing: ListingId) -> int:
+        if listing not in self._sizes:
+            self._sizes[listing] = self.store.count(listing)
+        return self._sizes[listing]
+
+    def _prefetch(self, listings: Iterable[ListingId]) -> None:
+        missing = sorted({listing for listing in listings if listing not in self._sizes})
+        if missing:
+            self._sizes.update(self.store.counts(missing))
+
     def _pool(self, teaser: ArticleTeaser) -> dict[str, ArticleTeaser]:
+        identity = (teaser.key, teaser.section.slug, tuple(t.slug for t in teaser.tags))
+        if identity not in self._pools:
+            self._pools[identity] = self._read_pool(teaser)
+        return dict(self._pools[identity])
+
+    def _read_pool(self, teaser: ArticleTeaser) -> dict[str, ArticleTeaser]:
         stats = self._stats(teaser)
         listings = [ListingId(ListingKind.SECTION, teaser.section.slug)] + [
             ListingId(ListingKind.TAG, t.slug) for t in teaser.tags if stats.is_distinctive(t.slug)
@@ -218,11 +268,11 @@ class Indexer:
         return pool
 
     def _stats(self, teaser: ArticleTeaser) -> TagStatistics:
-        total = sum(
-            self.store.count(ListingId(ListingKind.SECTION, s.slug)) for s in self.site.sections
-        )
-        counts = {t.slug: self.store.count(ListingId(ListingKind.TAG, t.slug)) for t in teaser.tags}
-        return TagStatistics(counts, total)
+        sections = [ListingId(ListingKind.SECTION, s.slug) for s in self.site.sections]
+        tags = {t.slug: ListingId(ListingKind.TAG, t.slug) for t in teaser.tags}
+        self._prefetch([*sections, *tags.values()])
+        total = sum(self._sizes[s] for s in sections)
+        return TagStatistics({slug: self._sizes[t] for slug, t in tags.items()}, total)
 
     def _box(
         self,
@@ -249,6 +299,9 @@ class Indexer:
             pool.values(), key=lambda c: (score(c, subject, stats), c.date, c.key), reverse=True
         )
         pages: set[PageRef] = set()
+        self._prefetch(
+            ListingId(ListingKind.TAG, t.slug) for other in ranked[:limit] for t in other.tags
+        )
         for other in ranked[:limit]:
             current_keys = self.store.related(other.key)
             current = self.store.teasers(current_keys)

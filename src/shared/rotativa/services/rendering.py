@@ -14,8 +14,8 @@ from typing import Protocol
 
 from rotativa.domain.article import ArticleTeaser
 from rotativa.domain.pages import (
-    FEED_SIZE,
     FEED_PATH,
+    FEED_SIZE,
     HOME_PATH,
     NEWS_SITEMAP_PATH,
     NOT_FOUND_PATH,
@@ -35,7 +35,7 @@ from rotativa.domain.pages import (
 from rotativa.domain.records import StoredArticle
 from rotativa.domain.site import SiteSettings
 from rotativa.domain.slugs import slugify
-from rotativa.rendering import Listing, SectionBlock, SiteRenderer, SitemapEntry
+from rotativa.rendering import Listing, SectionBlock, SitemapEntry, SiteRenderer
 
 NEWS_WINDOW = timedelta(hours=48)
 NEWS_LIMIT = 1000

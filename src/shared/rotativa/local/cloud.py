@@ -1,0 +1,223 @@
+"""The local cloud: template.yaml built on moto and run in this process.
+
+`LocalCloud.start()` provisions every resource of the template on moto (in-process under
+`mock_aws`, or a moto server given its endpoint), then `run_until_quiet()` delivers events
+to the functions' own handlers. The wiring is read from the template only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import boto3
+import botocore.session
+from botocore.exceptions import ClientError
+
+from rotativa.domain.inbox import ARTICLES_PREFIX, MEDIA_PREFIX
+from rotativa.local import speedups
+from rotativa.local.pump import EventPump, Observer
+from rotativa.local.runtime import current_function, forget_loaded_functions
+from rotativa.local.stack import AwsClients, LocalStack, provision
+from rotativa.local.template import load_template
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodbstreams import DynamoDBStreamsClient
+
+ROOT = Path(__file__).resolve().parents[4]
+DEFAULT_TEMPLATE = ROOT / "template.yaml"
+DEFAULT_REGION = "eu-south-1"
+LOCAL_ENVIRONMENT = {
+    # moto serves stream calls only on the classic endpoint (newer botocore prefers
+    # account-based endpoints for DynamoDB).
+    "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+    "AWS_DEFAULT_REGION": DEFAULT_REGION,
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
+
+
+def prepare_environment(endpoint_url: str | None = None) -> None:
+    """Credentials and endpoints that keep every client on moto, never on AWS."""
+    for name, value in LOCAL_ENVIRONMENT.items():
+        os.environ.setdefault(name, value)
+    os.environ["AWS_ACCOUNT_ID_ENDPOINT_MODE"] = "disabled"
+    if endpoint_url:
+        os.environ["AWS_ENDPOINT_URL"] = endpoint_url
+
+
+class CallCounter:
+    """AWS calls made by the functions' code, by service and operation (botocore hooks)."""
+
+    def __init__(self) -> None:
+        self.calls: Counter[tuple[str, str]] = Counter()
+        self.by_function: Counter[tuple[str, str, str]] = Counter()
+
+    def __call__(self, **kwargs: Any) -> None:
+        model = kwargs["model"]
+        function = current_function.get()
+        if function is None:
+            return  # the harness itself (uploads, polling): not the system's cost
+        service = model.service_model.service_id.hyphenize()
+        self.calls[(service, model.name)] += 1
+        self.by_function[(function, service, model.name)] += 1
+
+    def as_dict(self) -> dict[str, dict[str, int]]:
+        result: dict[str, dict[str, int]] = {}
+        for (service, operation), count in sorted(self.calls.items()):
+            result.setdefault(service, {})[operation] = count
+        return result
+
+    def reset(self) -> None:
+        self.calls.clear()
+        self.by_function.clear()
+
+
+@dataclass
+class LocalCloud:
+    stack: LocalStack
+    clients: AwsClients
+    streams: DynamoDBStreamsClient
+    pump: EventPump
+    counter: CallCounter
+
+    @classmethod
+    def start(
+        cls,
+        template_path: Path = DEFAULT_TEMPLATE,
+        *,
+        parameters: Mapping[str, str] | None = None,
+        endpoint_url: str | None = None,
+        stack_name: str = "rotativa-local",
+        observer: Observer | None = None,
+        template: Mapping[str, Any] | None = None,
+    ) -> LocalCloud:
+        prepare_environment(endpoint_url)
+        if endpoint_url is None:
+            speedups.apply()  # in-process moto only; a moto server has its own code
+        # One default session for the harness and the functions, so one hook counts all.
+        boto3.setup_default_session(region_name=DEFAULT_REGION)
+        session = boto3.DEFAULT_SESSION
+        assert session is not None
+        core: botocore.session.Session = session._session
+        counter = CallCounter()
+        core.register("before-call", counter)
+        clients = AwsClients(
+            s3=session.client("s3", endpoint_url=endpoint_url),
+            sqs=session.client("sqs", endpoint_url=endpoint_url),
+            dynamodb=session.client("dynamodb", endpoint_url=endpoint_url),
+            cloudfront=session.client("cloudfront", endpoint_url=endpoint_url),
+        )
+        streams = session.client("dynamodbstreams", endpoint_url=endpoint_url)
+        stack = provision(
+            template if template is not None else load_template(template_path),
+            clients,
+            stack_name=stack_name,
+            parameters=parameters,
+            region=DEFAULT_REGION,
+            template_dir=template_path.parent,
+        )
+        forget_loaded_functions()
+        pump = EventPump(stack, clients.sqs, streams, observer=observer)
+        return cls(stack, clients, streams, pump, counter)
+
+    # --- what the outputs name ------------------------------------------------------------
+
+    @property
+    def inbox(self) -> str:
+        return self.stack.outputs["InboxBucketName"]
+
+    @property
+    def site_bucket(self) -> str:
+        return self.stack.outputs["SiteBucketName"]
+
+    @property
+    def table(self) -> str:
+        return self.stack.outputs["ArticlesTableName"]
+
+    @property
+    def distribution_id(self) -> str:
+        return self.stack.outputs["DistributionId"]
+
+    # --- editors' actions -----------------------------------------------------------------
+
+    def put(self, key: str, body: bytes | str) -> None:
+        data = body.encode() if isinstance(body, str) else body
+        self.clients.s3.put_object(Bucket=self.inbox, Key=key, Body=data)
+
+    def delete(self, key: str) -> None:
+        self.clients.s3.delete_object(Bucket=self.inbox, Key=key)
+
+    def upload_content(self, directory: Path) -> list[str]:
+        """Upload a content folder's articles/ and media/ as an editor would; the keys."""
+        keys = []
+        for prefix in (MEDIA_PREFIX, ARTICLES_PREFIX):
+            folder = directory / prefix.rstrip("/")
+            if not folder.is_dir():
+                continue
+            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+                if path.name.startswith("."):
+                    continue
+                key = prefix + path.relative_to(folder).as_posix()
+                self.put(key, path.read_bytes())
+                keys.append(key)
+        return keys
+
+    def run_until_quiet(self, max_rounds: int = 10_000) -> int:
+        return self.pump.run_until_quiet(max_rounds)
+
+    # --- what the system produced ---------------------------------------------------------
+
+    def objects(self, bucket: str, prefix: str = "") -> Iterator[str]:
+        paginator = self.clients.s3.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
+            for item in page.get("Contents", []):
+                yield item["Key"]
+
+    def site_files(self) -> dict[str, bytes]:
+        return {
+            key: self.clients.s3.get_object(Bucket=self.site_bucket, Key=key)["Body"].read()
+            for key in self.objects(self.site_bucket)
+        }
+
+    def export_site(self, out: Path) -> int:
+        count = 0
+        for key, data in self.site_files().items():
+            target = out / key
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            count += 1
+        return count
+
+    def report(self, key: str) -> dict[str, Any] | None:
+        try:
+            body = self.clients.s3.get_object(Bucket=self.inbox, Key=f"reports/{key}.json")
+        except ClientError:
+            return None
+        report: dict[str, Any] = json.loads(body["Body"].read())
+        return report
+
+    def invalidations(self) -> list[dict[str, Any]]:
+        """Every CreateInvalidation the distribution received: id, reference, paths."""
+        cloudfront = self.clients.cloudfront
+        listed = cloudfront.list_invalidations(DistributionId=self.distribution_id)
+        found = []
+        for summary in listed.get("InvalidationList", {}).get("Items", []):
+            detail = cloudfront.get_invalidation(
+                DistributionId=self.distribution_id, Id=summary["Id"]
+            )["Invalidation"]
+            batch = detail["InvalidationBatch"]
+            found.append(
+                {
+                    "id": detail["Id"],
+                    "reference": batch["CallerReference"],
+                    "paths": list(batch["Paths"].get("Items", [])),
+                }
+            )
+        return found

@@ -1,0 +1,298 @@
+"""Deliver events to the template's functions until the system is quiet.
+
+For each event source of each function (read from template.yaml by `stack.provision`),
+the pump does what Lambda's event source mappings do: polls SQS queues and DynamoDB
+streams, applies the FilterCriteria, honours BatchSize and ReportBatchItemFailures, returns
+failed SQS messages to their queue (where the queue's RedrivePolicy moves them to the DLQ
+after maxReceiveCount receives) and sends stream batches that exhaust their retries to the
+on-failure destination. Batching windows are shortened: locally a batch is whatever is
+waiting when the pump polls.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from rotativa import bootstrap
+from rotativa.local.runtime import invoke
+from rotativa.local.stack import EventSource, FunctionSpec, LocalStack
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodbstreams import DynamoDBStreamsClient
+    from mypy_boto3_sqs import SQSClient
+
+SQS_MAX_BATCH = 10
+
+
+@dataclass
+class Invocation:
+    function: str
+    source: str
+    records: int
+    failed: int
+    error: str | None = None
+
+
+@dataclass
+class _ShardCursor:
+    iterator: str | None
+    pending: list[dict[str, Any]] = field(default_factory=list)
+    attempts: int = 0
+
+
+Observer = Callable[[Invocation, dict[str, Any]], None]
+
+
+def matches(pattern: Mapping[str, Any], event: Any) -> bool:
+    """EventBridge-style matching, as Lambda's FilterCriteria use it (exact values,
+    `prefix` and `exists`), enough for the patterns a template declares."""
+    if not isinstance(event, Mapping):
+        return False
+    for name, expected in pattern.items():
+        present = name in event
+        value = event.get(name)
+        if isinstance(expected, Mapping):
+            if not present or not matches(expected, value):
+                return False
+            continue
+        if not isinstance(expected, list):
+            return False
+        if not any(_matches_one(option, present, value) for option in expected):
+            return False
+    return True
+
+
+def _matches_one(option: Any, present: bool, value: Any) -> bool:
+    if isinstance(option, Mapping):
+        if "exists" in option:
+            return bool(option["exists"]) == present
+        if "prefix" in option:
+            return isinstance(value, str) and value.startswith(str(option["prefix"]))
+        return False
+    return present and value == option
+
+
+class EventPump:
+    def __init__(
+        self,
+        stack: LocalStack,
+        sqs: SQSClient,
+        streams: DynamoDBStreamsClient,
+        *,
+        observer: Observer | None = None,
+    ) -> None:
+        self.stack = stack
+        self.sqs = sqs
+        self.streams = streams
+        self.observer = observer
+        self.invocations: list[Invocation] = []
+        self._cursors: dict[tuple[str, str], _ShardCursor] = {}
+        bootstrap.reset()  # services cached for another stack must not leak into this one
+
+    # --- the loop -------------------------------------------------------------------------
+
+    def run_until_quiet(self, max_rounds: int = 10_000) -> int:
+        """Deliver until a whole round finds nothing to deliver; returns the rounds run."""
+        for rounds in range(1, max_rounds + 1):
+            if not self.step():
+                return rounds
+        raise RuntimeError(f"the local cloud is not quiet after {max_rounds} rounds")
+
+    def step(self) -> bool:
+        """One poll of every event source; True when anything was delivered.
+
+        Sources are polled by batching window, shortest first, and a longer window is
+        polled only in a round where every shorter one was idle: the local stand-in for
+        "the window closes later", so that what AWS would coalesce into one batch (one
+        invalidation for a burst of renders) is coalesced here too.
+        """
+        sources = [
+            (spec, s) for spec in self.stack.functions.values() for s in spec.events if s.enabled
+        ]
+        for window in sorted({s.batching_window_seconds for _, s in sources}):
+            delivered = False
+            for spec, source in sources:
+                if source.batching_window_seconds == window:
+                    delivered |= self._poll(spec, source)
+            if delivered:
+                return True  # longer windows stay open while shorter ones still deliver
+        return False
+
+    def _poll(self, spec: FunctionSpec, source: EventSource) -> bool:
+        if source.kind == "SQS":
+            return self._poll_queue(spec, source)
+        return self._poll_stream(spec, source)
+
+    # --- SQS ------------------------------------------------------------------------------
+
+    def _poll_queue(self, spec: FunctionSpec, source: EventSource) -> bool:
+        url = source.queue_url
+        if url is None:
+            return False
+        messages: list[dict[str, Any]] = []
+        while len(messages) < source.batch_size:
+            response = self.sqs.receive_message(
+                QueueUrl=url,
+                MaxNumberOfMessages=min(SQS_MAX_BATCH, source.batch_size - len(messages)),
+                AttributeNames=["All"],
+                MessageAttributeNames=["All"],
+            )
+            received = response.get("Messages", [])
+            if not received:
+                break
+            messages.extend(dict(m) for m in received)
+        if not messages:
+            return False
+        records = [self._sqs_record(m, source) for m in messages]
+        kept = [r for r in records if self._wanted(source, r)]
+        for record in records:
+            if record not in kept:  # filtered out: Lambda deletes what no pattern matches
+                self.sqs.delete_message(QueueUrl=url, ReceiptHandle=record["receiptHandle"])
+        if not kept:
+            return True
+        failed = self._deliver(spec, source, kept, key="messageId")
+        for record in kept:
+            if record["messageId"] in failed:
+                # Back to the queue at once (the local stand-in for the visibility timeout);
+                # the redrive policy counts the receives and moves it to the DLQ.
+                self.sqs.change_message_visibility(
+                    QueueUrl=url, ReceiptHandle=record["receiptHandle"], VisibilityTimeout=0
+                )
+            else:
+                self.sqs.delete_message(QueueUrl=url, ReceiptHandle=record["receiptHandle"])
+        return True
+
+    def _sqs_record(self, message: Mapping[str, Any], source: EventSource) -> dict[str, Any]:
+        return {
+            "messageId": message["MessageId"],
+            "receiptHandle": message["ReceiptHandle"],
+            "body": message["Body"],
+            "attributes": dict(message.get("Attributes", {})),
+            "messageAttributes": dict(message.get("MessageAttributes", {})),
+            "md5OfBody": message.get("MD5OfBody", ""),
+            "eventSource": "aws:sqs",
+            "eventSourceARN": source.source_arn,
+            "awsRegion": self.stack.region,
+        }
+
+    # --- DynamoDB streams -----------------------------------------------------------------
+
+    def _poll_stream(self, spec: FunctionSpec, source: EventSource) -> bool:
+        arn = source.stream_arn or source.source_arn
+        delivered = False
+        shards = self.streams.describe_stream(StreamArn=arn)["StreamDescription"].get("Shards", [])
+        for shard in shards:
+            cursor = self._cursor(arn, shard["ShardId"], source)
+            if not cursor.pending and cursor.iterator:
+                response = self.streams.get_records(
+                    ShardIterator=cursor.iterator, Limit=min(source.batch_size, 1000)
+                )
+                cursor.iterator = response.get("NextShardIterator")
+                cursor.pending = [
+                    {**dict(r), "eventSourceARN": arn} for r in response.get("Records", [])
+                ]
+            batch = [r for r in cursor.pending[: source.batch_size] if self._wanted(source, r)]
+            if not cursor.pending:
+                continue
+            delivered = True
+            if not batch:
+                cursor.pending = cursor.pending[source.batch_size :]
+                continue
+            failed = self._deliver(spec, source, batch, key="dynamodb.SequenceNumber")
+            if not failed:
+                cursor.pending = cursor.pending[source.batch_size :]
+                cursor.attempts = 0
+                continue
+            # Lambda retries from the first failed record, in order, up to the retry limit.
+            first = min(
+                i for i, r in enumerate(cursor.pending) if r["dynamodb"]["SequenceNumber"] in failed
+            )
+            cursor.pending = cursor.pending[first:]
+            cursor.attempts += 1
+            limit = source.maximum_retry_attempts
+            if limit is not None and limit >= 0 and cursor.attempts > limit:
+                self._send_to_failure_destination(source, cursor.pending[: source.batch_size])
+                cursor.pending = cursor.pending[source.batch_size :]
+                cursor.attempts = 0
+        return delivered
+
+    def _cursor(self, arn: str, shard_id: str, source: EventSource) -> _ShardCursor:
+        cursor = self._cursors.get((arn, shard_id))
+        if cursor is None:
+            position = source.starting_position or "TRIM_HORIZON"
+            iterator = self.streams.get_shard_iterator(
+                StreamArn=arn,
+                ShardId=shard_id,
+                ShardIteratorType=position,  # type: ignore[arg-type]
+            )["ShardIterator"]
+            cursor = self._cursors[(arn, shard_id)] = _ShardCursor(iterator)
+        return cursor
+
+    def _send_to_failure_destination(
+        self, source: EventSource, records: list[dict[str, Any]]
+    ) -> None:
+        if source.on_failure_queue_url is None or not records:
+            return
+        first, last = records[0]["dynamodb"], records[-1]["dynamodb"]
+        self.sqs.send_message(
+            QueueUrl=source.on_failure_queue_url,
+            MessageBody=json.dumps(
+                {
+                    "requestContext": {"condition": "RetryAttemptsExhausted"},
+                    "DDBStreamBatchInfo": {
+                        "streamArn": source.stream_arn or source.source_arn,
+                        "startSequenceNumber": first["SequenceNumber"],
+                        "endSequenceNumber": last["SequenceNumber"],
+                        "batchSize": len(records),
+                    },
+                }
+            ),
+        )
+
+    # --- both -----------------------------------------------------------------------------
+
+    def _wanted(self, source: EventSource, record: Mapping[str, Any]) -> bool:
+        if not source.filter_patterns:
+            return True
+        subject: Any = record
+        if source.kind == "SQS":
+            try:
+                subject = {**record, "body": json.loads(str(record["body"]))}
+            except ValueError:
+                subject = record
+        return any(matches(pattern, subject) for pattern in source.filter_patterns)
+
+    def _deliver(
+        self, spec: FunctionSpec, source: EventSource, records: list[dict[str, Any]], *, key: str
+    ) -> set[str]:
+        """Invoke; the identifiers of the records that failed (all of them on an error)."""
+        event = {"Records": records}
+        error: str | None = None
+        identifiers = {_dig(r, key) for r in records}
+        try:
+            result = invoke(spec, event, region=self.stack.region, account_id=self.stack.account_id)
+        except Exception as exc:
+            failed, error = identifiers, f"{type(exc).__name__}: {exc}"
+        else:
+            failed = set()
+            if source.report_batch_item_failures and isinstance(result, Mapping):
+                failed = {
+                    str(item.get("itemIdentifier"))
+                    for item in result.get("batchItemFailures", [])
+                    if isinstance(item, Mapping)
+                }
+        invocation = Invocation(spec.logical_id, source.name, len(records), len(failed), error)
+        self.invocations.append(invocation)
+        if self.observer is not None:
+            self.observer(invocation, event)
+        return failed
+
+
+def _dig(record: Mapping[str, Any], dotted: str) -> str:
+    value: Any = record
+    for part in dotted.split("."):
+        value = value[part]
+    return str(value)

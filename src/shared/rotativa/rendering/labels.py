@@ -1,0 +1,146 @@
+"""The one catalogue of what the pages say to readers, in Italian and English.
+
+Templates never hold a word of their own: they ask `labels["…"]` for every label, so a
+second language is a second column here and nothing else. Dates are written the way the
+seed page writes them (`Mer. 01 Mag. 2024`), in the site's time zone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from rotativa.domain.messages import Language
+
+PAGE_LABELS: dict[str, dict[Language, str]] = {
+    "skip_link": {"it": "Vai al contenuto", "en": "Skip to content"},
+    "home": {"it": "Home", "en": "Home"},
+    "breadcrumb": {"it": "Percorso", "en": "Breadcrumb"},
+    "sections_nav": {"it": "Sezioni", "en": "Sections"},
+    "footer_nav": {"it": "Altri link", "en": "More links"},
+    "related": {"it": "Articoli correlati", "en": "Related articles"},
+    "byline": {"it": "di {names}", "en": "by {names}"},
+    "and": {"it": "e", "en": "and"},
+    "published_at": {"it": "Pubblicato il {date} alle {time}", "en": "Published {date} at {time}"},
+    "updated_at": {"it": "Aggiornato il {date} alle {time}", "en": "Updated {date} at {time}"},
+    "tags": {"it": "Tag", "en": "Tags"},
+    "tag_heading": {"it": "Tag: {name}", "en": "Tag: {name}"},
+    "author_heading": {"it": "Articoli di {name}", "en": "Articles by {name}"},
+    "section_more": {"it": "Tutte le notizie di {name}", "en": "All the news from {name}"},
+    "lead_story": {"it": "In primo piano", "en": "Top story"},
+    "latest": {"it": "Ultime notizie", "en": "Latest news"},
+    "no_articles": {"it": "Non ci sono ancora articoli.", "en": "No articles yet."},
+    "pagination": {"it": "Paginazione", "en": "Pagination"},
+    "page_n": {"it": "Pagina {n}", "en": "Page {n}"},
+    "newer": {"it": "Articoli più recenti", "en": "Newer articles"},
+    "older": {"it": "Articoli meno recenti", "en": "Older articles"},
+    "feed": {"it": "Feed RSS", "en": "RSS feed"},
+    "feed_of": {"it": "Feed RSS di {name}", "en": "RSS feed of {name}"},
+    "sitemap": {"it": "Mappa del sito", "en": "Sitemap"},
+    "not_found_title": {"it": "Pagina non trovata", "en": "Page not found"},
+    "not_found_text": {
+        "it": "La pagina che cerchi non esiste o è stata spostata. "
+        "Controlla l'indirizzo, oppure riparti dalla prima pagina o da una sezione.",
+        "en": "The page you are looking for does not exist or has moved. "
+        "Check the address, or start again from the front page or a section.",
+    },
+    "back_home": {"it": "Torna alla prima pagina", "en": "Back to the front page"},
+    "home_description": {
+        "it": "Le notizie di {name}: cronaca, politica, sport e cultura del territorio.",
+        "en": "The news from {name}: local news, politics, sport and culture.",
+    },
+    "section_description": {
+        "it": "Le ultime notizie di {name} su {site}.",
+        "en": "The latest news from {name} on {site}.",
+    },
+    "tag_description": {
+        "it": "Gli articoli di {site} con il tag {name}.",
+        "en": "Articles on {site} tagged {name}.",
+    },
+    "author_description": {
+        "it": "Gli articoli di {name} su {site}.",
+        "en": "Articles by {name} on {site}.",
+    },
+    "feed_description": {
+        "it": "Le ultime notizie di {name}.",
+        "en": "The latest news from {name}.",
+    },
+    "page_title_paged": {"it": "{name} – pagina {n}", "en": "{name} – page {n}"},
+    "rights": {
+        "it": "{name} · Tutti i diritti riservati",
+        "en": "{name} · All rights reserved",
+    },
+}
+
+WEEKDAYS: dict[Language, tuple[str, ...]] = {
+    "it": ("Lun.", "Mar.", "Mer.", "Gio.", "Ven.", "Sab.", "Dom."),
+    "en": ("Mon.", "Tue.", "Wed.", "Thu.", "Fri.", "Sat.", "Sun."),
+}
+MONTHS: dict[Language, tuple[str, ...]] = {
+    "it": (
+        "Gen.", "Feb.", "Mar.", "Apr.", "Mag.", "Giu.",
+        "Lug.", "Ago.", "Set.", "Ott.", "Nov.", "Dic.",
+    ),
+    "en": (
+        "Jan.", "Feb.", "Mar.", "Apr.", "May", "Jun.",
+        "Jul.", "Aug.", "Sep.", "Oct.", "Nov.", "Dec.",
+    ),
+}  # fmt: skip
+
+
+class Labels(Mapping[str, str]):
+    """The page labels of one language, as templates read them: `labels["related"]`."""
+
+    def __init__(self, language: Language) -> None:
+        self.language: Language = language
+        self._texts = {code: texts[language] for code, texts in PAGE_LABELS.items()}
+
+    def __getitem__(self, code: str) -> str:
+        return self._texts[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._texts)
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    def format(self, code: str, /, **params: object) -> str:
+        return self._texts[code].format(**params)
+
+    def names(self, names: tuple[str, ...] | list[str]) -> str:
+        """`Chiara Colombo e Marco Brambilla`; `A, B e C`."""
+        if len(names) <= 1:
+            return "".join(names)
+        return f"{', '.join(names[:-1])} {self['and']} {names[-1]}"
+
+
+def local_time(moment: datetime, zone: ZoneInfo) -> datetime:
+    """`moment` in the site's time zone; a naive moment is taken as already there."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=zone)
+    return moment.astimezone(zone)
+
+
+def date_line(moment: datetime, zone: ZoneInfo, language: Language = "it") -> str:
+    """The seed's date line: `Mer. 01 Mag. 2024` (weekday, two-digit day, month, year)."""
+    local = local_time(moment, zone)
+    weekday = WEEKDAYS[language][local.weekday()]
+    month = MONTHS[language][local.month - 1]
+    return f"{weekday} {local.day:02d} {month} {local.year}"
+
+
+def short_date(moment: datetime, zone: ZoneInfo, language: Language = "it") -> str:
+    """`01 Mag. 2024`: the date line without its weekday, for lists and boxes."""
+    local = local_time(moment, zone)
+    return f"{local.day:02d} {MONTHS[language][local.month - 1]} {local.year}"
+
+
+def clock(moment: datetime, zone: ZoneInfo) -> str:
+    """`08:15`, in the site's time zone."""
+    return local_time(moment, zone).strftime("%H:%M")
+
+
+def iso(moment: datetime, zone: ZoneInfo) -> str:
+    """`2024-05-01T08:15:00+02:00`: what `datetime` attributes, feeds and JSON-LD carry."""
+    return local_time(moment, zone).replace(microsecond=0).isoformat()

@@ -1,0 +1,584 @@
+"""Every page of the site as bytes: pure functions of the data each page shows.
+
+`SiteRenderer` knows the site (name, address, language, time zone, sections) and the
+assets; each method takes what one page shows and returns its exact bytes. Nothing here
+reads a clock, the environment or the network: the same inputs give the same bytes, which
+is what lets the pipeline skip unchanged pages and their invalidations.
+
+Templates only lay out what the view models below hold; dates, links and texts are
+worked out here, once, in the site's language and time zone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import format_datetime
+from functools import cache, lru_cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from rotativa.domain.article import Article, ArticleImage, ArticleTeaser, Tag
+from rotativa.domain.markdown import render_body, shorten
+from rotativa.domain.related import RELATED_BOX_SIZE
+from rotativa.domain.site import SiteSettings
+from rotativa.rendering.assets import AssetBundle
+from rotativa.rendering.body import page_body
+from rotativa.rendering.jsonld import news_article, script_json
+from rotativa.rendering.labels import Labels, clock, date_line, iso, local_time, short_date
+from rotativa.rendering.listing import FEED_SIZE, Listing, SectionBlock, sort_newest_first
+from rotativa.rendering.paths import (
+    FEED_PATH,
+    HOME_PATH,
+    NOT_FOUND_PATH,
+    SITEMAP_PATH,
+    Links,
+    LinkStyle,
+    media_path,
+    section_feed_path,
+    section_path,
+    tag_path,
+)
+
+DESCRIPTION_LENGTH = 200
+BODY_CACHE_SIZE = 128
+NEWS_WINDOW = timedelta(hours=48)
+NEWS_SITEMAP_LIMIT = 1_000
+SITEMAP_LIMIT = 50_000
+SHARE_IMAGE = "share.png"
+STYLESHEET = "site.css"
+ICON = "favicon.svg"
+_OG_LOCALES = {"it": "it_IT", "en": "en_GB"}
+
+
+@dataclass(frozen=True)
+class SitemapEntry:
+    """One address in sitemap.xml and when what it shows last changed."""
+
+    path: str
+    last_modified: datetime
+
+
+# --- view models: what the templates lay out ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Link:
+    text: str
+    href: str
+    current: bool = False
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A date as the page shows it (`01 Mag. 2024`) and as machines read it (ISO 8601)."""
+
+    text: str
+    iso: str
+
+
+@dataclass(frozen=True)
+class Picture:
+    src: str
+    alt: str
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class TeaserView:
+    title: str
+    href: str
+    section: Link
+    date: Moment
+    summary: str
+    image: Picture | None
+
+
+@dataclass(frozen=True)
+class Head:
+    title: str
+    description: str
+    canonical: str | None
+    properties: tuple[tuple[str, str], ...] = ()
+    names: tuple[tuple[str, str], ...] = ()
+    feeds: tuple[Link, ...] = ()
+    json_ld: Markup | None = None
+    robots: str | None = None
+
+
+@dataclass(frozen=True)
+class Chrome:
+    """What every page around its content shows: masthead, navigation, footer."""
+
+    lang: str
+    site_name: str
+    home: str
+    stylesheet: str
+    icon: str
+    sections: tuple[Link, ...]
+    footer_links: tuple[Link, ...]
+    date_line: Moment | None = None
+    is_home: bool = False
+
+
+@lru_cache(maxsize=BODY_CACHE_SIZE)
+def rendered_body(body: str) -> str:
+    """`render_body(body).html`, remembered: a warm function re-renders the same articles
+    again and again (each new article changes the related boxes of its neighbours), and
+    the Markdown is most of an article page's cost. Pure, so a cache cannot go stale."""
+    return render_body(body).html
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("rotativa", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+
+
+class SiteRenderer:
+    """Pages, feeds and sitemaps of one site, in one link style."""
+
+    def __init__(
+        self,
+        site: SiteSettings,
+        *,
+        link_style: LinkStyle = "site",
+        assets: AssetBundle | None = None,
+    ) -> None:
+        self.site = site
+        self.links = Links(site.base_url, link_style)
+        self.labels = Labels(site.locale)
+        self.assets = assets or AssetBundle.packaged()
+        self._zone = site.zone
+        self._environment = _environment()
+        self._templates = {
+            name: self._environment.get_template(name)
+            for name in (
+                "article.html", "home.html", "listing.html", "not_found.html",
+                "feed.xml", "sitemap.xml", "sitemap_index.xml", "news_sitemap.xml",
+            )
+        }  # fmt: skip
+
+    # --- the public API: one method per kind of page -----------------------------------------
+
+    def asset_files(self) -> dict[str, bytes]:
+        """Site path → bytes of every asset, e.g. `/assets/site.1a2b3c4d5e.css`."""
+        return self.assets.files()
+
+    def article_page(
+        self,
+        article: Article,
+        *,
+        published: datetime,
+        updated: datetime | None,
+        related: Sequence[ArticleTeaser],
+        at: str | None = None,
+    ) -> bytes:
+        """The article's page. `at` is where the page is written when it is not its own
+        path (the preview writes it at `/`); links are relative to it in the files style."""
+        here = at or article.path
+        labels = self.labels
+        section = Link(article.section.name, self._href(section_path(article.section.slug), here))
+        image = self._picture(article.image, here) if article.image else None
+        body = page_body(rendered_body(article.body), self.links, at=here)
+        # "Aggiornato il …" only for a real later change, never for a re-upload of the same.
+        changed = updated if updated is not None and updated > published else None
+        moment = self._moment(published)
+        boxed = [r for r in related if r.key != article.key][:RELATED_BOX_SIZE]
+        context = {
+            "head": self._article_head(article, published, changed, here),
+            "chrome": self._chrome(here, current_section=article.section.slug, date=published),
+            "trail": (
+                Link(labels["home"], self._href(HOME_PATH, here)),
+                section,
+                Link(article.title, "", current=True),
+            ),
+            "article": {
+                "title": article.title,
+                "section": section,
+                "byline": (
+                    labels.format("byline", names=labels.names(list(article.authors)))
+                    if article.authors
+                    else ""
+                ),
+                "published": moment,
+                "published_text": labels.format(
+                    "published_at", date=moment.text, time=clock(published, self._zone)
+                ),
+                "updated": self._moment(changed) if changed is not None else None,
+                "updated_text": (
+                    labels.format(
+                        "updated_at",
+                        date=short_date(changed, self._zone, labels.language),
+                        time=clock(changed, self._zone),
+                    )
+                    if changed is not None
+                    else ""
+                ),
+                "image": image,
+                "body": Markup(body),
+                "tags": tuple(self._tag_link(tag, here) for tag in article.tags),
+            },
+            "related": tuple(self._teaser(teaser, here) for teaser in boxed),
+        }
+        return self._render("article.html", context)
+
+    def home_page(self, *, lead: ArticleTeaser | None, blocks: Sequence[SectionBlock]) -> bytes:
+        """The homepage: the pinned lead story, then each section's latest, in site order."""
+        here = HOME_PATH
+        # Sections in the site's order (those it no longer lists after them), each newest
+        # first: the page does not depend on the order the caller happened to use.
+        order = {section.slug: index for index, section in enumerate(self.site.sections)}
+        shown = sorted(
+            (b for b in blocks if b.articles),
+            key=lambda b: order.get(b.section.slug, len(order)),
+        )
+        dates = [a.date for b in shown for a in b.articles] + ([lead.date] if lead else [])
+        description = self.labels.format("home_description", name=self.site.name)
+        context = {
+            "head": Head(
+                title=self.site.name,
+                description=description,
+                canonical=self.links.absolute(HOME_PATH),
+                properties=self._og_common(
+                    title=self.site.name,
+                    description=description,
+                    kind="website",
+                    url=self.links.absolute(HOME_PATH),
+                    image=self._share_image(None),
+                    image_alt="",
+                ),
+                names=(("twitter:card", "summary_large_image"),),
+                feeds=(self._feed_link(self.site.name, FEED_PATH, here),),
+            ),
+            "chrome": self._chrome(here, date=max(dates) if dates else None, is_home=True),
+            "lead": self._teaser(lead, here) if lead else None,
+            "blocks": tuple(
+                {
+                    "id": f"sezione-{block.section.slug}",
+                    "section": Link(
+                        block.section.name, self._href(section_path(block.section.slug), here)
+                    ),
+                    "more": self.labels.format("section_more", name=block.section.name),
+                    "articles": tuple(
+                        self._teaser(a, here) for a in sort_newest_first(block.articles)
+                    ),
+                }
+                for block in shown
+            ),
+        }
+        return self._render("home.html", context)
+
+    def listing_page(self, listing: Listing) -> bytes:
+        """A page of a section, tag or author: newest first, with links to the pages around."""
+        here = listing.path
+        labels = self.labels
+        articles = sort_newest_first(listing.articles)
+        heading = {
+            "section": listing.name,
+            "tag": labels.format("tag_heading", name=listing.name),
+            "author": labels.format("author_heading", name=listing.name),
+        }[listing.kind]
+        description = labels.format(
+            f"{listing.kind}_description", name=listing.name, site=self.site.name
+        )
+        # The front page of a listing is the one with no newer page; the others say which
+        # page they are (whether numbered from the newest or, in stable buckets, the oldest).
+        is_front = listing.newer_path is None
+        page_heading = (
+            heading if is_front else labels.format("page_title_paged", name=heading, n=listing.page)
+        )
+        current_section = listing.path.split("/")[1] if listing.kind == "section" else None
+        feed_title = labels.format("feed_of", name=listing.name)
+        feeds = (
+            (self._feed_link(f"{listing.name} – {self.site.name}", listing.feed_path, here),)
+            if listing.feed_path
+            else ()
+        )
+        title = f"{page_heading} – {self.site.name}"
+        context = {
+            "head": Head(
+                title=title,
+                description=description,
+                canonical=self.links.absolute(listing.path),
+                properties=self._og_common(
+                    title=page_heading,
+                    description=description,
+                    kind="website",
+                    url=self.links.absolute(listing.path),
+                    image=self._share_image(None),
+                    image_alt="",
+                ),
+                feeds=feeds,
+            ),
+            "chrome": self._chrome(
+                here,
+                current_section=current_section,
+                current_is_page=is_front,
+                date=articles[0].date if articles else None,
+            ),
+            "trail": (
+                Link(labels["home"], self._href(HOME_PATH, here)),
+                Link(heading, "", current=True),
+            ),
+            "listing": {
+                "heading": heading,
+                "page": listing.page,
+                "is_front": is_front,
+                "show_section": listing.kind != "section",
+                "page_label": labels.format("page_n", n=listing.page),
+                "articles": tuple(self._teaser(a, here) for a in articles),
+                "newer": self._href(listing.newer_path, here) if listing.newer_path else None,
+                "older": self._href(listing.older_path, here) if listing.older_path else None,
+                "feed": (
+                    Link(feed_title, self._href(listing.feed_path, here))
+                    if listing.feed_path
+                    else None
+                ),
+            },
+        }
+        return self._render("listing.html", context)
+
+    def not_found_page(self) -> bytes:
+        """The 404 page: served for any missing address, so every link in it is absolute."""
+        here = NOT_FOUND_PATH
+        title = self.labels["not_found_title"]
+        context = {
+            "head": Head(
+                title=f"{title} – {self.site.name}",
+                description="",
+                canonical=None,
+                robots="noindex",
+            ),
+            "chrome": self._chrome(here),
+        }
+        return self._render("not_found.html", context)
+
+    def feed(
+        self,
+        *,
+        title: str,
+        page_path: str,
+        feed_path: str,
+        articles: Sequence[ArticleTeaser],
+    ) -> bytes:
+        """RSS 2.0 of the newest articles (at most 50), newest first."""
+        items = sort_newest_first(articles)[:FEED_SIZE]
+        build = max((a.updated or a.date for a in items), default=None)
+        context = {
+            "title": title,
+            "link": self.links.absolute(page_path),
+            "self_link": self.links.absolute(feed_path),
+            "description": self.labels.format("feed_description", name=title),
+            "language": self.site.locale,
+            "build_date": self._rfc822(build) if build else None,
+            "items": tuple(
+                {
+                    "title": a.title,
+                    "link": self.links.absolute(a.path),
+                    "date": self._rfc822(a.date),
+                    "summary": a.summary,
+                    "section": a.section.name,
+                    "tags": tuple(t.name for t in a.tags),
+                    "authors": a.authors,
+                    "image": (self.links.absolute(media_path(a.image.src)) if a.image else None),
+                }
+                for a in items
+            ),
+        }
+        return self._render("feed.xml", context)
+
+    def sitemap(self, entries: Sequence[SitemapEntry]) -> bytes:
+        """sitemap.xml: every address in path order, with its last modification."""
+        if len(entries) > SITEMAP_LIMIT:
+            raise ValueError(
+                f"a sitemap holds at most {SITEMAP_LIMIT} addresses, not {len(entries)}: "
+                "split it and list the parts in a sitemap index"
+            )
+        return self._render("sitemap.xml", {"urls": self._sitemap_urls(entries)})
+
+    def sitemap_index(self, entries: Sequence[SitemapEntry]) -> bytes:
+        """A sitemap index: the sitemaps of the site (e.g. one per month), in path order."""
+        if len(entries) > SITEMAP_LIMIT:
+            raise ValueError(f"a sitemap index lists at most {SITEMAP_LIMIT} sitemaps")
+        context = {"sitemaps": self._sitemap_urls(entries)}
+        return self._render("sitemap_index.xml", context)
+
+    def news_sitemap(self, articles: Sequence[ArticleTeaser], *, now: datetime) -> bytes:
+        """The Google News sitemap: articles of the last 48 hours before `now`, at most 1,000."""
+        moment = local_time(now, self._zone)
+        recent = [
+            a
+            for a in sort_newest_first(articles)
+            if moment - NEWS_WINDOW <= local_time(a.date, self._zone) <= moment
+        ][:NEWS_SITEMAP_LIMIT]
+        context = {
+            "publication": self.site.name,
+            "language": self.site.locale,
+            "articles": tuple(
+                (self.links.absolute(a.path), iso(a.date, self._zone), a.title) for a in recent
+            ),
+        }
+        return self._render("news_sitemap.xml", context)
+
+    # --- pieces -------------------------------------------------------------------------------
+
+    def _render(self, template: str, context: Mapping[str, Any]) -> bytes:
+        text = self._templates[template].render(labels=self.labels, **context)
+        return text.encode("utf-8")
+
+    def _sitemap_urls(self, entries: Sequence[SitemapEntry]) -> tuple[tuple[str, str], ...]:
+        return tuple(
+            (self.links.absolute(entry.path), iso(entry.last_modified, self._zone))
+            for entry in sorted(entries, key=lambda e: (e.path, e.last_modified))
+        )
+
+    def _href(self, path: str, here: str) -> str:
+        return self.links.href(path, at=here)
+
+    def _moment(self, moment: datetime) -> Moment:
+        return Moment(short_date(moment, self._zone, self.labels.language), iso(moment, self._zone))
+
+    def _rfc822(self, moment: datetime) -> str:
+        return format_datetime(local_time(moment, self._zone).replace(microsecond=0))
+
+    def _picture(self, image: ArticleImage, here: str) -> Picture:
+        return Picture(self._href(media_path(image.src), here), image.alt, image.caption)
+
+    def _tag_link(self, tag: Tag, here: str) -> Link:
+        return Link(tag.name, self._href(tag_path(tag.slug), here))
+
+    def _teaser(self, teaser: ArticleTeaser, here: str) -> TeaserView:
+        return TeaserView(
+            title=teaser.title,
+            href=self._href(teaser.path, here),
+            section=Link(teaser.section.name, self._href(section_path(teaser.section.slug), here)),
+            date=self._moment(teaser.date),
+            summary=teaser.summary,
+            image=self._picture(teaser.image, here) if teaser.image else None,
+        )
+
+    def _feed_link(self, title: str, feed_path: str, here: str) -> Link:
+        return Link(title, self._href(feed_path, here))
+
+    def _share_image(self, image: ArticleImage | None) -> str:
+        if image is not None:
+            return self.links.absolute(media_path(image.src))
+        return self.links.absolute(self.assets.path(SHARE_IMAGE))
+
+    def _chrome(
+        self,
+        here: str,
+        *,
+        current_section: str | None = None,
+        current_is_page: bool = False,
+        date: datetime | None = None,
+        is_home: bool = False,
+    ) -> Chrome:
+        labels = self.labels
+        sections = tuple(
+            Link(
+                s.name,
+                self._href(section_path(s.slug), here),
+                current=current_is_page and s.slug == current_section,
+            )
+            for s in self.site.sections
+        )
+        footer = (
+            Link(labels["feed"], self._href(FEED_PATH, here)),
+            Link(labels["sitemap"], self._href(SITEMAP_PATH, here)),
+        )
+        return Chrome(
+            lang=self.site.locale,
+            site_name=self.site.name,
+            home=self._href(HOME_PATH, here),
+            stylesheet=self._href(self.assets.path(STYLESHEET), here),
+            icon=self._href(self.assets.path(ICON), here),
+            sections=sections,
+            footer_links=footer,
+            date_line=(
+                Moment(date_line(date, self._zone, labels.language), iso(date, self._zone))
+                if date is not None
+                else None
+            ),
+            is_home=is_home,
+        )
+
+    def _og_common(
+        self, *, title: str, description: str, kind: str, url: str, image: str, image_alt: str
+    ) -> tuple[tuple[str, str], ...]:
+        properties = [
+            ("og:site_name", self.site.name),
+            ("og:locale", _OG_LOCALES.get(self.site.locale, self.site.locale)),
+            ("og:type", kind),
+            ("og:title", title),
+            ("og:description", description),
+            ("og:url", url),
+            ("og:image", image),
+        ]
+        if image_alt:
+            properties.append(("og:image:alt", image_alt))
+        return tuple(properties)
+
+    def _article_head(
+        self, article: Article, published: datetime, updated: datetime | None, here: str
+    ) -> Head:
+        url = self.links.absolute(article.path)
+        description = shorten(article.summary, DESCRIPTION_LENGTH)
+        image = self._share_image(article.image)
+        published_iso = iso(published, self._zone)
+        modified_iso = iso(updated, self._zone) if updated is not None else published_iso
+        properties = [
+            *self._og_common(
+                title=article.title,
+                description=description,
+                kind="article",
+                url=url,
+                image=image,
+                image_alt=article.image.alt if article.image else "",
+            ),
+            ("article:published_time", published_iso),
+        ]
+        if updated is not None:
+            properties.append(("article:modified_time", modified_iso))
+        properties.append(("article:section", article.section.name))
+        properties.extend(("article:tag", tag.name) for tag in article.tags)
+        data = news_article(
+            url=url,
+            headline=article.title,
+            description=description,
+            images=(image,),
+            published=published_iso,
+            modified=modified_iso,
+            authors=article.authors,
+            section=article.section.name,
+            keywords=tuple(tag.name for tag in article.tags),
+            publisher_name=self.site.name,
+            publisher_url=self.links.absolute(HOME_PATH),
+            language=self.site.locale,
+        )
+        return Head(
+            title=f"{article.title} – {self.site.name}",
+            description=description,
+            canonical=url,
+            properties=tuple(properties),
+            names=(("twitter:card", "summary_large_image"),),
+            feeds=(
+                self._feed_link(
+                    f"{article.section.name} – {self.site.name}",
+                    section_feed_path(article.section.slug),
+                    here,
+                ),
+            ),
+            json_ld=Markup(script_json(data)),
+        )

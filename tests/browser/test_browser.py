@@ -1,0 +1,169 @@
+"""The pages in real headless Chromium: what a reader sees, hears and can reach.
+
+One Node script (check_pages.mjs, playwright-core driving Debian's Chromium) loads every
+page below in one browser, runs axe-core in each, and reports back as JSON. Screenshots
+go to a temporary folder, or to docs/ with ROTATIVA_SCREENSHOTS=docs (`make screenshots`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import AXE, CHROMIUM, PLAYWRIGHT, TOOLS, require_tools
+from tests.browser.rendered import SEED_PATH, RenderedSite
+from tests.conftest import ROOT, SEED
+
+SEED_TITLE = "Massimo Carrera, un sestese al comando del campionato di calcio russo"
+BLOCKING_IMPACTS = {"serious", "critical"}
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def _pages(rendered: RenderedSite, shots: Path) -> list[dict[str, Any]]:
+    desktop = {"width": 1280, "height": 900}
+    return [
+        {
+            "name": "article",
+            "path": SEED_PATH,
+            "viewport": desktop,
+            "screenshot": str(shots / "article.png"),
+            "fullPage": True,
+        },
+        {
+            "name": "home",
+            "path": "/",
+            "viewport": desktop,
+            "screenshot": str(shots / "home.png"),
+            "fullPage": True,
+        },
+        {"name": "article-mobile", "path": SEED_PATH, "viewport": {"width": 375, "height": 740}},
+        {"name": "home-mobile", "path": "/", "viewport": {"width": 375, "height": 740}},
+        {"name": "listing", "path": "/sport/page/2/", "viewport": desktop},
+        {"name": "updated", "path": "/sesto-san-giovanni/sesto-piazza-petazzi-riqualificazione/"},
+        {"name": "not-found", "path": "/404.html", "viewport": desktop},
+        {
+            "name": "preview",
+            "url": (rendered.preview_root / "index.html").as_uri(),
+            "viewport": desktop,
+        },
+    ]
+
+
+@pytest.fixture(scope="module")
+def chromium_report(
+    rendered: RenderedSite, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, dict[str, Any]]:
+    require_tools("node", CHROMIUM, PLAYWRIGHT, AXE)
+    work = tmp_path_factory.mktemp("chromium")
+    wanted = os.environ.get("ROTATIVA_SCREENSHOTS")
+    shots = (ROOT / wanted) if wanted else work / "shots"
+    shots.mkdir(parents=True, exist_ok=True)
+    config = {
+        "chromium": str(CHROMIUM),
+        "toolsDir": str(TOOLS),
+        "axe": str(AXE),
+        "root": str(rendered.site_root),
+        "userDataDir": str(work / "profile"),
+        "pages": _pages(rendered, shots),
+    }
+    (work / "config.json").write_text(json.dumps(config))
+    run = subprocess.run(
+        ["node", str(Path(__file__).with_name("check_pages.mjs")), str(work / "config.json")],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-4000:]
+    report = {page["name"]: page for page in json.loads(run.stdout)["pages"]}
+    report["_shots"] = {"folder": str(shots)}
+    return report
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _seed() -> tuple[str, str, list[str]]:
+    """The seed page's date line, headline and body paragraphs (shortcodes removed)."""
+    blocks = SEED.read_text(encoding="utf-8").split("ARTICOLI CORRELATI")[0].split("\n\n")
+    date = blocks[0].splitlines()[0].strip()
+    title = _words(blocks[1])
+    paragraphs = [_words(re.sub(r"\[/?textmarker[^\]]*\]", "", b)) for b in blocks[2:]]
+    return date, title, [p for p in paragraphs if p]
+
+
+PAGES = ["article", "home", "article-mobile", "home-mobile", "listing", "updated", "not-found"]
+
+
+@pytest.mark.parametrize("name", [*PAGES, "preview"])
+def test_page_loads_cleanly(chromium_report: dict[str, dict[str, Any]], name: str) -> None:
+    page = chromium_report[name]
+    assert page["status"] in (200, 0, None)  # file:// pages have no HTTP status
+    assert page["consoleErrors"] == []
+    assert page["pageErrors"] == []
+    assert page["failedRequests"] == []
+    assert page["externalRequests"] == []
+    assert page["brokenImages"] == []
+
+
+@pytest.mark.parametrize("name", [*PAGES, "preview"])
+def test_no_serious_accessibility_violation(
+    chromium_report: dict[str, dict[str, Any]], name: str
+) -> None:
+    violations = chromium_report[name]["axe"]
+    blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
+    assert blocking == [], json.dumps(blocking, indent=1, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_first_tab_reaches_the_skip_link(
+    chromium_report: dict[str, dict[str, Any]], name: str
+) -> None:
+    assert chromium_report[name]["firstFocus"] == {"text": "Vai al contenuto", "href": "#contenuto"}
+
+
+@pytest.mark.parametrize("name", ["article-mobile", "home-mobile"])
+def test_small_screens_do_not_scroll_sideways(
+    chromium_report: dict[str, dict[str, Any]], name: str
+) -> None:
+    assert chromium_report[name]["overflowX"] <= 0
+
+
+@pytest.mark.parametrize("name", ["article", "preview"])
+def test_seed_article_reads_in_the_seeds_order(
+    chromium_report: dict[str, dict[str, Any]], name: str
+) -> None:
+    # GIVEN the seed article's page as Chromium lays it out
+    text = _words(chromium_report[name]["text"])
+    # THEN its visible text follows the seed: date line, breadcrumb, headline, dateline,
+    # the paragraphs, then the related box
+    date, title, paragraphs = _seed()
+    assert (date, title) == ("Mer. 01 Mag. 2024", SEED_TITLE)
+    assert paragraphs[0].startswith("SESTO SAN GIOVANNI – Una nuova favola calcistica")
+    expected = [
+        date,
+        f"Home › Sesto San Giovanni › {title}",
+        title,
+        *paragraphs,
+        "ARTICOLI CORRELATI",
+    ]
+    position = 0
+    for piece in expected:
+        found = text.find(piece, position)
+        assert found >= 0, f"{piece[:60]!r} missing after position {position}: {text[:300]!r}"
+        position = found + len(piece)
+
+
+def test_screenshots_are_taken(chromium_report: dict[str, dict[str, Any]]) -> None:
+    folder = Path(chromium_report["_shots"]["folder"])
+    for name in ("article.png", "home.png"):
+        data = (folder / name).read_bytes()
+        assert data.startswith(PNG_MAGIC)
+        assert len(data) > 20_000  # a real page, not a blank one

@@ -1,0 +1,395 @@
+"""template.yaml passes AWS's own linters offline and keeps the flow's invariants.
+
+The linters catch what CloudFormation and SAM would reject at deploy time; the structural
+checks catch what they accept but the design forbids: a queue without a dead-letter
+queue, a visibility timeout a slow batch can outlive, a wildcard where an ARN fits.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rotativa.local.stack import merge_globals
+from rotativa.local.template import (
+    PhysicalResource,
+    ResolveContext,
+    evaluate_condition,
+    resolve,
+)
+from tests.conftest import ROOT
+from tests.integration.conftest import REGION, TEMPLATE
+
+FUNCTIONS = {
+    "ValidateFunction": "validate",
+    "IndexFunction": "index",
+    "RenderFunction": "render",
+    "InvalidateFunction": "invalidate",
+}
+OUTPUTS = {
+    "InboxBucketName",
+    "SiteBucketName",
+    "DistributionId",
+    "DistributionDomainName",
+    "ArticlesTableName",
+    "IngestQueueUrl",
+    "IngestDLQUrl",
+    "RenderQueueUrl",
+    "RenderDLQUrl",
+    "InvalidateQueueUrl",
+    "InvalidateDLQUrl",
+    "IndexDLQUrl",
+}
+FOURTEEN_DAYS = 14 * 24 * 3600
+
+
+def _tool(name: str) -> str:
+    """The venv's copy of a console script, so the suite uses the pinned version."""
+    beside_python = Path(sys.executable).parent / name
+    found = str(beside_python) if beside_python.exists() else shutil.which(name)
+    assert found, f"{name} is not installed: run `make install`"
+    return found
+
+
+def _resources_of(template: dict[str, Any], resource_type: str) -> dict[str, Any]:
+    return {
+        logical_id: resource
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == resource_type
+    }
+
+
+def _function(template: dict[str, Any], logical_id: str) -> dict[str, Any]:
+    """The function's properties as SAM sees them: Globals merged in."""
+    globals_function = template.get("Globals", {}).get("Function", {})
+    return merge_globals(globals_function, template["Resources"][logical_id]["Properties"])
+
+
+def _largest(value: Any, template: dict[str, Any]) -> int:
+    """A number, or the largest value a Ref'd parameter allows (the worst case)."""
+    if isinstance(value, dict) and "Ref" in value:
+        parameter = template["Parameters"][value["Ref"]]
+        return int(parameter["MaxValue"])
+    if isinstance(value, dict) and "Fn::If" in value:
+        return max(_largest(branch, template) for branch in value["Fn::If"][1:])
+    return int(value)
+
+
+# ---------------------------------------------------------------------------- linters
+
+
+@pytest.mark.slow
+def test_cfn_lint_finds_nothing() -> None:
+    from cfnlint.api import lint_file  # type: ignore[import-untyped]
+    from cfnlint.config import ManualArgs  # type: ignore[import-untyped]
+
+    # WHEN the template is linted for the deployment region and the default one
+    matches = lint_file(TEMPLATE, config=ManualArgs(regions=[REGION, "us-east-1"]))
+
+    # THEN there is nothing to report, warnings included
+    assert [str(match) for match in matches] == []
+
+
+@pytest.mark.slow
+def test_sam_validate_with_lint_passes_offline(tmp_path: Path) -> None:
+    # GIVEN no AWS account: dummy credentials, no telemetry, a throwaway home
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "SAM_CLI_TELEMETRY": "0",
+        "SAM_CLI_CONTEXT": "",
+        "HOME": str(tmp_path),
+    }
+
+    # WHEN SAM validates and lints the template
+    result = subprocess.run(
+        [_tool("sam"), "validate", "--lint", "--template-file", str(TEMPLATE), "--region", REGION],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    # THEN it is a valid SAM template
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "is a valid SAM Template" in result.stdout + result.stderr
+
+
+# ---------------------------------------------------------------------------- structure
+
+
+def test_the_four_functions_have_their_folders_and_handlers(template: dict[str, Any]) -> None:
+    for logical_id, folder in FUNCTIONS.items():
+        properties = _function(template, logical_id)
+        assert template["Resources"][logical_id]["Type"] == "AWS::Serverless::Function"
+        assert Path(properties["CodeUri"]) == Path("src/functions") / folder
+        module, _, function = properties["Handler"].rpartition(".")
+        assert (module, function) == ("app", "lambda_handler")
+        handler_file = ROOT / properties["CodeUri"] / f"{module}.py"
+        assert handler_file.relative_to(ROOT) == Path(f"src/functions/{folder}/app.py")
+        assert handler_file.is_file()
+
+
+def test_every_function_gets_the_shared_layer_and_site_settings(template: dict[str, Any]) -> None:
+    for logical_id in FUNCTIONS:
+        properties = _function(template, logical_id)
+        assert properties["Layers"] == [{"Ref": "SharedLayer"}]
+        variables = properties["Environment"]["Variables"]
+        for name in ("SITE_NAME", "SITE_BASE_URL", "SITE_SECTIONS", "SITE_LOCALE"):
+            assert name in variables
+        assert variables["ARTICLES_TABLE"] == {"Ref": "ArticlesTable"}
+    layer = template["Resources"]["SharedLayer"]
+    assert (ROOT / layer["Properties"]["ContentUri"] / "requirements.txt").is_file()
+
+
+def test_every_work_queue_has_a_dead_letter_queue_that_keeps_messages(
+    template: dict[str, Any],
+) -> None:
+    queues = _resources_of(template, "AWS::SQS::Queue")
+    sources = {
+        event["Properties"]["Queue"]["Fn::GetAtt"][0]
+        for logical_id in FUNCTIONS
+        for event in _function(template, logical_id).get("Events", {}).values()
+        if event["Type"] == "SQS"
+    }
+    assert sources == {"IngestQueue", "RenderQueue", "InvalidateQueue"}
+    for logical_id in sources:
+        redrive = queues[logical_id]["Properties"]["RedrivePolicy"]
+        dead_letter = redrive["deadLetterTargetArn"]["Fn::GetAtt"]
+        assert dead_letter[1] == "Arn"
+        assert dead_letter[0] in queues
+        assert 1 < redrive["maxReceiveCount"] <= 10
+        assert queues[dead_letter[0]]["Properties"]["MessageRetentionPeriod"] == FOURTEEN_DAYS
+    assert queues["IndexDLQ"]["Properties"]["MessageRetentionPeriod"] == FOURTEEN_DAYS
+    for queue in queues.values():
+        assert queue["Properties"]["SqsManagedSseEnabled"] is True
+
+
+def test_queue_visibility_outlasts_the_function_and_its_batching_window(
+    template: dict[str, Any],
+) -> None:
+    queues = template["Resources"]
+    for logical_id in FUNCTIONS:
+        properties = _function(template, logical_id)
+        for event in properties.get("Events", {}).values():
+            if event["Type"] != "SQS":
+                continue
+            queue = queues[event["Properties"]["Queue"]["Fn::GetAtt"][0]]["Properties"]
+            window = _largest(
+                event["Properties"].get("MaximumBatchingWindowInSeconds", 0), template
+            )
+            assert queue["VisibilityTimeout"] > properties["Timeout"] + window, logical_id
+
+
+def test_functions_behind_queues_report_partial_batch_failures(template: dict[str, Any]) -> None:
+    for logical_id in FUNCTIONS:
+        for event in _function(template, logical_id)["Events"].values():
+            assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_the_stream_reaches_only_article_items_and_parks_failures(
+    template: dict[str, Any],
+) -> None:
+    (event,) = _function(template, "IndexFunction")["Events"].values()
+    properties = event["Properties"]
+    assert event["Type"] == "DynamoDB"
+    assert properties["Stream"] == {"Fn::GetAtt": ["ArticlesTable", "StreamArn"]}
+    (pattern,) = properties["FilterCriteria"]["Filters"]
+    assert json.loads(pattern["Pattern"]) == {"dynamodb": {"Keys": {"sk": {"S": ["article"]}}}}
+    assert properties["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": ["IndexDLQ", "Arn"]
+    }
+    assert properties["BisectBatchOnFunctionError"] is True
+    assert properties["MaximumRetryAttempts"] == 5
+
+
+def test_inline_policies_name_resources_never_a_bare_wildcard(template: dict[str, Any]) -> None:
+    for logical_id in FUNCTIONS:
+        for policy in template["Resources"][logical_id]["Properties"]["Policies"]:
+            for statement in policy["Statement"]:
+                assert statement["Effect"] == "Allow"
+                resources = statement["Resource"]
+                resources = resources if isinstance(resources, list) else [resources]
+                assert "*" not in resources, (logical_id, statement.get("Sid"))
+                actions = statement["Action"]
+                actions = actions if isinstance(actions, list) else [actions]
+                assert not any(action.endswith(":*") for action in actions)
+
+
+def test_the_queue_policy_names_the_inbox_bucket_by_its_computed_name(
+    template: dict[str, Any],
+) -> None:
+    # GIVEN the bucket's name, computed rather than generated to avoid a cycle
+    resources = template["Resources"]
+    bucket_name = resources["InboxBucket"]["Properties"]["BucketName"]["Fn::Sub"]
+
+    # WHEN the queue policy names the bucket that may send to it
+    (statement,) = resources["IngestQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    source_arn = statement["Condition"]["ArnLike"]["aws:SourceArn"]["Fn::Sub"]
+
+    # THEN it is the same bucket, and the bucket waits for the policy
+    assert source_arn == "arn:${AWS::Partition}:s3:::" + bucket_name
+    assert resources["InboxBucket"]["DependsOn"] == "IngestQueuePolicy"
+    assert statement["Principal"] == {"Service": "s3.amazonaws.com"}
+
+
+def test_the_inbox_notifies_creations_and_removals_under_articles_and_media(
+    template: dict[str, Any],
+) -> None:
+    configuration = template["Resources"]["InboxBucket"]["Properties"]["NotificationConfiguration"]
+    seen = {
+        (
+            item["Event"],
+            item["Filter"]["S3Key"]["Rules"][0]["Value"],
+            item["Queue"]["Fn::GetAtt"][0],
+        )
+        for item in configuration["QueueConfigurations"]
+    }
+    assert seen == {
+        (event, prefix, "IngestQueue")
+        for event in ("s3:ObjectCreated:*", "s3:ObjectRemoved:*")
+        for prefix in ("articles/", "media/")
+    }
+
+
+def test_the_inbox_bucket_name_fits_s3_for_a_short_stack_name(template: dict[str, Any]) -> None:
+    context = ResolveContext.for_template(
+        template, stack_name="rotativa-staging", region="ap-southeast-2", account_id="1" * 12
+    )
+    name = resolve(template["Resources"]["InboxBucket"]["Properties"]["BucketName"], context)
+    assert len(name) <= 63
+    assert name == name.lower()
+
+
+def test_only_prod_protects_the_table_from_deletion(template: dict[str, Any]) -> None:
+    protection = template["Resources"]["ArticlesTable"]["Properties"]["DeletionProtectionEnabled"]
+    for stage, expected in (("dev", False), ("staging", False), ("prod", True)):
+        context = ResolveContext.for_template(
+            template,
+            stack_name="rotativa",
+            region=REGION,
+            account_id="123456789012",
+            parameters={"Stage": stage},
+        )
+        assert resolve(protection, context) is expected
+        assert evaluate_condition("IsProd", context) is expected
+
+
+def test_a_zero_batching_window_keeps_the_invalidate_batch_within_sqs_limits(
+    template: dict[str, Any],
+) -> None:
+    # SQS event sources reject batches above 10 without a batching window of at least 1 s.
+    event = template["Resources"]["InvalidateFunction"]["Properties"]["Events"]["ChangedPaths"]
+    for window, batch in (("0", 10), ("60", 1000), ("300", 1000)):
+        context = ResolveContext.for_template(
+            template,
+            stack_name="rotativa",
+            region=REGION,
+            account_id="123456789012",
+            parameters={"InvalidationBatchWindow": window},
+            resources={
+                "InvalidateQueue": PhysicalResource(
+                    "InvalidateQueue", "AWS::SQS::Queue", "url", {"Arn": "arn"}
+                )
+            },
+        )
+        properties = resolve(event["Properties"], context)
+        assert (properties["MaximumBatchingWindowInSeconds"], properties["BatchSize"]) == (
+            window,
+            batch,
+        )
+
+
+def test_the_site_is_private_behind_cloudfront(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    for bucket in ("InboxBucket", "SiteBucket"):
+        properties = resources[bucket]["Properties"]
+        assert set(properties["PublicAccessBlockConfiguration"].values()) == {True}
+        assert properties["OwnershipControls"]["Rules"] == [
+            {"ObjectOwnership": "BucketOwnerEnforced"}
+        ]
+    statements = resources["SiteBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    (allow,) = [s for s in statements if s["Effect"] == "Allow"]
+    assert allow["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert allow["Action"] == "s3:GetObject"
+    assert "${Distribution}" in allow["Condition"]["StringEquals"]["AWS:SourceArn"]["Fn::Sub"]
+    config = resources["Distribution"]["Properties"]["DistributionConfig"]
+    behavior = config["DefaultCacheBehavior"]
+    assert behavior["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert behavior["FunctionAssociations"][0]["EventType"] == "viewer-request"
+    assert {e["ErrorCode"]: e["ResponsePagePath"] for e in config["CustomErrorResponses"]} == {
+        403: "/404.html",
+        404: "/404.html",
+    }
+
+
+def test_the_outputs_name_everything_a_developer_or_the_cli_needs(
+    template: dict[str, Any],
+) -> None:
+    assert set(template["Outputs"]) == OUTPUTS
+
+
+def test_the_content_security_policy_allows_only_what_the_pages_use(
+    template: dict[str, Any],
+) -> None:
+    config = template["Resources"]["SecurityHeadersPolicy"]["Properties"]
+    headers = config["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    directives = dict(
+        directive.strip().split(" ", 1)
+        for directive in headers["ContentSecurityPolicy"]["ContentSecurityPolicy"].split(";")
+    )
+    assert directives == {
+        "default-src": "'none'",
+        "img-src": "'self' https:",
+        "style-src": "'self'",
+        "style-src-attr": "'unsafe-inline'",
+        "font-src": "'self'",
+        "base-uri": "'none'",
+        "form-action": "'none'",
+        "frame-ancestors": "'none'",
+    }
+    assert "script-src" not in directives  # JSON-LD is data; the pages run no JavaScript
+    hsts = headers["StrictTransportSecurity"]
+    assert hsts["AccessControlMaxAgeSec"] >= 2 * 365 * 24 * 3600
+    assert hsts["IncludeSubdomains"] is True
+
+
+@pytest.mark.parametrize(
+    ("uri", "object_key"),
+    [
+        ("/", "/index.html"),
+        ("/sport/", "/sport/index.html"),
+        ("/sport", "/sport/index.html"),
+        ("/sesto-san-giovanni/page/2", "/sesto-san-giovanni/page/2/index.html"),
+        ("/sport/carrera-a-mosca/", "/sport/carrera-a-mosca/index.html"),
+        ("/feed.xml", "/feed.xml"),
+        ("/assets/site.3f2a9c.css", "/assets/site.3f2a9c.css"),
+        ("/media/carrera.jpg", "/media/carrera.jpg"),
+    ],
+)
+def test_the_viewer_request_function_maps_pretty_urls_to_pages(
+    template: dict[str, Any], tmp_path: Path, uri: str, object_key: str
+) -> None:
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed; the CloudFront function is JavaScript")
+    code = template["Resources"]["IndexRewriteFunction"]["Properties"]["FunctionCode"]
+    script = tmp_path / "run.js"
+    script.write_text(
+        code + f"\nprocess.stdout.write(handler({{request: {{uri: {json.dumps(uri)}}}}}).uri);\n"
+    )
+
+    result = subprocess.run([node, str(script)], capture_output=True, text=True, check=True)
+
+    assert result.stdout == object_key
