@@ -359,6 +359,15 @@ class ArticlesTable:
         item = decode_item(response.get("Item", {}))
         return [str(k) for k in json.loads(item["keys"])] if item else []
 
+    def related_boxes(self, keys: Sequence[str]) -> dict[str, list[str]]:
+        items = self._batch_get(
+            [_encode({"pk": article_pk(k), "sk": "related"}) for k in dict.fromkeys(keys)]
+        )
+        return {
+            str(item["pk"]).removeprefix("article#"): [str(k) for k in json.loads(item["keys"])]
+            for item in items
+        }
+
     def put_related(self, key: str, keys: Sequence[str]) -> None:
         self.client.put_item(
             TableName=self.name,

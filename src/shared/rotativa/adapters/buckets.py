@@ -34,7 +34,7 @@ class InboxBucket:
         self.name = name
         self.client: S3Client = client or boto3.client("s3")
 
-    def read(self, key: str, version_id: str | None, limit: int) -> bytes | None:
+    def read(self, key: str, version_id: str | None, limit: int) -> tuple[bytes, str | None] | None:
         args: dict[str, Any] = {"Bucket": self.name, "Key": key}
         if version_id:
             args["VersionId"] = version_id
@@ -49,7 +49,7 @@ class InboxBucket:
             data: bytes = body.read(limit + 1)  # never more than the limit and one byte
         finally:
             body.close()
-        return data
+        return data, response.get("VersionId")
 
     def exists(self, key: str) -> bool:
         try:
@@ -61,11 +61,11 @@ class InboxBucket:
         return True
 
     def read_report(self, key: str) -> Mapping[str, Any] | None:
-        data = self.read(report_key(key), None, 1_000_000)
-        if data is None:
+        found = self.read(report_key(key), None, 1_000_000)
+        if found is None:
             return None
         try:
-            report = json.loads(data)
+            report = json.loads(found[0])
         except ValueError:
             return None
         return report if isinstance(report, dict) else None

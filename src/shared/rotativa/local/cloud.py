@@ -20,7 +20,7 @@ import botocore.session
 from botocore.exceptions import ClientError
 
 from rotativa.domain.inbox import ARTICLES_PREFIX, MEDIA_PREFIX
-from rotativa.local import speedups
+from rotativa.local import moto_patches
 from rotativa.local.pump import EventPump, Observer
 from rotativa.local.runtime import current_function, forget_loaded_functions
 from rotativa.local.stack import AwsClients, LocalStack, provision
@@ -99,8 +99,7 @@ class LocalCloud:
         template: Mapping[str, Any] | None = None,
     ) -> LocalCloud:
         prepare_environment(endpoint_url)
-        if endpoint_url is None:
-            speedups.apply()  # in-process moto only; a moto server has its own code
+        moto_patches.apply()
         # One default session for the harness and the functions, so one hook counts all.
         boto3.setup_default_session(region_name=DEFAULT_REGION)
         session = boto3.DEFAULT_SESSION

@@ -8,6 +8,7 @@ the page size, the box size or K, never by the size of the site.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -68,6 +69,10 @@ class IndexStore(Protocol):
 
     def related(self, key: str) -> list[str]: ...
 
+    def related_boxes(self, keys: Sequence[str]) -> dict[str, list[str]]:
+        """Several articles' related keys in one round trip."""
+        ...
+
     def put_related(self, key: str, keys: Sequence[str]) -> None: ...
 
     def set_month(self, month: str, present: bool) -> None:
@@ -96,18 +101,17 @@ class Indexer:
         self.store = store
         self.queue = pages
         self.settings = settings or IndexSettings()
-        # Per change: listing sizes and candidate pools already read, so that one change
-        # never reads the same counter or listing twice.
-        self._sizes: dict[ListingId, int] = {}
-        self._pools: dict[tuple[str, str, tuple[str, ...]], dict[str, ArticleTeaser]] = {}
+        # Per change and per thread: listing sizes and candidate pools already read, so
+        # that one change never reads the same counter or listing twice.
+        self._memo = threading.local()
 
     def apply(self, key: str, old: StoredArticle | None, now: datetime) -> set[PageRef]:
         """Bring the indexes in line with one change of `key` and enqueue the pages it
         affects. `old` is the state the change replaced (the stream's old image); the new
         state is read from the table, so that a retried or reordered stream record
         converges on the current article instead of restoring the one it carried."""
-        self._sizes.clear()
-        self._pools.clear()
+        self._memo.sizes = {}
+        self._memo.pools = {}
         pages = self._index(old, self.store.get(key), now)
         if pages:
             self.queue.send(sorted(pages))
@@ -140,6 +144,10 @@ class Indexer:
         if old_teaser is not None and (new_teaser is None or new_teaser.path != old_teaser.path):
             pages.add(PageRef.article(key, old_teaser.path))  # the page that must go
 
+        if PageRef.of(PageKind.HOME) in pages:
+            # The site's chrome (stylesheet, 404 page) goes with the homepage: rendering it
+            # costs a hash comparison when unchanged, and a template change reaches it.
+            pages |= {PageRef.of(PageKind.ASSETS), PageRef.of(PageKind.NOT_FOUND)}
         if content_changed:
             pages |= self._neighbours(old_teaser, new_teaser)
             for teaser in (old_teaser, new_teaser):
@@ -239,6 +247,16 @@ class Indexer:
 
     # --- related boxes --------------------------------------------------------------------
 
+    @property
+    def _sizes(self) -> dict[ListingId, int]:
+        sizes: dict[ListingId, int] = self._memo.sizes
+        return sizes
+
+    @property
+    def _pools(self) -> dict[tuple[str, str, tuple[str, ...]], dict[str, ArticleTeaser]]:
+        pools: dict[tuple[str, str, tuple[str, ...]], dict[str, ArticleTeaser]] = self._memo.pools
+        return pools
+
     def _size(self, listing: ListingId) -> int:
         if listing not in self._sizes:
             self._sizes[listing] = self.store.count(listing)
@@ -302,9 +320,12 @@ class Indexer:
         self._prefetch(
             ListingId(ListingKind.TAG, t.slug) for other in ranked[:limit] for t in other.tags
         )
-        for other in ranked[:limit]:
-            current_keys = self.store.related(other.key)
-            current = self.store.teasers(current_keys)
+        others = ranked[:limit]
+        boxes = self.store.related_boxes([other.key for other in others])
+        known = self.store.teasers(sorted({k for keys in boxes.values() for k in keys}))
+        for other in others:
+            current_keys = boxes.get(other.key, [])
+            current = {k: known[k] for k in current_keys if k in known}
             current.pop(subject.key, None)
             if new is not None:
                 current[new.key] = new

@@ -10,7 +10,7 @@ the site bucket as they are now in the inbox, so reordered events converge.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import PurePosixPath
 from typing import Any, Protocol
@@ -37,8 +37,9 @@ class Commit:
 class Inbox(Protocol):
     """The inbox bucket, as the ValidateFunction uses it."""
 
-    def read(self, key: str, version_id: str | None, limit: int) -> bytes | None:
-        """The object's bytes (at most `limit` + 1 of them), or None when it is gone."""
+    def read(self, key: str, version_id: str | None, limit: int) -> tuple[bytes, str | None] | None:
+        """The object's bytes (at most `limit` + 1 of them) and the version they are, or
+        None when it is gone. Without `version_id`, the current version."""
         ...
 
     def exists(self, key: str) -> bool: ...
@@ -142,9 +143,11 @@ class Ingest:
 
     def _publish(self, event: InboxEvent, before: StoredArticle | None) -> IngestResult:
         # The adapter reads at most the limit and one byte; validation refuses the excess.
-        data = self.inbox.read(event.key, event.version_id, self.settings.max_upload_bytes)
-        if data is None:
+        found = self.inbox.read(event.key, event.version_id, self.settings.max_upload_bytes)
+        if found is None:
             return IngestResult(event, IngestOutcome.STALE)  # deleted since: its event follows
+        data, version_id = found
+        event = replace(event, version_id=version_id or event.version_id)
         report = validate_upload(event.key, data, self.settings)
         if report.article is None:
             return self._reject(event, report.problems)

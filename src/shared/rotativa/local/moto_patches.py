@@ -1,7 +1,12 @@
-"""Make moto fast enough to run a newsroom's site locally, without changing what it answers.
+"""Patches that make moto behave like AWS where the pipeline depends on it, and fast enough
+to run a newsroom's site locally.
 
-moto favours simplicity over speed in three places the pipeline leans on, each turning the
-local cloud quadratic as the site grows:
+One fix: S3 sends `s3:ObjectRemoved:DeleteMarkerCreated` when an object of a versioned
+bucket is deleted; moto sends nothing, so locally an unpublish would never happen. The
+patch emits that event through moto's own notification code.
+
+Three speed-ups: moto favours simplicity over speed in three places the pipeline leans on,
+each turning the local cloud quadratic as the site grows:
 
 - a DynamoDB query on a table sorts every item of the table to pick one partition;
 - TransactWriteItems deep-copies the whole table (with its stream) once per action, to
@@ -11,22 +16,27 @@ local cloud quadratic as the site grows:
 The patches below answer the same requests with the same results: a query sees only its
 partition, a transaction snapshots only the items it touches (and the stream's length),
 and the retention check reads the one attribute it needs. tests/integration/
-test_moto_speedups.py checks the answers against unpatched behaviour. They are applied by
-the local cloud only; nothing deployed runs moto.
+test_moto_patches.py checks the answers. They are applied by the local cloud only
+(in-process moto and the moto server it starts); nothing deployed runs moto.
 """
 
 from __future__ import annotations
 
 import copy
 import inspect
+import json
+import threading
 import types
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-from moto.core.utils import unix_time
+from moto.core.utils import camelcase_to_underscores, unix_time
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
-from moto.sqs.models import SQSBackend
+from moto.s3 import notifications as s3_notifications
+from moto.s3.models import S3Backend
+from moto.sqs.models import Queue, SQSBackend
 
 _applied = False
 
@@ -38,13 +48,46 @@ def apply() -> None:
     _patch_query()
     _patch_transactions()
     _patch_sqs_retention()
+    _patch_sqs_attributes()
+    _patch_delete_marker_events()
     _applied = True
+
+
+# --- S3 announces delete markers ----------------------------------------------------------
+
+_original_delete_object = S3Backend.delete_object
+
+
+def _delete_object(
+    self: S3Backend,
+    bucket_name: str,
+    key_name: str,
+    version_id: str | None = None,
+    bypass: bool = False,
+) -> Any:
+    bucket = self.get_bucket(bucket_name)
+    deleted = bucket.keys.get(key_name) if bucket.is_versioned and version_id is None else None
+    result = _original_delete_object(self, bucket_name, key_name, version_id, bypass)
+    if deleted is not None and getattr(deleted, "etag", None) is not None:
+        s3_notifications.send_event(
+            self.account_id,
+            s3_notifications.S3NotificationEvent.OBJECT_REMOVED_DELETE_MARKER_CREATED_EVENT,
+            bucket,
+            deleted,
+        )
+    return result
+
+
+def _patch_delete_marker_events() -> None:
+    S3Backend.delete_object = _delete_object  # type: ignore[method-assign]
 
 
 # --- DynamoDB queries read one partition ----------------------------------------------------
 
 _query_signature = inspect.signature(Table.query)
 _original_query = Table.query
+_original_all_items = Table.all_items
+_partition = threading.local()  # the partition the current thread's query is about
 
 
 def _query(self: Table, *args: Any, **kwargs: Any) -> Any:
@@ -52,17 +95,24 @@ def _query(self: Table, *args: Any, **kwargs: Any) -> Any:
     hash_key = bound.arguments.get("hash_key")
     if bound.arguments.get("index_name") or hash_key is None or self.range_key_attr is None:
         return _original_query(self, *args, **kwargs)
-    partition = self.items.get(hash_key) or {}
     # The unpatched query filters all_items() down to this partition: hand it the partition.
-    self.all_items = lambda: list(partition.values())  # type: ignore[method-assign]
+    _partition.current = (self, list((self.items.get(hash_key) or {}).values()))
     try:
         return _original_query(self, *args, **kwargs)
     finally:
-        del self.all_items
+        _partition.current = None
+
+
+def _all_items(self: Table) -> list[Any]:
+    current = getattr(_partition, "current", None)
+    if current is not None and current[0] is self:
+        return list(current[1])
+    return _original_all_items(self)
 
 
 def _patch_query() -> None:
     Table.query = _query  # type: ignore[method-assign]
+    Table.all_items = _all_items  # type: ignore[method-assign]
 
 
 # --- transactions snapshot what they touch ------------------------------------------------
@@ -171,6 +221,48 @@ def _is_message_valid_based_on_retention_period(
     retention = int(getattr(queue, "message_retention_period"))  # noqa: B009 - untyped in moto
     retain_until = retention + message.sent_timestamp / 1000
     return bool(retain_until > unix_time())
+
+
+class _QueueAttributes(Mapping[str, Any]):
+    """A queue's attributes as moto lists them, each computed when read: sending a message
+    reads one of them, and the message counts among them cost a pass over the queue."""
+
+    def __init__(self, queue: Queue) -> None:
+        self._queue = queue
+
+    def _names(self) -> list[str]:
+        queue = self._queue
+        names = list(queue.BASE_ATTRIBUTES)
+        if queue.fifo_queue:
+            names += queue.FIFO_ATTRIBUTES
+        if getattr(queue, "kms_master_key_id", None):
+            names += queue.KMS_ATTRIBUTES
+        if queue.policy:
+            names.append("Policy")
+        if queue.redrive_policy:
+            names.append("RedrivePolicy")
+        return names
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._names():
+            raise KeyError(name)
+        queue = self._queue
+        if name == "Policy":
+            return queue.policy
+        if name == "RedrivePolicy":
+            return json.dumps(queue.redrive_policy)
+        value = getattr(queue, camelcase_to_underscores(name))
+        return str(value).lower() if isinstance(value, bool) else value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+
+def _patch_sqs_attributes() -> None:
+    Queue.attributes = property(_QueueAttributes)  # type: ignore[assignment,method-assign]
 
 
 def _patch_sqs_retention() -> None:
