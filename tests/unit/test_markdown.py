@@ -115,21 +115,25 @@ def test_table():
     ("body", "html"),
     [
         ("# Uno", "<h2>Uno</h2>\n"),
-        ("## Due", "<h3>Due</h3>\n"),
-        ("### Tre", "<h4>Tre</h4>\n"),
-        ("#### Quattro", "<h5>Quattro</h5>\n"),
-        ("##### Cinque", "<h6>Cinque</h6>\n"),
-        ("###### Sei", "<h6>Sei</h6>\n"),
+        ("## Due", "<h2>Due</h2>\n"),
+        ("### Tre", "<h2>Tre</h2>\n"),
+        ("###### Sei", "<h2>Sei</h2>\n"),
         ("Setext\n===", "<h2>Setext</h2>\n"),
-        ("Setext\n---", "<h3>Setext</h3>\n"),
+        ("Setext\n---", "<h2>Setext</h2>\n"),
         ("<h1>Grezzo</h1>", "<h2>Grezzo</h2>"),
         ("<H1>Grezzo</H1>", "<h2>Grezzo</h2>"),
         ('<h1 class="x">Grezzo</h1>', "<h2>Grezzo</h2>"),
-        ("<h2>Grezzo</h2>", "<h3>Grezzo</h3>"),
-        ("<h6>Grezzo</h6>", "<h6>Grezzo</h6>"),
+        ("<h6>Grezzo</h6>", "<h2>Grezzo</h2>"),
+        ("# A\n\n## B\n\n### C", "<h2>A</h2>\n<h3>B</h3>\n<h4>C</h4>\n"),
+        ("## A\n\n#### B\n\n## C", "<h2>A</h2>\n<h3>B</h3>\n<h2>C</h2>\n"),
+        ("# A\n\n<h1>B</h1>\n\n###### C", "<h2>A</h2>\n<h2>B</h2>\n<h3>C</h3>\n"),
+        (
+            "# 1\n\n## 2\n\n### 3\n\n#### 4\n\n##### 5\n\n###### 6",
+            "<h2>1</h2>\n<h3>2</h3>\n<h4>3</h4>\n<h5>4</h5>\n<h6>5</h6>\n<h6>6</h6>\n",
+        ),
     ],
 )
-def test_headings_are_shifted_one_level_down(body, html):
+def test_body_headings_start_at_h2_and_keep_their_outline_without_gaps(body, html):
     assert render_body(body).html == html
 
 

@@ -15,6 +15,7 @@ from lxml import html  # type: ignore[import-untyped]
 
 from rotativa.cli import article_files, main, upload_key
 from rotativa.domain.article import Article, ArticleTeaser
+from rotativa.domain.markdown import outline_headings
 from rotativa.domain.site import SiteSettings
 from rotativa.rendering import (
     AssetBundle,
@@ -26,7 +27,7 @@ from rotativa.rendering import (
     paginate,
     pagination,
 )
-from rotativa.rendering.body import outline_headings, require_alt
+from rotativa.rendering.body import require_alt
 from rotativa.rendering.folder import FolderArticle, FolderSite
 from rotativa.rendering.jsonld import script_json
 from rotativa.rendering.paths import Links, media_path

@@ -99,7 +99,25 @@ def render_body(body: str, registry: ShortcodeRegistry = DEFAULT_REGISTRY) -> Re
     """The article body as an HTML fragment, with problems located by body line (1-based)."""
     problems: list[Problem] = []
     html = _render(body, registry, problems, block=True, base_offset=0, source=body)
-    return RenderedBody(html, tuple(problems))
+    return RenderedBody(outline_headings(html), tuple(problems))
+
+
+_HEADING_TAG = re.compile(r"<(/?)h([1-6])>")
+
+
+def outline_headings(html: str, top: int = 2) -> str:
+    """Renumber the levels a fragment uses from `top`, in order and without gaps.
+
+    Editors write `##` for their first subheading and `#` sometimes; either way the page's
+    only h1 is the headline, and the body's outline starts right under it (h3 + h5 →
+    h2 + h3). The fragment is nh3's output, whose heading tags carry no attributes, so the
+    rewrite is exact.
+    """
+    levels = sorted({int(level) for _, level in _HEADING_TAG.findall(html)})
+    mapping = {level: min(top + index, 6) for index, level in enumerate(levels)}
+    if all(old == new for old, new in mapping.items()):
+        return html
+    return _HEADING_TAG.sub(lambda m: f"<{m.group(1)}h{mapping[int(m.group(2))]}>", html)
 
 
 def _line(source: str, offset: int) -> int:
