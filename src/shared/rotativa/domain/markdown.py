@@ -145,7 +145,15 @@ def _render(
     source: str,
     depth: int = 0,
 ) -> str:
-    tokens = _MD.parse(text) if block else []
+    env: dict[str, Any] = {}
+    rejected: list[str] = []
+    tokens: list[Token] = []
+    if block:
+        reset = _rejected_links.set(rejected)
+        try:
+            tokens = _MD.parse(text, env)
+        finally:
+            _rejected_links.reset(reset)
     masked = _code_mask(text, tokens)
     calls = find_shortcodes(masked, registry.pattern()) if depth < 5 else []
     token = "rtvsc" + hashlib.sha256(text.encode()).hexdigest()[:10]
@@ -164,7 +172,7 @@ def _render(
         last = call.end
     pieces.append(text[last:])
     blanked = _blank_calls(masked, calls)
-    references = _references(text) if block else ()
+    references = tuple(env.get("references", {}))
     for name, offset in find_unknown_names(blanked, registry.names, references):
         problems.append(
             warning(
@@ -186,7 +194,13 @@ def _render(
         )
     prepared = "".join(pieces)
     rendered = _markdown_to_html(
-        prepared, problems, block=block, base_offset=base_offset, source=source
+        prepared,
+        problems,
+        block=block,
+        base_offset=base_offset,
+        source=source,
+        # Without shortcodes the text to render is the one parsed above: reuse its tokens.
+        parsed=(tokens, env, rejected) if block and not calls else None,
     )
     for placeholder, (html, is_block) in replacements.items():
         if is_block and block:
@@ -195,13 +209,6 @@ def _render(
         else:
             rendered = rendered.replace(placeholder, html)
     return rendered
-
-
-def _references(text: str) -> tuple[str, ...]:
-    """Labels of Markdown link reference definitions (`[b]: https://…`) in `text`."""
-    env: dict[str, Any] = {}
-    _MD.parse(text, env)
-    return tuple(env.get("references", {}))
 
 
 def _from_source(text: str, call: ShortcodeCall) -> ShortcodeCall:
@@ -281,25 +288,34 @@ def _walk(tokens: Sequence[Token]) -> Iterator[tuple[Token, Token | None]]:
 
 
 def _markdown_to_html(
-    text: str, problems: list[Problem], *, block: bool, base_offset: int, source: str
+    text: str,
+    problems: list[Problem],
+    *,
+    block: bool,
+    base_offset: int,
+    source: str,
+    parsed: tuple[list[Token], dict[str, Any], list[str]] | None = None,
 ) -> str:
-    rejected: list[str] = []
-    reset = _rejected_links.set(rejected)
-    try:
+    if parsed is None:
+        rejected: list[str] = []
         env: dict[str, Any] = {}
-        tokens = _MD.parse(text, env) if block else _MD.parseInline(text, env)
-        _shift_headings(tokens)
-        first_line = _line(source, base_offset)
-        for token, parent in _walk(tokens):
-            holder = parent or token
-            line = first_line + holder.map[0] if holder.map else first_line
-            if token.type in ("html_block", "html_inline"):
-                _report_raw_html(token.content, line, problems)
-            if token.type == "image" and not token.content.strip():
-                problems.append(warning("body_image_alt_missing", field="body", line=line))
-        html = _MD.renderer.render(tokens, _MD.options, env)
-    finally:
-        _rejected_links.reset(reset)
+        reset = _rejected_links.set(rejected)
+        try:
+            tokens = _MD.parse(text, env) if block else _MD.parseInline(text, env)
+        finally:
+            _rejected_links.reset(reset)
+    else:
+        tokens, env, rejected = parsed
+    _shift_headings(tokens)
+    first_line = _line(source, base_offset)
+    for token, parent in _walk(tokens):
+        holder = parent or token
+        line = first_line + holder.map[0] if holder.map else first_line
+        if token.type in ("html_block", "html_inline"):
+            _report_raw_html(token.content, line, problems)
+        if token.type == "image" and not token.content.strip():
+            problems.append(warning("body_image_alt_missing", field="body", line=line))
+    html = _MD.renderer.render(tokens, _MD.options, env)
     for url in dict.fromkeys(rejected):
         found = source.find(url)
         problems.append(
