@@ -27,6 +27,16 @@ def _missing(exc: ClientError) -> bool:
     return str(exc.response.get("Error", {}).get("Code")) in _MISSING
 
 
+def _head(client: S3Client, bucket: str, key: str) -> dict[str, Any] | None:
+    """The object's metadata, or None when there is no such object."""
+    try:
+        return dict(client.head_object(Bucket=bucket, Key=key))
+    except ClientError as exc:
+        if _missing(exc):
+            return None
+        raise
+
+
 class InboxBucket:
     """Where editors upload; the ValidateFunction reads it and writes reports into it."""
 
@@ -52,13 +62,7 @@ class InboxBucket:
         return data, response.get("VersionId")
 
     def exists(self, key: str) -> bool:
-        try:
-            self.client.head_object(Bucket=self.name, Key=key)
-        except ClientError as exc:
-            if _missing(exc):
-                return False
-            raise
-        return True
+        return _head(self.client, self.name, key) is not None
 
     def read_report(self, key: str) -> Mapping[str, Any] | None:
         found = self.read(report_key(key), None, 1_000_000)
@@ -90,13 +94,8 @@ class SiteBucket:
         self.client: S3Client = client or boto3.client("s3")
 
     def stored_hash(self, key: str) -> str | None:
-        try:
-            head = self.client.head_object(Bucket=self.name, Key=key)
-        except ClientError as exc:
-            if _missing(exc):
-                return None
-            raise
-        return head.get("Metadata", {}).get(CONTENT_HASH)
+        head = _head(self.client, self.name, key)
+        return None if head is None else head.get("Metadata", {}).get(CONTENT_HASH)
 
     def put_if_changed(
         self, key: str, body: bytes, *, content_type: str, cache_control: str
@@ -117,18 +116,9 @@ class SiteBucket:
 
     def delete(self, key: str) -> bool:
         """Remove an object; True when there was one."""
-        if self.stored_hash(key) is None and not self._exists(key):
+        if _head(self.client, self.name, key) is None:
             return False
         self.client.delete_object(Bucket=self.name, Key=key)
-        return True
-
-    def _exists(self, key: str) -> bool:
-        try:
-            self.client.head_object(Bucket=self.name, Key=key)
-        except ClientError as exc:
-            if _missing(exc):
-                return False
-            raise
         return True
 
 
@@ -142,11 +132,8 @@ class MediaMirror:
         self.client: S3Client = client or boto3.client("s3")
 
     def mirror(self, key: str) -> bool:
-        try:
-            head = self.client.head_object(Bucket=self.inbox, Key=key)
-        except ClientError as exc:
-            if not _missing(exc):
-                raise
+        head = _head(self.client, self.inbox, key)
+        if head is None:
             self.client.delete_object(Bucket=self.site, Key=key)
             return False
         content_type = (

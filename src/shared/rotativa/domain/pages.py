@@ -142,7 +142,9 @@ def feed_path(listing: ListingId | None) -> str:
 
 def object_key(path: str) -> str:
     """Site path → site bucket key: `/` → `index.html`, `/sport/x/` → `sport/x/index.html`."""
-    key = path.lstrip("/")
+    if not path.startswith("/") or path.startswith("//"):
+        raise ValueError(f"a site path starts with one '/': {path!r}")
+    key = path[1:]
     return key + "index.html" if key == "" or key.endswith("/") else key
 
 

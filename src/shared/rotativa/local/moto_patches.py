@@ -142,26 +142,11 @@ def _touched(backend: DynamoDBBackend, items: list[dict[str, Any]]) -> list[tupl
         if table_name not in backend.tables:
             continue
         table = backend.tables[table_name]
-        if "Item" in op:
-            attrs = op["Item"]
-            hash_value = (
-                DynamoType(attrs[table.hash_key_attr]) if table.hash_key_attr in attrs else None
-            )
-            range_value = (
-                DynamoType(attrs[table.range_key_attr])
-                if table.range_key_attr and table.range_key_attr in attrs
-                else None
-            )
-        else:
-            key = op.get("Key", {})
-            hash_value = (
-                DynamoType(key[table.hash_key_attr]) if table.hash_key_attr in key else None
-            )
-            range_value = (
-                DynamoType(key[table.range_key_attr])
-                if table.range_key_attr and table.range_key_attr in key
-                else None
-            )
+        # A Put names its item by the key attributes inside it; the others by their Key.
+        key = op["Item"] if "Item" in op else op.get("Key", {})
+        hash_value = DynamoType(key[table.hash_key_attr]) if table.hash_key_attr in key else None
+        range_name = table.range_key_attr
+        range_value = DynamoType(key[range_name]) if range_name and range_name in key else None
         if hash_value is not None:
             touched.append((table, hash_value, range_value))
     return touched

@@ -12,27 +12,23 @@ import re
 from typing import Literal
 from urllib.parse import quote, urlsplit
 
+# The site's fixed addresses are the domain's; they are re-exported here for templates.
+from rotativa.domain.pages import FEED_PATH as FEED_PATH
+from rotativa.domain.pages import HOME_PATH as HOME_PATH
+from rotativa.domain.pages import NEWS_SITEMAP_PATH as NEWS_SITEMAP_PATH
+from rotativa.domain.pages import NOT_FOUND_PATH as NOT_FOUND_PATH
+from rotativa.domain.pages import SITEMAP_INDEX_PATH, object_key
+
 LinkStyle = Literal["site", "files"]
 
-HOME_PATH = "/"
-NOT_FOUND_PATH = "/404.html"
-FEED_PATH = "/feed.xml"
-SITEMAP_PATH = "/sitemap.xml"
-NEWS_SITEMAP_PATH = "/news-sitemap.xml"
+SITEMAP_PATH = SITEMAP_INDEX_PATH
 MEDIA_PREFIX = "/media/"
 
 # What a path may carry unquoted: RFC 3986 pchar plus "/".
 _PATH_SAFE = "/-._~!$&'()*+,;=:@%"
 
 
-def page_key(path: str) -> str:
-    """The bucket key of a site path: `/` → `index.html`, `/sport/x/` → `sport/x/index.html`."""
-    if not path.startswith("/") or path.startswith("//"):
-        raise ValueError(f"a site path starts with one '/': {path!r}")
-    key = path[1:]
-    if key == "" or key.endswith("/"):
-        key += "index.html"
-    return key
+page_key = object_key  # the one mapping from site paths to bucket keys
 
 
 def section_path(section_slug: str) -> str:
