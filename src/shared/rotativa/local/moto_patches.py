@@ -50,7 +50,31 @@ def apply() -> None:
     _patch_sqs_retention()
     _patch_sqs_attributes()
     _patch_delete_marker_events()
+    _patch_atomic_requests()
     _applied = True
+
+
+# --- one request at a time ----------------------------------------------------------------
+
+_request_lock = threading.RLock()
+
+
+def _patch_atomic_requests() -> None:
+    """AWS services apply each request atomically; moto's backends are plain Python objects
+    that threads would interleave (an ADD on a counter could lose an increment). Serving one
+    request at a time restores the atomicity the pipeline relies on, while the functions'
+    own code still runs concurrently between requests."""
+    from moto.core.botocore_stubber import BotocoreStubber
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    for cls in (BotocoreStubber, DomainDispatcherApplication):
+        original = cls.__call__
+
+        def atomic(self: Any, *args: Any, __original: Any = original, **kwargs: Any) -> Any:
+            with _request_lock:
+                return __original(self, *args, **kwargs)
+
+        cls.__call__ = atomic  # type: ignore[method-assign]
 
 
 # --- S3 announces delete markers ----------------------------------------------------------
