@@ -173,6 +173,12 @@ class ArticlesTable:
             raise
         return Commit(CommitOutcome.COMMITTED)
 
+    def path_owners(self, paths: Sequence[str]) -> dict[str, str]:
+        items = self._batch_get(
+            [_encode({"pk": f"path#{p}", "sk": "claim"}) for p in dict.fromkeys(paths)]
+        )
+        return {str(item["pk"]).removeprefix("path#"): str(item["owner"]) for item in items}
+
     def path_owner(self, path: str) -> str | None:
         response = self.client.get_item(
             TableName=self.name,

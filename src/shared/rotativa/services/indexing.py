@@ -67,6 +67,10 @@ class IndexStore(Protocol):
 
     def teasers(self, keys: Sequence[str]) -> dict[str, ArticleTeaser]: ...
 
+    def path_owners(self, paths: Sequence[str]) -> dict[str, str]:
+        """The uploads that own these site addresses (the ones that have an owner)."""
+        ...
+
     def related(self, key: str) -> list[str]: ...
 
     def related_boxes(self, keys: Sequence[str]) -> dict[str, list[str]]:
@@ -292,13 +296,12 @@ class Indexer:
         total = sum(self._sizes[s] for s in sections)
         return TagStatistics({slug: self._sizes[t] for slug, t in tags.items()}, total)
 
-    def _box(
-        self,
-        teaser: ArticleTeaser,
-        pinned: Sequence[str],
-        pool: Mapping[str, ArticleTeaser] | None = None,
-    ) -> list[str]:
-        candidates = self._pool(teaser) if pool is None else pool
+    def _box(self, teaser: ArticleTeaser, pinned: Sequence[str]) -> list[str]:
+        candidates = self._pool(teaser)
+        if pinned:  # the editor's choices may live in any section: find them by address
+            paths = [f"/{s.slug}/{slug}/" for slug in pinned for s in self.site.sections]
+            owners = [k for k in self.store.path_owners(paths).values() if k != teaser.key]
+            candidates.update(self.store.teasers(owners))
         chosen = related_articles(teaser, candidates.values(), self._stats(teaser), pinned=pinned)
         return [c.key for c in chosen]
 

@@ -1,0 +1,92 @@
+"""In-memory stand-ins for the adapters, type-checked against the services' Protocols."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from rotativa.domain.article import ArticleTeaser
+from rotativa.domain.pages import ListingId, PageRef
+from rotativa.domain.records import StoredArticle
+from rotativa.services.indexing import IndexStore, PageQueue
+
+
+class MemoryIndex:
+    """The articles table's listings, counters, teasers and boxes, in dictionaries."""
+
+    def __init__(self) -> None:
+        self.articles: dict[str, StoredArticle] = {}
+        self.listings: dict[ListingId, dict[str, ArticleTeaser]] = {}
+        self.teaser_items: dict[str, ArticleTeaser] = {}
+        self.boxes: dict[str, list[str]] = {}
+        self.month_set: set[str] = set()
+
+    def get(self, key: str) -> StoredArticle | None:
+        return self.articles.get(key)
+
+    def count(self, listing: ListingId) -> int:
+        return len(self.listings.get(listing, {}))
+
+    def counts(self, listings: Sequence[ListingId]) -> dict[ListingId, int]:
+        return {listing: self.count(listing) for listing in listings}
+
+    def newer_than(self, listing: ListingId, position: str) -> int:
+        return sum(1 for p in self.listings.get(listing, {}) if p > position)
+
+    def newest(self, listing: ListingId, limit: int) -> list[ArticleTeaser]:
+        members = self.listings.get(listing, {})
+        return [members[p] for p in sorted(members, reverse=True)[:limit]]
+
+    def move_member(
+        self,
+        key: str,  # noqa: ARG002 - the table shards its counters by it; memory needs no shards
+        teaser: ArticleTeaser | None,
+        removals: Mapping[ListingId, str],
+        additions: Mapping[ListingId, str],
+    ) -> tuple[set[ListingId], set[ListingId]]:
+        removed = {l for l, p in removals.items() if self.listings.get(l, {}).pop(p, None)}  # noqa: E741
+        created = set()
+        for listing, position in additions.items():
+            if teaser is None:
+                continue
+            members = self.listings.setdefault(listing, {})
+            if position not in members:
+                created.add(listing)
+            members[position] = teaser
+        return removed, created
+
+    def put_teaser(self, teaser: ArticleTeaser) -> None:
+        self.teaser_items[teaser.key] = teaser
+
+    def delete_teaser(self, key: str) -> None:
+        self.teaser_items.pop(key, None)
+
+    def teasers(self, keys: Sequence[str]) -> dict[str, ArticleTeaser]:
+        return {k: self.teaser_items[k] for k in keys if k in self.teaser_items}
+
+    def path_owners(self, paths: Sequence[str]) -> dict[str, str]:
+        owners = {a.article.path: k for k, a in self.articles.items() if a.article is not None}
+        return {p: owners[p] for p in paths if p in owners}
+
+    def related(self, key: str) -> list[str]:
+        return list(self.boxes.get(key, []))
+
+    def related_boxes(self, keys: Sequence[str]) -> dict[str, list[str]]:
+        return {k: list(self.boxes[k]) for k in keys if k in self.boxes}
+
+    def put_related(self, key: str, keys: Sequence[str]) -> None:
+        self.boxes[key] = list(keys)
+
+    def set_month(self, month: str, present: bool) -> None:
+        (self.month_set.add if present else self.month_set.discard)(month)
+
+
+class RecordingQueue:
+    def __init__(self) -> None:
+        self.sent: list[PageRef] = []
+
+    def send(self, pages: Iterable[PageRef]) -> None:
+        self.sent.extend(pages)
+
+
+def _conforms(store: MemoryIndex, queue: RecordingQueue) -> tuple[IndexStore, PageQueue]:
+    return store, queue  # mypy checks the fakes against the Protocols here
