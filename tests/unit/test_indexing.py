@@ -141,3 +141,11 @@ def test_pinned_related_slugs_come_first(world, settings) -> None:
     article = stored(settings, "articles/a.md", extra="related: [lontano]\n")
     apply(indexer, store, article)
     assert store.boxes["articles/a.md"][0] == "articles/lontano.md"
+
+
+def test_authors_have_pages_and_a_feed(world, settings) -> None:
+    indexer, store, _ = world
+    pages = apply(indexer, store, stored(settings, "articles/a.md", extra="authors: [Ada Negri]\n"))
+    author = ListingId(ListingKind.AUTHOR, "ada-negri")
+    assert {PageRef.listing(author, 0), PageRef.feed(author)} <= pages
+    assert store.count(author) == 1

@@ -242,6 +242,9 @@ class Indexer:
                 pages.add(PageRef.of(PageKind.HOME))
             if newer < FEED_SIZE:
                 pages.add(PageRef.feed(listing))
+        elif listing.kind is ListingKind.AUTHOR:
+            if newer < FEED_SIZE:
+                pages.add(PageRef.feed(listing))
         elif listing.kind is ListingKind.MONTH:
             pages.add(PageRef.sitemap(listing.slug))
             pages.add(PageRef.of(PageKind.SITEMAP_INDEX))

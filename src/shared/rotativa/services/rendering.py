@@ -38,6 +38,7 @@ from rotativa.domain.slugs import slugify
 from rotativa.rendering import Listing, SectionBlock, SitemapEntry, SiteRenderer
 
 NEWS_WINDOW = timedelta(hours=48)
+_WITH_FEEDS = (ListingKind.SECTION, ListingKind.AUTHOR)
 NEWS_LIMIT = 1000
 HTML_CACHE = "public, max-age=300, s-maxage=31536000"  # the CDN keeps it until invalidated
 ASSET_CACHE = "public, max-age=31536000, immutable"  # content-hashed names never change
@@ -213,7 +214,7 @@ class PageRenderer:
                 page=page or 1,
                 newer_path=newer_path,
                 older_path=older_path,
-                feed_path=feed_path(listing) if listing.kind is ListingKind.SECTION else None,
+                feed_path=feed_path(listing) if listing.kind in _WITH_FEEDS else None,
             )
         )
         return Output(path, body)
@@ -232,7 +233,9 @@ class PageRenderer:
             title, page = self.site.name, HOME_PATH
         else:
             articles = self.source.slice(listing, skip_newest=0, take=FEED_SIZE)
-            title = f"{self.site.name} – {articles[0].section.name}" if articles else self.site.name
+            if not articles:  # the section or author has no article left: its feed goes
+                return Output(feed_path(listing), None, "application/rss+xml; charset=utf-8")
+            title = f"{self.site.name} – {self._listing_name(listing, articles)}"
             page = listing.base_path
         path = FEED_PATH if listing is None else feed_path(listing)
         body = self.renderer.feed(title=title, page_path=page, feed_path=path, articles=articles)
