@@ -8,6 +8,7 @@ from rotativa.domain.article import ArticleTeaser
 from rotativa.domain.pages import ListingId, PageRef
 from rotativa.domain.records import StoredArticle
 from rotativa.services.indexing import IndexStore, PageQueue
+from rotativa.services.rendering import Invalidations, PageSource, SiteStorage
 
 
 class MemoryIndex:
@@ -80,6 +81,59 @@ class MemoryIndex:
         (self.month_set.add if present else self.month_set.discard)(month)
 
 
+class MemoryPages(MemoryIndex):
+    """The same table, read as the RenderFunction reads it."""
+
+    def path_owner(self, path: str) -> str | None:
+        return self.path_owners([path]).get(path)
+
+    def slice(
+        self, listing: ListingId, *, skip_newest: int, take: int, newest_first: bool = True
+    ) -> list[ArticleTeaser]:
+        members = self.listings.get(listing, {})
+        order = sorted(members, reverse=newest_first)[skip_newest : skip_newest + take]
+        found = [members[p] for p in order]
+        return found if newest_first else found[::-1]
+
+    def members(self, listing: ListingId) -> list[ArticleTeaser]:
+        return self.slice(listing, skip_newest=0, take=10**9)
+
+    def months(self) -> list[str]:
+        return sorted(self.month_set, reverse=True)
+
+
+class MemorySite:
+    def __init__(self) -> None:
+        self.objects: dict[str, bytes] = {}
+        self.writes = 0
+
+    def put_if_changed(
+        self,
+        key: str,
+        body: bytes,
+        *,
+        content_type: str,  # noqa: ARG002 - S3 keeps it; memory does not need it
+        cache_control: str,  # noqa: ARG002
+    ) -> str | None:
+        if self.objects.get(key) == body:
+            return None
+        self.objects[key] = body
+        self.writes += 1
+        return f"h{self.writes}"
+
+    def delete(self, key: str) -> bool:
+        return self.objects.pop(key, None) is not None
+
+
+class RecordingInvalidations:
+    def __init__(self) -> None:
+        self.batches: list[list[tuple[str, str]]] = []
+
+    def send(self, changes: Sequence[tuple[str, str]]) -> None:
+        if changes:
+            self.batches.append(list(changes))
+
+
 class RecordingQueue:
     def __init__(self) -> None:
         self.sent: list[PageRef] = []
@@ -88,5 +142,7 @@ class RecordingQueue:
         self.sent.extend(pages)
 
 
-def _conforms(store: MemoryIndex, queue: RecordingQueue) -> tuple[IndexStore, PageQueue]:
-    return store, queue  # mypy checks the fakes against the Protocols here
+def _conforms(
+    store: MemoryIndex, queue: RecordingQueue, pages: MemoryPages, site: MemorySite
+) -> tuple[IndexStore, PageQueue, PageSource, SiteStorage, Invalidations]:
+    return store, queue, pages, site, RecordingInvalidations()  # mypy checks the fakes here
