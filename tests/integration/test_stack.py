@@ -13,6 +13,7 @@ from typing import Any
 import boto3
 import pytest
 
+from rotativa.local import moto_patches
 from rotativa.local.stack import AwsClients, LocalStack, provision
 from rotativa.local.template import ParameterError, TemplateError
 from tests.conftest import ROOT
@@ -134,10 +135,12 @@ def test_an_upload_to_the_inbox_lands_in_the_ingest_queue(
     assert record["s3"]["object"]["key"] == "articles%2Fx.md"  # URL-encoded, as AWS does
 
 
-def test_moto_announces_no_delete_marker_on_the_versioned_inbox(
+def test_delete_markers_on_the_versioned_inbox_are_announced(
     local_stack: LocalStack, aws_clients: AwsClients
 ) -> None:
-    """Pins a moto gap the local runner must make up for: AWS would send ObjectRemoved."""
+    """moto sends nothing when a versioned object is deleted; AWS sends
+    ObjectRemoved:DeleteMarkerCreated, and local/moto_patches.py makes moto do the same."""
+    moto_patches.apply()
     inbox = local_stack.outputs["InboxBucketName"]
     queue_url = local_stack.outputs["IngestQueueUrl"]
     aws_clients.s3.put_object(Bucket=inbox, Key="articles/x.md", Body=b"x")
@@ -145,7 +148,10 @@ def test_moto_announces_no_delete_marker_on_the_versioned_inbox(
 
     aws_clients.s3.delete_object(Bucket=inbox, Key="articles/x.md")
 
-    assert _messages(aws_clients, queue_url) == []
+    [message] = _messages(aws_clients, queue_url)
+    [record] = message["Records"]
+    assert record["eventName"] == "ObjectRemoved:DeleteMarkerCreated"
+    assert record["s3"]["object"]["key"] == "articles%2Fx.md"
 
 
 def test_queues_carry_the_declared_attributes_and_redrive(
