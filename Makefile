@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .PHONY: install demo check test lint typecheck unit clean
-.PHONY: system-tools browser-tools bench screenshots preview
+.PHONY: system-tools browser-tools bench bench-tools bench-quick screenshots preview soak
 
 # Page tests (tests/browser) need Debian's Chromium and Java (for the W3C checker) and the
 # npm tools in tools/ (playwright-core, axe-core, vnu-jar, pinned by package-lock.json).
@@ -21,8 +21,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-demo: $(STAMP)  ## the main job: validate the sample articles as the cloud will
-	$(BIN)/rotativa check samples/
+demo: $(STAMP)  ## the main job: publish samples/ through the local cloud into build/site
+	$(BIN)/rotativa local samples --out build/site
 
 check: demo
 
@@ -56,8 +56,23 @@ $(NODE_TOOLS): tools/package.json tools/package-lock.json | system-tools
 
 browser-tools: system-tools $(NODE_TOOLS)  ## everything the page tests need
 
-bench: $(STAMP)  ## milliseconds per rendered page on the samples
+soak: $(STAMP)  ## the reliability properties at length: >= 1,000 examples, every sample, 5 fault seeds
+	mkdir -p build && HYPOTHESIS_PROFILE=soak ROTATIVA_EXAMPLE_LOG=build/soak-examples.log $(BIN)/pytest -q --hypothesis-show-statistics tests/reliability
+
+# Benchmarks (docs/benchmarks.md): measurements, not tests; never part of `make test`.
+HUGO ?= hugo
+
+bench-tools: $(STAMP)  ## what the benchmarks need: Debian's hugo, matplotlib for the chart
+	@command -v $(HUGO) >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq hugo; }
+	@$(BIN)/python -c "import matplotlib" 2>/dev/null || $(BIN)/pip install --quiet matplotlib
+
+bench: bench-tools  ## publish cost, burst, rebuild vs Hugo, cold starts, memory (~30 min)
 	$(BIN)/python benchmarks/render_pages.py
+	$(BIN)/python -m benchmarks.suite
+
+bench-quick: bench-tools  ## the same at small sizes (a few minutes)
+	$(BIN)/python -m benchmarks.suite --quick --out build/bench/quick.json --chart build/bench/quick.png
 
 screenshots: $(STAMP) browser-tools  ## retake docs/article.png and docs/home.png in Chromium
 	ROTATIVA_SCREENSHOTS=docs $(BIN)/pytest -q tests/browser/test_browser.py

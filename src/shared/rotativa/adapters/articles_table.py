@@ -288,8 +288,14 @@ class ArticlesTable:
             pairs.append(("add", listing, [put, self._counter_update(listing, key, +1)]))
             refresh.append(item)
         done: set[tuple[str, ListingId]] = set()
-        for start in range(0, len(pairs), 50):
-            chunk = pairs[start : start + 50]
+        # Removals and additions never share a transaction: a move within one listing (a
+        # new date) updates the same counter item twice, which DynamoDB refuses.
+        removing = [pair for pair in pairs if pair[0] == "remove"]
+        adding = [pair for pair in pairs if pair[0] == "add"]
+        chunks = [
+            group[i : i + 50] for group in (removing, adding) for i in range(0, len(group), 50)
+        ]
+        for chunk in chunks:
             while chunk:
                 try:
                     self.client.transact_write_items(

@@ -384,6 +384,12 @@ class ArticleTeaser(BaseModel):
     def path(self) -> str:
         return f"/{self.section.slug}/{self.slug}/"
 
+    @property
+    def modified(self) -> datetime:
+        """When readers last saw it change (feeds, sitemaps): never before its own date,
+        even when a correction was uploaded before the date the article carries."""
+        return max(self.date, self.updated) if self.updated is not None else self.date
+
 
 _ALIAS_PATH = re.compile(r"^/[A-Za-z0-9\-._~%!$&'()*+,;=:@/]*$")
 

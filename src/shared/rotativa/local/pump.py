@@ -89,7 +89,7 @@ class EventPump:
         self.streams = streams
         self.observer = observer
         self.invocations: list[Invocation] = []
-        self._cursors: dict[tuple[str, str], _ShardCursor] = {}
+        self._cursors: dict[tuple[str, ...], _ShardCursor] = {}
         bootstrap.reset()  # services cached for another stack must not leak into this one
 
     # --- the loop -------------------------------------------------------------------------
@@ -185,7 +185,7 @@ class EventPump:
         delivered = False
         shards = self.streams.describe_stream(StreamArn=arn)["StreamDescription"].get("Shards", [])
         for shard in shards:
-            cursor = self._cursor(arn, shard["ShardId"], source)
+            cursor = self._cursor(arn, shard["ShardId"], source, spec.logical_id)
             if not cursor.pending and cursor.iterator:
                 response = self.streams.get_records(
                     ShardIterator=cursor.iterator, Limit=min(source.batch_size, 1000)
@@ -219,8 +219,13 @@ class EventPump:
                 cursor.attempts = 0
         return delivered
 
-    def _cursor(self, arn: str, shard_id: str, source: EventSource) -> _ShardCursor:
-        cursor = self._cursors.get((arn, shard_id))
+    def _cursor(
+        self, arn: str, shard_id: str, source: EventSource, consumer: str = ""
+    ) -> _ShardCursor:
+        """One position per event source mapping: each function on a stream reads all of
+        it, as on AWS (a shared cursor would split the records between them)."""
+        key = (consumer, source.name, arn, shard_id)
+        cursor = self._cursors.get(key)
         if cursor is None:
             position = source.starting_position or "TRIM_HORIZON"
             iterator = self.streams.get_shard_iterator(
@@ -228,7 +233,7 @@ class EventPump:
                 ShardId=shard_id,
                 ShardIteratorType=position,  # type: ignore[arg-type]
             )["ShardIterator"]
-            cursor = self._cursors[(arn, shard_id)] = _ShardCursor(iterator)
+            cursor = self._cursors[key] = _ShardCursor(iterator)
         return cursor
 
     def _send_to_failure_destination(

@@ -133,7 +133,7 @@ class FolderSite:
 
     def newest(self) -> datetime | None:
         teasers = self.teasers()
-        return max((t.updated or t.date for t in teasers), default=None)
+        return max((t.modified for t in teasers), default=None)
 
     # --- every page -----------------------------------------------------------------------
 

@@ -374,7 +374,7 @@ class SiteRenderer:
     ) -> bytes:
         """RSS 2.0 of the newest articles (at most 50), newest first."""
         items = sort_newest_first(articles)[:FEED_SIZE]
-        build = max((a.updated or a.date for a in items), default=None)
+        build = max((a.modified for a in items), default=None)
         context = {
             "title": title,
             "link": self.links.absolute(page_path),

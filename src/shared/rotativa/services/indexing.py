@@ -110,16 +110,27 @@ class Indexer:
         self._memo = threading.local()
 
     def apply(self, key: str, old: StoredArticle | None, now: datetime) -> set[PageRef]:
-        """Bring the indexes in line with one change of `key` and enqueue the pages it
-        affects. `old` is the state the change replaced (the stream's old image); the new
-        state is read from the table, so that a retried or reordered stream record
-        converges on the current article instead of restoring the one it carried."""
+        """Index one change and enqueue the pages it affects (see `index`)."""
+        pages = self.index(key, old, now)
+        self.enqueue(pages)
+        return pages
+
+    def index(self, key: str, old: StoredArticle | None, now: datetime) -> set[PageRef]:
+        """Bring the indexes in line with one change of `key`; the pages it affects.
+
+        `old` is the state the change replaced (the stream's old image); the new state is
+        read from the table, so that a retried or reordered stream record converges on the
+        current article instead of restoring the one it carried.
+        """
         self._memo.sizes = {}
         self._memo.pools = {}
-        pages = self._index(old, self.store.get(key), now)
-        if pages:
-            self.queue.send(sorted(pages))
-        return pages
+        return self._index(old, self.store.get(key), now)
+
+    def enqueue(self, pages: Iterable[PageRef]) -> None:
+        """Queue each page once, however many changes of a batch named it."""
+        unique = sorted(set(pages))
+        if unique:
+            self.queue.send(unique)
 
     def _index(
         self, old: StoredArticle | None, new: StoredArticle | None, now: datetime
@@ -137,9 +148,12 @@ class Indexer:
         pages |= self._relist(key, before, after, new_teaser, content_changed)
 
         if new_teaser is not None:
-            self.store.put_teaser(new_teaser)
-            box = self._box(new_teaser, new.article.related if new and new.article else ())
-            if box != self.store.related(key) or content_changed:
+            # An unchanged re-upload is a no-op: its box is kept current by the changes of
+            # the articles in it (see _neighbours), not recomputed from a site that has
+            # grown since, which would rewrite a page nobody touched.
+            if content_changed or old_teaser is None:
+                self.store.put_teaser(new_teaser)
+                box = self._box(new_teaser, new.article.related if new and new.article else ())
                 self.store.put_related(key, box)
                 pages.add(PageRef.article(key, new_teaser.path))
         else:

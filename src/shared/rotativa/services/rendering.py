@@ -256,7 +256,7 @@ class PageRenderer:
         path = month_sitemap_path(month)
         if not members:
             return Output(path, None, "application/xml; charset=utf-8")
-        entries = [SitemapEntry(a.path, a.updated or a.date) for a in members]
+        entries = [SitemapEntry(a.path, a.modified) for a in members]
         return Output(path, self.renderer.sitemap(entries), "application/xml; charset=utf-8")
 
     def _sitemap_index(self) -> Output:
@@ -266,7 +266,7 @@ class PageRenderer:
             newest = self.source.slice(
                 ListingId(ListingKind.MONTH, months[0]), skip_newest=0, take=1
             )
-            last = newest[0].updated or newest[0].date if newest else _month_end(months[0])
+            last = newest[0].modified if newest else _month_end(months[0])
             entries.insert(0, SitemapEntry(month_sitemap_path(months[0]), last))
         return Output(
             SITEMAP_INDEX_PATH,

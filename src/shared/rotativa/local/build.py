@@ -1,0 +1,91 @@
+"""`rotativa local`: content folders in, the site on disk out, through the whole pipeline.
+
+Nothing is rendered here: the folders are uploaded to the inbox bucket of a local cloud
+built from template.yaml on in-process moto, the functions do what they do on AWS until
+the system is quiet, and the site bucket is copied to disk. The summary is the run's own
+record (reports, the table, the distribution, the call counter), so `make demo` shows
+what a publish costs, not what it is meant to cost.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Sequence
+from contextlib import redirect_stdout
+from dataclasses import dataclass
+from pathlib import Path
+
+import boto3
+from moto import mock_aws
+
+from rotativa.domain.inbox import Change
+from rotativa.local.cloud import DEFAULT_TEMPLATE, LocalCloud, prepare_environment
+from rotativa.local.content import parameters_for, site_from_parameters, upload_files
+from rotativa.local.summary import InvalidationLog, RunSummary, SiteWrites, UploadJudge
+
+#: Left in an output folder we wrote, so a later run may clear it (and no other folder).
+SITE_MARKER = ".rotativa-site"
+
+
+class OutputFolderError(ValueError):
+    """The output folder holds files rotativa did not write: refuse to mix or delete them."""
+
+
+@dataclass
+class BuildResult:
+    summary: RunSummary
+    out: Path
+    files: int
+
+
+def build_site(
+    folders: Sequence[Path], out: Path, *, template_path: Path = DEFAULT_TEMPLATE
+) -> BuildResult:
+    """Run the local cloud on the folders' uploads and write the site bucket to `out`.
+
+    The functions' own output (logs, metrics) goes to stderr, so that stdout carries
+    only what the command means to say (a table, or JSON for scripts).
+    """
+    parameters = parameters_for(folders)
+    _prepare_output(out)
+    prepare_environment()
+    with mock_aws(), redirect_stdout(sys.stderr):
+        cloud = LocalCloud.start(template_path, parameters=parameters)
+        session = boto3.DEFAULT_SESSION
+        assert session is not None  # LocalCloud.start made it
+        writes = SiteWrites(cloud.site_bucket).attach(session.events)
+        keys = []
+        for folder in folders:
+            for key, path in upload_files(folder):
+                cloud.put(key, path.read_bytes())
+                keys.append(key)
+        cloud.run_until_quiet()
+        judge = UploadJudge.for_cloud(cloud, site_from_parameters(cloud.stack.parameters))
+        outcomes = [judge.judge(key, Change.PUT) for key in dict.fromkeys(keys)]
+        invalidations = InvalidationLog(cloud.clients.cloudfront, cloud.distribution_id).new()
+        summary = RunSummary.collect(
+            outcomes,
+            writes,
+            invalidations,
+            cloud.counter.as_dict(),
+            cloud.pump.invocations,
+        )
+        files = cloud.export_site(out)
+    (out / SITE_MARKER).write_text("written by `rotativa local`; the next run replaces it\n")
+    return BuildResult(summary, out, files)
+
+
+def _prepare_output(out: Path) -> None:
+    """An empty (or new) folder, or one an earlier run wrote: then it is emptied first,
+    so that no page of an earlier run survives as if this run had written it."""
+    if out.exists() and not out.is_dir():
+        raise OutputFolderError(f"{out} exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()):
+        if not (out / SITE_MARKER).is_file():
+            raise OutputFolderError(
+                f"{out} is not empty and was not written by rotativa local: "
+                "choose an empty or new folder"
+            )
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,294 @@
+"""What a run of the local cloud did, told from what really happened.
+
+Nothing here estimates: uploads are judged by what the system left behind (the rejection
+report beside the upload, the article item in the table), pages by the writes the
+functions made to the site bucket (seen through botocore's hooks, like the CallCounter),
+invalidations by what the distribution holds, AWS calls by the CallCounter. The same
+outcome rules serve `rotativa local`'s summary and `rotativa dev`'s one line per event.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from rotativa.adapters.articles_table import ArticlesTable
+from rotativa.adapters.buckets import InboxBucket
+from rotativa.domain.inbox import MEDIA_PREFIX, Change
+from rotativa.domain.records import ArticleState
+from rotativa.local.pump import Invocation
+from rotativa.local.runtime import current_function
+
+if TYPE_CHECKING:
+    from botocore.hooks import BaseEventHooks
+    from mypy_boto3_cloudfront import CloudFrontClient
+
+    from rotativa.domain.site import SiteSettings
+    from rotativa.local.cloud import LocalCloud
+
+
+PATHS_SHOWN = 30  # invalidated paths listed in the table; the JSON has them all
+
+
+class Outcome(StrEnum):
+    PUBLISHED = "published"
+    DRAFT = "saved as draft"
+    UNPUBLISHED = "unpublished"
+    REJECTED = "rejected"
+    MEDIA_COPIED = "media copied"
+    MEDIA_REMOVED = "media removed"
+    LOST = "not processed"  # neither committed nor rejected: look at the DLQs
+
+
+@dataclass(frozen=True)
+class UploadOutcome:
+    key: str
+    outcome: Outcome
+    report: Mapping[str, Any] | None = None
+
+    @property
+    def first_error(self) -> str | None:
+        return _first(self.report, "errors")
+
+    @property
+    def warnings(self) -> list[Mapping[str, Any]]:
+        return list((self.report or {}).get("warnings") or [])
+
+    def describe(self) -> str:
+        """`published`, `published (1 warning: …)`, `rejected: <first error>`."""
+        if self.outcome is Outcome.REJECTED:
+            return f"rejected: {self.first_error or 'see its report'}"
+        warnings = self.warnings
+        if warnings and self.outcome in (Outcome.PUBLISHED, Outcome.DRAFT):
+            noun = "warning" if len(warnings) == 1 else "warnings"
+            return f"{self.outcome} ({len(warnings)} {noun}: {_first(self.report, 'warnings')})"
+        return str(self.outcome)
+
+
+def _first(report: Mapping[str, Any] | None, kind: str) -> str | None:
+    problems = (report or {}).get(kind) or []
+    if not problems:
+        return None
+    first = problems[0]
+    line = f" (line {first['line']})" if first.get("line") else ""
+    return f"{first.get('message', first.get('code', '?'))}{line}"
+
+
+class UploadJudge:
+    """Tells what became of an upload from the report beside it and the table's item."""
+
+    def __init__(self, inbox: InboxBucket, table: ArticlesTable) -> None:
+        self.inbox = inbox
+        self.table = table
+
+    @classmethod
+    def for_cloud(cls, cloud: LocalCloud, site: SiteSettings) -> UploadJudge:
+        return cls(
+            InboxBucket(cloud.inbox, cloud.clients.s3),
+            ArticlesTable(cloud.table, site, cloud.clients.dynamodb),
+        )
+
+    def judge(self, key: str, change: Change = Change.PUT) -> UploadOutcome:
+        if key.startswith(MEDIA_PREFIX):
+            removed = change is Change.DELETE
+            return UploadOutcome(key, Outcome.MEDIA_REMOVED if removed else Outcome.MEDIA_COPIED)
+        report = self.inbox.read_report(key)
+        stored = self.table.get(key)
+        rejected = (
+            report is not None
+            and report.get("status") == "rejected"
+            and (stored is None or str(report.get("order", "")) >= stored.order)
+        )
+        if rejected:
+            return UploadOutcome(key, Outcome.REJECTED, report)
+        if stored is None:
+            return UploadOutcome(key, Outcome.LOST, report)
+        state = {
+            ArticleState.PUBLISHED: Outcome.PUBLISHED,
+            ArticleState.DRAFT: Outcome.DRAFT,
+            ArticleState.DELETED: Outcome.UNPUBLISHED,
+        }[stored.state]
+        return UploadOutcome(key, state, report)
+
+
+class SiteWrites:
+    """The functions' writes to the site bucket: pages written and removed, media apart.
+
+    A botocore `before-parameter-build` hook on the session the functions' clients come
+    from; clients copy the session's hooks when they are made, so attach it before the
+    first invocation (right after `LocalCloud.start`). The harness's own calls (made
+    outside any function) are not the system's work and are not recorded.
+    """
+
+    _OPERATIONS = ("PutObject", "DeleteObject", "CopyObject")
+
+    def __init__(self, bucket: str) -> None:
+        self.bucket = bucket
+        self.written: list[str] = []
+        self.removed: list[str] = []
+
+    def attach(self, events: BaseEventHooks) -> SiteWrites:
+        for operation in self._OPERATIONS:
+            events.register(f"before-parameter-build.s3.{operation}", self._seen)
+        return self
+
+    def _seen(self, params: Mapping[str, Any], model: Any, **_: Any) -> None:
+        if current_function.get() is None or params.get("Bucket") != self.bucket:
+            return
+        key = str(params.get("Key", ""))
+        if key.startswith(MEDIA_PREFIX):
+            return  # a copy of an editor's upload, not a page the system rendered
+        if model.name == "DeleteObject":
+            self.removed.append(key)
+        else:
+            self.written.append(key)
+
+    def mark(self) -> tuple[int, int]:
+        """Where the record stands now, to count what happens after."""
+        return len(self.written), len(self.removed)
+
+    def since(self, mark: tuple[int, int]) -> tuple[list[str], list[str]]:
+        return self.written[mark[0] :], self.removed[mark[1] :]
+
+
+@dataclass(frozen=True)
+class Invalidation:
+    id: str
+    reference: str
+    paths: tuple[str, ...]
+
+
+class InvalidationLog:
+    """The distribution's invalidations, each fetched once: what CloudFront was asked."""
+
+    def __init__(self, cloudfront: CloudFrontClient, distribution_id: str) -> None:
+        self.cloudfront = cloudfront
+        self.distribution_id = distribution_id
+        self._known: dict[str, Invalidation] = {}
+
+    def new(self) -> list[Invalidation]:
+        """Invalidations created since the last call (all of them the first time)."""
+        listed = self.cloudfront.list_invalidations(DistributionId=self.distribution_id)
+        fresh = []
+        for summary in listed.get("InvalidationList", {}).get("Items", []):
+            if summary["Id"] in self._known:
+                continue
+            detail = self.cloudfront.get_invalidation(
+                DistributionId=self.distribution_id, Id=summary["Id"]
+            )["Invalidation"]
+            batch = detail["InvalidationBatch"]
+            found = Invalidation(
+                detail["Id"], batch["CallerReference"], tuple(batch["Paths"].get("Items", []))
+            )
+            self._known[found.id] = found
+            fresh.append(found)
+        return fresh
+
+
+@dataclass
+class RunSummary:
+    """The answer of `rotativa local`: its JSON keys are a contract with scripts and CI."""
+
+    published: list[str] = field(default_factory=list)
+    rejected: list[dict[str, Any]] = field(default_factory=list)  # {"key", "report"}
+    pages_written: int = 0
+    invalidation_requests: int = 0
+    invalidated_paths: list[str] = field(default_factory=list)
+    aws_calls: dict[str, dict[str, int]] = field(default_factory=dict)
+    drafts: list[str] = field(default_factory=list)
+    unpublished: list[str] = field(default_factory=list)
+    not_processed: list[str] = field(default_factory=list)
+    media: list[str] = field(default_factory=list)
+    pages_removed: int = 0
+    function_failures: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def collect(
+        cls,
+        outcomes: Iterable[UploadOutcome],
+        writes: SiteWrites,
+        invalidations: Iterable[Invalidation],
+        aws_calls: dict[str, dict[str, int]],
+        invocations: Iterable[Invocation] = (),
+    ) -> RunSummary:
+        """`invocations` are the pump's: the failed ones are listed, even when a retry
+        later succeeded, because a retry that hides a bug is still a bug."""
+        summary = cls(aws_calls=aws_calls)
+        summary.function_failures = [
+            asdict(invocation)
+            for invocation in invocations
+            if invocation.error or invocation.failed
+        ]
+        lists = {
+            Outcome.PUBLISHED: summary.published,
+            Outcome.DRAFT: summary.drafts,
+            Outcome.UNPUBLISHED: summary.unpublished,
+            Outcome.LOST: summary.not_processed,
+            Outcome.MEDIA_COPIED: summary.media,
+            Outcome.MEDIA_REMOVED: summary.media,
+        }
+        for outcome in outcomes:
+            if outcome.outcome is Outcome.REJECTED:
+                summary.rejected.append({"key": outcome.key, "report": outcome.report})
+            else:
+                lists[outcome.outcome].append(outcome.key)
+        summary.pages_written = len(writes.written)
+        summary.pages_removed = len(writes.removed)
+        batches = list(invalidations)
+        summary.invalidation_requests = len(batches)
+        summary.invalidated_paths = sorted({path for batch in batches for path in batch.paths})
+        return summary
+
+    def as_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, indent=2)
+
+    def as_table(self) -> str:
+        lines: list[str] = []
+        lines.append(f"{'published':<22}{len(self.published)}")
+        for name, keys in (
+            ("saved as draft", self.drafts),
+            ("unpublished", self.unpublished),
+            ("media copied", self.media),
+        ):
+            if keys:
+                lines.append(f"{name:<22}{len(keys)}")
+        lines.append(f"{'rejected':<22}{len(self.rejected)}")
+        for item in self.rejected:
+            outcome = UploadOutcome(item["key"], Outcome.REJECTED, item["report"])
+            lines.append(f"  {item['key']}: {outcome.first_error or 'see its report'}")
+            report = item["report"] or {}
+            for problem in (report.get("errors") or [])[1:]:
+                line = f" (line {problem['line']})" if problem.get("line") else ""
+                lines.append(f"  {'':{len(item['key'])}}  {problem.get('message')}{line}")
+        if self.not_processed:
+            lines.append(f"{'not processed':<22}{len(self.not_processed)}  (see the DLQs)")
+            lines.extend(f"  {key}" for key in self.not_processed)
+        removed = f" ({self.pages_removed} removed)" if self.pages_removed else ""
+        lines.append(f"{'pages written':<22}{self.pages_written}{removed}")
+        lines.append(
+            f"{'invalidations':<22}{self.invalidation_requests} "
+            f"{'request' if self.invalidation_requests == 1 else 'requests'}, "
+            f"{len(self.invalidated_paths)} paths"
+        )
+        shown = self.invalidated_paths[:PATHS_SHOWN]
+        lines.extend(f"  {path}" for path in shown)
+        if len(self.invalidated_paths) > len(shown):
+            hidden = len(self.invalidated_paths) - len(shown)
+            lines.append(f"  … and {hidden} more (--json lists them all)")
+        if self.function_failures:
+            lines.append(f"{'function failures':<22}{len(self.function_failures)}")
+            for failure in self.function_failures:
+                error = failure["error"] or "reported failed records"
+                lines.append(
+                    f"  {failure['function']}: {failure['failed']} of {failure['records']} "
+                    f"records failed: {error}"
+                )
+        total = sum(n for operations in self.aws_calls.values() for n in operations.values())
+        lines.append(f"{'AWS calls':<22}{total}")
+        for service, operations in self.aws_calls.items():
+            for operation, count in operations.items():
+                lines.append(f"  {service:<12}{operation:<28}{count:>7}")
+        return "\n".join(lines)

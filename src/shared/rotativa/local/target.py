@@ -1,0 +1,202 @@
+"""Which stack a developer's command talks to: a running `rotativa dev`, or one on AWS.
+
+`rotativa status` and `rotativa invoke` work the same way against both, because both
+describe themselves the same way: by the template's Outputs (and its parameters). A local
+stack's Outputs are the JSON file `rotativa dev` writes when it is ready; a deployed one's
+come from CloudFormation. For `invoke --stack`, the deployed stack's physical ids feed the
+template's own intrinsic functions, so the function runs here with the environment it has
+on AWS, computed from the same template rather than copied from the console.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import urlsplit
+
+from rotativa.local.stack import FunctionSpec, merge_globals
+from rotativa.local.template import (
+    PhysicalResource,
+    ResolveContext,
+    TemplateError,
+    resolve,
+    scalar_text,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudformation import CloudFormationClient
+
+DEFAULT_HOST: Final = "127.0.0.1"
+DEFAULT_PORT: Final = 4566
+DEFAULT_ENDPOINT: Final = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
+
+
+class TargetError(RuntimeError):
+    """The stack to talk to cannot be found; the message says what to start or pass."""
+
+
+# ---------------------------------------------------------------------------- local stacks
+
+
+def default_outputs_file(endpoint: str) -> Path:
+    """Where `rotativa dev` on `endpoint` leaves its Outputs when not told otherwise.
+
+    One file per endpoint under the user's cache folder, so that `rotativa status` finds
+    the stack of the `rotativa dev` running on the default port from any folder.
+    """
+    parts = urlsplit(endpoint)
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "rotativa" / f"dev-{parts.hostname}-{parts.port or 80}.json"
+
+
+def write_outputs(path: Path, outputs: Mapping[str, str]) -> None:
+    """Written whole and then renamed, so a reader never sees half a file; in the
+    template's order, which puts each queue beside its DLQ."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(dict(outputs), indent=2) + "\n")
+    partial.replace(path)
+
+
+def read_outputs(path: Path) -> dict[str, str]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TargetError(
+            f"no outputs file at {path}: start `rotativa dev` first, or pass --outputs-file "
+            "(or --stack NAME for a deployed stack)"
+        ) from None
+    except ValueError as exc:
+        raise TargetError(f"{path} is not the JSON `rotativa dev` writes: {exc}") from None
+    if not isinstance(data, dict):
+        raise TargetError(f"{path} is not a JSON object of outputs")
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def local_endpoint(explicit: str | None = None) -> str:
+    """`--endpoint-url`, else AWS_ENDPOINT_URL, else where `rotativa dev` listens by default."""
+    return explicit or os.environ.get("AWS_ENDPOINT_URL") or DEFAULT_ENDPOINT
+
+
+# ---------------------------------------------------------------------------- deployed stacks
+
+
+@dataclass(frozen=True)
+class DeployedStack:
+    """What CloudFormation says about a deployed stack of this template."""
+
+    name: str
+    region: str
+    account_id: str
+    parameters: dict[str, str]
+    outputs: dict[str, str]
+    resources: dict[str, tuple[str, str]]  # logical id → (physical id, resource type)
+
+    @classmethod
+    def describe(cls, cloudformation: CloudFormationClient, name: str) -> DeployedStack:
+        from botocore.exceptions import ClientError
+
+        try:
+            stacks = cloudformation.describe_stacks(StackName=name)["Stacks"]
+        except ClientError as exc:
+            raise TargetError(f"stack {name}: {exc}") from None
+        stack = stacks[0]
+        resources: dict[str, tuple[str, str]] = {}
+        paginator = cloudformation.get_paginator("list_stack_resources")
+        for page in paginator.paginate(StackName=name):
+            for item in page.get("StackResourceSummaries", []):
+                physical = item.get("PhysicalResourceId")
+                if physical:
+                    resources[item["LogicalResourceId"]] = (physical, item["ResourceType"])
+        return cls(
+            name=name,
+            region=cloudformation.meta.region_name,
+            account_id=stack["StackId"].split(":")[4],
+            parameters={
+                p["ParameterKey"]: p.get("ResolvedValue", p.get("ParameterValue", ""))
+                for p in stack.get("Parameters", [])
+            },
+            outputs={o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])},
+            resources=resources,
+        )
+
+    def physical_resources(self) -> dict[str, PhysicalResource]:
+        """Each resource with the attributes its type's ARN rules give without more calls."""
+        found: dict[str, PhysicalResource] = {}
+        for logical_id, (physical_id, kind) in self.resources.items():
+            found[logical_id] = PhysicalResource(
+                logical_id, kind, physical_id, self._attributes(physical_id, kind)
+            )
+        return found
+
+    def _attributes(self, physical_id: str, kind: str) -> dict[str, Any]:
+        partition = "aws-cn" if self.region.startswith("cn-") else "aws"
+        where = f"{self.region}:{self.account_id}"
+        if kind == "AWS::S3::Bucket":
+            return {"Arn": f"arn:{partition}:s3:::{physical_id}"}
+        if kind == "AWS::SQS::Queue":
+            name = physical_id.rstrip("/").rsplit("/", 1)[-1]
+            return {
+                "Arn": f"arn:{partition}:sqs:{where}:{name}",
+                "QueueName": name,
+                "QueueUrl": physical_id,
+            }
+        if kind == "AWS::DynamoDB::Table":
+            return {"Arn": f"arn:{partition}:dynamodb:{where}:table/{physical_id}"}
+        if kind == "AWS::Lambda::Function":
+            return {"Arn": f"arn:{partition}:lambda:{where}:function:{physical_id}"}
+        if kind.startswith("AWS::CloudFront::"):
+            return {"Id": physical_id}
+        return {}
+
+
+def deployed_function(
+    template: Mapping[str, Any], template_dir: Path, logical_id: str, stack: DeployedStack
+) -> FunctionSpec:
+    """The template's function as it runs in `stack`: its code from this checkout, its
+    environment resolved against the stack's parameters and physical resources."""
+    definitions: Mapping[str, Any] = template["Resources"]
+    definition = definitions.get(logical_id)
+    if definition is None or definition.get("Type") != "AWS::Serverless::Function":
+        raise TargetError(f"{logical_id} is not a function of the template")
+    declared = template.get("Parameters") or {}
+    context = ResolveContext.for_template(
+        template,
+        stack_name=stack.name,
+        region=stack.region,
+        account_id=stack.account_id,
+        parameters={k: v for k, v in stack.parameters.items() if k in declared},
+        resources=stack.physical_resources(),
+    )
+    globals_function = (template.get("Globals") or {}).get("Function") or {}
+    raw = merge_globals(globals_function, definition.get("Properties") or {})
+    where = f"Resources.{logical_id}.Properties"
+    environment: dict[str, str] = {}
+    for name, value in ((raw.get("Environment") or {}).get("Variables") or {}).items():
+        try:
+            environment[str(name)] = scalar_text(resolve(value, context, where=where))
+        except TemplateError as exc:
+            raise TargetError(f"{logical_id}: environment variable {name}: {exc}") from None
+    layers = []
+    for layer in raw.get("Layers") or []:
+        layer_id = str(layer.get("Ref")) if isinstance(layer, dict) else ""
+        content = ((definitions.get(layer_id) or {}).get("Properties") or {}).get("ContentUri")
+        if isinstance(content, str):
+            layers.append(template_dir / content)
+    physical = stack.resources.get(logical_id, (logical_id, ""))[0]
+    return FunctionSpec(
+        logical_id=logical_id,
+        function_name=physical,
+        code_uri=template_dir / str(raw["CodeUri"]),
+        handler=str(raw["Handler"]),
+        runtime=raw.get("Runtime"),
+        layers=layers,
+        timeout=int(raw.get("Timeout", 3)),
+        memory=int(raw.get("MemorySize", 128)),
+        environment=environment,
+        events=[],
+    )

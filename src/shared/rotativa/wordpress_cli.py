@@ -1,0 +1,121 @@
+"""`rotativa import wordpress`: turn a WordPress export into uploads an editor can check.
+
+    rotativa import wordpress nordmilano.WordPress.2024-05-01.xml --out importati/ \\
+        --site samples/site.yaml
+
+The lead's `cli.py` wires it in with `add_import_command(commands)`; everything the
+command needs is here, so that `rotativa check` does not import the importer. Exit 0 when
+every converted post is a valid upload (warnings allowed), 1 when some are not, 2 when
+the export cannot be read or is refused (hostile XML), or on usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rotativa.domain.messages import LANGUAGES, Language
+from rotativa.domain.site import SiteSettings
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+
+if TYPE_CHECKING:  # `_SubParsersAction` is not subscriptable at run time on Python 3.11
+    SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
+
+
+def add_import_command(subparsers: SubParsers) -> None:
+    """Add `import` (with its one source today, `wordpress`) to rotativa's commands."""
+    importer = subparsers.add_parser(
+        "import",
+        help="convert another CMS's export into article uploads",
+        description="Convert another CMS's export into a content folder of article "
+        "uploads (articles/*.md), ready for `rotativa check`, `rotativa local` and upload.",
+    )
+    sources = importer.add_subparsers(required=True, metavar="SOURCE")
+    wordpress = sources.add_parser(
+        "wordpress",
+        help="a WordPress export (Tools → Export, WXR .xml)",
+        description="Convert a WordPress export (WXR: Tools → Export → All content) into "
+        "DIR/articles/<slug>.md, list the images and attachments to fetch in "
+        "DIR/media-manifest.csv (nothing is downloaded) and write DIR/import-report.json: "
+        "posts converted, items skipped and why, and every warning. Running it again "
+        "gives the same files. Exit 0 when every converted post is valid (warnings "
+        "allowed), 1 when some are not, 2 when the export cannot be read or is refused.",
+    )
+    wordpress.add_argument("export", type=Path, metavar="EXPORT.xml")
+    wordpress.add_argument("--out", type=Path, required=True, metavar="DIR")
+    wordpress.add_argument(
+        "--site",
+        type=Path,
+        metavar="FILE",
+        help="site.yaml: categories are matched to its sections, files are checked with "
+        "its settings, and it is copied to DIR (default: category names kept as sections)",
+    )
+    wordpress.add_argument(
+        "--default-section",
+        metavar="NAME",
+        help="the section of posts whose categories match none of the site's sections",
+    )
+    wordpress.add_argument(
+        "--progress",
+        action="store_true",
+        help="show a progress bar on stderr even when it is not a terminal",
+    )
+    wordpress.add_argument("--lang", choices=LANGUAGES, help="language of the messages")
+    wordpress.set_defaults(run=run_import_wordpress)
+
+
+def _fail(message: object) -> int:
+    print(f"rotativa import wordpress: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def run_import_wordpress(args: argparse.Namespace) -> int:
+    # Imported here so that other commands never pay for the importer.
+    from rotativa.wordpress import ImportOptions, WxrError, import_wordpress, summary_lines
+    from rotativa.wordpress.progress import TerminalProgress
+
+    export: Path = args.export
+    if not export.is_file():
+        return _fail(f"{export}: no such file")
+    if args.site is not None and not args.site.is_file():
+        return _fail(f"{args.site}: no such file")
+    try:
+        site = (
+            SiteSettings.from_file(args.site)
+            if args.site is not None
+            else SiteSettings(name="rotativa", base_url="https://example.invalid/")
+        )
+    except (OSError, ValueError) as exc:
+        return _fail(f"{args.site}: {exc}")
+    default_section: str | None = args.default_section
+    if default_section is not None and site.sections:
+        configured = site.find_section(default_section)
+        if configured is None:
+            names = ", ".join(s.name for s in site.sections)
+            return _fail(f"--default-section {default_section!r} is not one of: {names}")
+        default_section = configured.name
+    language: Language = args.lang or (site.locale if args.site is not None else "it")
+    options = ImportOptions(
+        export=export,
+        out=args.out,
+        site=site,
+        site_file=args.site,
+        default_section=default_section,
+        language=language,
+    )
+    show_progress = args.progress or sys.stderr.isatty()
+    progress = TerminalProgress(sys.stderr) if show_progress else None
+    try:
+        result = import_wordpress(options, progress)
+    except WxrError as exc:
+        return _fail(f"{export}: {exc}")
+    except OSError as exc:
+        return _fail(exc)
+    for line in summary_lines(result, language):
+        print(line)
+    return EXIT_OK if result.ok else EXIT_INVALID
