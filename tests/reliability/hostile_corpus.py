@@ -1,0 +1,62 @@
+"""The hostile corpus: tests/hostile/articles/ plus big files made at test time."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import ROOT
+
+HOSTILE = ROOT / "tests" / "hostile"
+MANIFEST: dict[str, dict[str, str]] = json.loads((HOSTILE / "manifest.json").read_text())
+GENERATED_PREFIX = "@generated/"
+_FRONT = "section: Sport\ndate: 2024-05-01T10:00\n"
+
+
+def generated(name: str) -> bytes:
+    """The corpus files too big to commit, made the same way every time."""
+    if name == "tags-10000.md":
+        tags = ", ".join(f"t{i}" for i in range(10_000))
+        return f"---\ntitle: Tanti tag\n{_FRONT}tags: [{tags}]\n---\nx\n".encode()
+    if name == "oversize.md":
+        return f"---\ntitle: Enorme\n{_FRONT}---\n".encode() + b"a" * 1_000_100
+    if name == "long-title.md":
+        return f"---\ntitle: {'T' * 5000}\n{_FRONT}---\nx\n".encode()
+    if name == "many-shortcodes.md":
+        return (
+            f"---\ntitle: Shortcode\n{_FRONT}---\n".encode() + b'[textmarker color="red"]' * 20_000
+        )
+    if name == "deep-markdown.md":
+        return f"---\ntitle: Citazioni\n{_FRONT}---\n{'>' * 10_000} x\n{'- ' * 5000}y\n".encode()
+    raise KeyError(name)
+
+
+def corpus() -> list[tuple[str, bytes, dict[str, Any]]]:
+    """(upload key, bytes, expectation) for every entry of the manifest."""
+    entries = []
+    for name, expectation in sorted(MANIFEST.items()):
+        if name.startswith(GENERATED_PREFIX):
+            file = name.removeprefix(GENERATED_PREFIX)
+            data = generated(file)
+        else:
+            file = name
+            data = (HOSTILE / "articles" / name).read_bytes()
+        entries.append((f"articles/{file}", data, expectation))
+    return entries
+
+
+# Upload keys an attacker or a broken feed may use, each with a harmless article.
+HOSTILE_KEYS = (
+    "articles/../../etc/passwd.md",
+    "articles/..%2F..%2Fsite.md",
+    "articles/a\u0007b\u001bc.md",
+    "articles/\u202egnp.exe.md",
+    "articles/<script>alert(1)</script>.md",
+    "articles/Раураl.md",
+    "articles/" + "x" * 900 + ".md",
+)
+
+
+def corpus_files() -> list[Path]:
+    return sorted((HOSTILE / "articles").iterdir())
