@@ -24,7 +24,8 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)  ## the main job: publish samples/ through the local cloud into build/site
 	$(BIN)/rotativa local samples --out build/site
 
-check: demo
+check: $(STAMP)  ## validate the samples exactly as the cloud will
+	$(BIN)/rotativa check samples/
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
