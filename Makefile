@@ -68,7 +68,7 @@ bench-tools: $(STAMP)  ## what the benchmarks need: Debian's hugo, matplotlib fo
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq hugo; }
 	@$(BIN)/python -c "import matplotlib" 2>/dev/null || $(BIN)/pip install --quiet matplotlib
 
-bench: bench-tools  ## publish cost, burst, rebuild vs Hugo, cold starts, memory (~30 min)
+bench: bench-tools  ## publish cost, burst, rebuild vs Hugo, cold starts, memory (~1 hour)
 	$(BIN)/python benchmarks/render_pages.py
 	$(BIN)/python -m benchmarks.suite
 

@@ -9,21 +9,21 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from functools import cache
-from typing import Annotated, Self
+from typing import TYPE_CHECKING, Annotated, Self
 
-from aws_lambda_powertools import Metrics
-from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, Field
 
-from rotativa.adapters.articles_table import ArticlesTable
-from rotativa.adapters.buckets import InboxBucket, MediaMirror, SiteBucket
-from rotativa.adapters.cdn import Distribution
-from rotativa.adapters.queues import InvalidateQueue, RenderQueue
-from rotativa.domain.site import SiteSettings
-from rotativa.services.indexing import Indexer, IndexSettings
-from rotativa.services.ingest import Ingest
-from rotativa.services.invalidation import Invalidator
-from rotativa.services.rendering import PageRenderer
+if TYPE_CHECKING:
+    # Each function imports only what its own factory needs, when it first calls it: the
+    # InvalidateFunction never loads Jinja, Markdown or the DynamoDB adapter, and the
+    # ValidateFunction never loads the page templates (cold starts, docs/benchmarks.md).
+    from aws_lambda_powertools import Metrics
+
+    from rotativa.domain.site import SiteSettings
+    from rotativa.services.indexing import Indexer
+    from rotativa.services.ingest import Ingest
+    from rotativa.services.invalidation import Invalidator
+    from rotativa.services.rendering import PageRenderer
 
 Name = Annotated[str, Field(min_length=1)]
 
@@ -68,16 +68,24 @@ class MetricsTelemetry:
         self.metrics = metrics
 
     def count(self, name: str, value: int = 1) -> None:
+        from aws_lambda_powertools.metrics import MetricUnit
+
         self.metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
 
 
 @cache
 def site() -> SiteSettings:
+    from rotativa.domain.site import SiteSettings
+
     return SiteSettings.from_environment(os.environ)
 
 
 @cache
 def ingest(metrics: Metrics) -> Ingest:
+    from rotativa.adapters.articles_table import ArticlesTable
+    from rotativa.adapters.buckets import InboxBucket, MediaMirror
+    from rotativa.services.ingest import Ingest
+
     env = ValidateEnvironment.load()
     return Ingest(
         site(),
@@ -90,6 +98,10 @@ def ingest(metrics: Metrics) -> Ingest:
 
 @cache
 def indexer() -> Indexer:
+    from rotativa.adapters.articles_table import ArticlesTable
+    from rotativa.adapters.queues import RenderQueue
+    from rotativa.services.indexing import Indexer, IndexSettings
+
     env = IndexEnvironment.load()
     return Indexer(
         site(),
@@ -101,6 +113,11 @@ def indexer() -> Indexer:
 
 @cache
 def page_renderer() -> PageRenderer:
+    from rotativa.adapters.articles_table import ArticlesTable
+    from rotativa.adapters.buckets import SiteBucket
+    from rotativa.adapters.queues import InvalidateQueue
+    from rotativa.services.rendering import PageRenderer
+
     env = RenderEnvironment.load()
     return PageRenderer(
         site(),
@@ -112,6 +129,9 @@ def page_renderer() -> PageRenderer:
 
 @cache
 def invalidator() -> Invalidator:
+    from rotativa.adapters.cdn import Distribution
+    from rotativa.services.invalidation import Invalidator
+
     env = InvalidateEnvironment.load()
     return Invalidator(Distribution(env.distribution_id), env.wildcard_threshold)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from rotativa.domain.messages import LANGUAGES, Language, render_message
 from rotativa.domain.site import SiteSettings
 from rotativa.domain.upload import ARTICLE_EXTENSIONS
+from rotativa.rebuild_cli import add_rebuild_command
 from rotativa.redrive_cli import add_redrive_command
 from rotativa.services.validation import ValidationReport, validate_stream
 from rotativa.wordpress_cli import add_import_command
@@ -51,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_local_cloud(commands)
     add_import_command(commands)
     add_redrive_command(commands)
+    add_rebuild_command(commands)
     return parser
 
 

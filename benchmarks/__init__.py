@@ -1,0 +1,1 @@
+"""Benchmarks of rotativa (`make bench`): measurements, not tests."""

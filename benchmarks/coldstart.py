@@ -1,0 +1,284 @@
+"""Cold start: each handler module imported in a fresh interpreter, as Lambda loads it,
+and the size of what `sam build` ships (the shared layer and each function's code).
+
+The package is built the way `sam build` builds it, with pip from the registry:
+- the layer (`SharedLayer`, ContentUri src/shared, BuildMethod python3.11): the layer's
+  requirements installed with `pip install --target` at the versions of the dev venv,
+  plus the `rotativa` package copied as source (sam build copies it, no bytecode);
+- its size for the template's architecture (arm64 wheels, `--platform
+  manylinux2014_aarch64`), unzipped and zipped;
+- a second, native (x86_64) copy to import here, beside a "runtime" folder holding the
+  boto3 that Lambda's Python runtime provides.
+
+Each handler is then imported in a fresh interpreter (`python -I -S -B`: no venv, no
+site-packages, no bytecode written, as on Lambda's read-only file system) with the
+function's environment from template.yaml and Lambda's own variables (so Powertools'
+Tracer is on, as with `Tracing: Active`). Reported: the median and the best of several
+imports, and the time of the first call's set-up (services and boto3 clients).
+
+Variants, side by side: the package as shipped; with `rotativa` precompiled to bytecode
+in the layer; and with the lazy-import patch (benchmarks/patches/) applied to the copy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import zipfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT / "src" / "shared"
+FUNCTIONS = ROOT / "src" / "functions"
+PATCHES = Path(__file__).resolve().parent / "patches"
+PYTHON = Path(sys.base_prefix) / "bin" / f"python{sys.version_info.major}.{sys.version_info.minor}"
+ARM64 = ["--platform", "manylinux2014_aarch64", "--only-binary=:all:",
+         "--python-version", "3.11", "--implementation", "cp"]  # fmt: skip
+HANDLERS = {
+    # function folder → the factory its first invocation calls (services and clients)
+    "validate": "bootstrap.ingest(app.metrics)",
+    "index": "bootstrap.indexer()",
+    "render": "bootstrap.page_renderer()",
+    "invalidate": "bootstrap.invalidator()",
+}
+LOGICAL_IDS = {
+    "validate": "ValidateFunction",
+    "index": "IndexFunction",
+    "render": "RenderFunction",
+    "invalidate": "InvalidateFunction",
+}
+PROBE = """\
+import json, sys, time
+sys.path[:0] = {paths!r}
+cpu_started, started = time.process_time(), time.perf_counter()
+import app
+imported, cpu_imported = time.perf_counter(), time.process_time()
+from rotativa import bootstrap
+{factory}
+ready = time.perf_counter()
+rss = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+print(json.dumps({{"import_ms": (imported - started) * 1000, "setup_ms": (ready - imported) * 1000,
+                  "import_cpu_ms": (cpu_imported - cpu_started) * 1000,
+                  "rss_kb": rss, "modules": len(sys.modules)}}))
+"""
+
+
+@dataclass(frozen=True)
+class Package:
+    """A built package: the layer's content folder, and the runtime's boto3 beside it."""
+
+    layer: Path  # what Lambda mounts as /opt (the layer's python/ folder inside)
+    runtime: Path  # stand-in for /var/runtime (boto3 of the Python runtime)
+
+    @property
+    def site(self) -> Path:
+        return self.layer / "python"
+
+
+def constraints(target: Path) -> Path:
+    """The dev venv's versions of everything, so the package has the tested versions."""
+    frozen = subprocess.run(
+        [sys.executable, "-m", "pip", "freeze", "--exclude-editable"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(frozen, encoding="utf-8")
+    return target
+
+
+def _pip(args: Sequence[str], log: Callable[[str], None]) -> None:
+    command = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+               "--no-warn-script-location", *args]  # fmt: skip
+    log("    pip " + " ".join(str(a) for a in command[3:]))
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"pip failed:\n{result.stdout}\n{result.stderr}")
+
+
+def build(
+    work: Path, *, arm64: bool, log: Callable[[str], None] = print, fresh: bool = False
+) -> Package:
+    """The layer (requirements + rotativa as source) and the runtime's boto3 under `work`;
+    the pip part is kept between runs, rotativa is copied again every time."""
+    work = work.resolve()
+    layer, runtime = work / "layer", work / "runtime"
+    pins = constraints(work / "constraints.txt")
+    stamp = work / ".built"
+    requirements = SHARED / "requirements.txt"
+    key = requirements.read_text(encoding="utf-8") + pins.read_text(encoding="utf-8")
+    if fresh or not stamp.is_file() or stamp.read_text(encoding="utf-8") != key:
+        shutil.rmtree(work / "layer", ignore_errors=True)
+        shutil.rmtree(work / "runtime", ignore_errors=True)
+        platform = ARM64 if arm64 else []
+        _pip(["--target", str(layer / "python"), "-r", str(requirements), "-c", str(pins),
+              *platform], log)  # fmt: skip
+        if not arm64:
+            boto3 = next(
+                line for line in pins.read_text().splitlines() if line.startswith("boto3==")
+            )
+            _pip(["--target", str(runtime), boto3, "-c", str(pins)], log)
+        stamp.write_text(key, encoding="utf-8")
+    target = layer / "python" / "rotativa"
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(SHARED / "rotativa", target, ignore=shutil.ignore_patterns("__pycache__"))
+    return Package(layer, runtime)
+
+
+def tree_size(folder: Path) -> tuple[int, int]:
+    """(bytes unzipped, files) of a folder."""
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    return sum(p.stat().st_size for p in files), len(files)
+
+
+def zipped_size(folder: Path, out: Path) -> int:
+    """Bytes of the folder as a deployment zip (deflate, as sam package uploads it)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            archive.write(path, path.relative_to(folder).as_posix())
+    return out.stat().st_size
+
+
+def sizes(package: Package, work: Path) -> dict[str, Any]:
+    unzipped, files = tree_size(package.layer)
+    rotativa, _ = tree_size(package.site / "rotativa")
+    biggest = sorted(
+        ((tree_size(p)[0], p.name) for p in package.site.iterdir() if p.is_dir()), reverse=True
+    )[:6]
+    result: dict[str, Any] = {
+        "layer_unzipped_bytes": unzipped,
+        "layer_files": files,
+        "layer_zipped_bytes": zipped_size(package.layer, work / "layer.zip"),
+        "rotativa_bytes": rotativa,
+        "largest": {name: size for size, name in biggest},
+        "functions_zipped_bytes": {
+            name: zipped_size(FUNCTIONS / name, work / f"{name}.zip") for name in HANDLERS
+        },
+    }
+    return result
+
+
+def lambda_environment(
+    environment: Mapping[str, str], name: str, task_root: Path
+) -> dict[str, str]:
+    """The function's variables from the template, and what Lambda itself sets."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "LANG": "en_US.UTF-8",
+        **environment,
+        "AWS_LAMBDA_FUNCTION_NAME": name,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_EXECUTION_ENV": "AWS_Lambda_python3.11",
+        "LAMBDA_TASK_ROOT": str(task_root),
+        "LAMBDA_RUNTIME_DIR": "/var/runtime",
+        "_HANDLER": "app.lambda_handler",
+        "AWS_REGION": "eu-south-1",
+        "AWS_DEFAULT_REGION": "eu-south-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "TZ": ":UTC",
+    }
+
+
+def import_once(
+    function: str, package: Package, environment: Mapping[str, str]
+) -> dict[str, float]:
+    task_root = FUNCTIONS / function
+    paths = [str(task_root), str(package.site), str(package.layer), str(package.runtime)]
+    code = PROBE.format(paths=paths, factory=HANDLERS[function])
+    result = subprocess.run(
+        [str(PYTHON), "-I", "-S", "-B", "-c", code],
+        capture_output=True, text=True, check=False, cwd=task_root,
+        env=lambda_environment(environment, LOGICAL_IDS[function], task_root),
+    )  # fmt: skip
+    if result.returncode != 0:
+        raise RuntimeError(f"{function}: import failed:\n{result.stderr[-2000:]}")
+    figures: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
+    return figures
+
+
+def measure(
+    package: Package, environments: Mapping[str, Mapping[str, str]], repeats: int
+) -> dict[str, dict[str, float]]:
+    """Per handler: median and best import, median set-up, peak RSS after set-up.
+    The handlers take turns, so that a busy moment of the machine hits them alike."""
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name in HANDLERS}
+    for _ in range(repeats):
+        for name in HANDLERS:
+            runs[name].append(import_once(name, package, environments[name]))
+    return {
+        name: {
+            "import_ms_median": round(statistics.median(r["import_ms"] for r in found), 1),
+            "import_ms_best": round(min(r["import_ms"] for r in found), 1),
+            "import_cpu_ms_median": round(statistics.median(r["import_cpu_ms"] for r in found), 1),
+            "setup_ms_median": round(statistics.median(r["setup_ms"] for r in found), 1),
+            "rss_mb": round(statistics.median(r["rss_kb"] for r in found) / 1024, 1),
+            "modules": statistics.median(r["modules"] for r in found),
+        }
+        for name, found in runs.items()
+    }
+
+
+def compile_rotativa(package: Package) -> None:
+    subprocess.run(
+        [str(PYTHON), "-m", "compileall", "-q", str(package.site / "rotativa")], check=True
+    )
+
+
+def apply_patch(package: Package, patch: Path) -> None:
+    """Apply a patch made against the repository (a/src/shared/rotativa/…) to the copy."""
+    subprocess.run(
+        ["patch", "--quiet", "-p3", "-d", str(package.site), "-i", str(patch)], check=True
+    )
+
+
+def function_environments() -> dict[str, dict[str, str]]:
+    """Each function's environment as template.yaml resolves it (Globals + own)."""
+    from moto import mock_aws
+
+    from rotativa.local.stack import AwsClients, provision
+    from rotativa.local.template import load_template
+
+    with mock_aws():
+        stack = provision(
+            load_template(ROOT / "template.yaml"),
+            AwsClients.create("eu-south-1"),
+            region="eu-south-1",
+            template_dir=ROOT,
+        )
+    return {name: dict(stack.functions[LOGICAL_IDS[name]].environment) for name in HANDLERS}
+
+
+def run(work: Path, *, repeats: int = 7, log: Callable[[str], None] = print) -> dict[str, Any]:
+    os.environ.setdefault("AWS_ACCOUNT_ID_ENDPOINT_MODE", "disabled")
+    for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
+                        ("AWS_DEFAULT_REGION", "eu-south-1")):  # fmt: skip
+        os.environ.setdefault(name, value)
+    environments = function_environments()
+    log("  building the layer for arm64 (sizes) and for this machine (imports)")
+    arm = build(work / "arm64", arm64=True, log=log)
+    native = build(work / "native", arm64=False, log=log)
+    result: dict[str, Any] = {"sizes": sizes(arm, work / "zips"), "python": str(PYTHON)}
+    variants: dict[str, Any] = {}
+    log("  importing: as sam build ships it")
+    variants["as shipped"] = measure(native, environments, repeats)
+    compile_rotativa(native)
+    log("  importing: rotativa precompiled in the layer")
+    variants["precompiled"] = measure(native, environments, repeats)
+    for patch in sorted(PATCHES.glob("*.patch")):
+        apply_patch(native, patch)
+    compile_rotativa(native)
+    log("  importing: precompiled, with the patches in benchmarks/patches/")
+    variants["precompiled + patches"] = measure(native, environments, repeats)
+    result["variants"] = variants
+    result["patches"] = [p.name for p in sorted(PATCHES.glob("*.patch"))]
+    return result

@@ -1,0 +1,324 @@
+"""Incremental publish and burst, measured on the local cloud (template.yaml on moto).
+
+For each site size N the site is seeded (see `benchmarks.seeding`: what N publishes would
+have left behind), then one more article is uploaded to the inbox and the four functions
+run until the system is quiet. Counted: the functions' AWS calls by operation
+(`cloud.counter`), the pages the RenderFunction rendered and wrote, the paths invalidated,
+and the wall time of the pipeline in this process, split by function (the rest is the
+local event pump: polling moto's queues and stream).
+
+The burst uploads many articles at once and counts what coalescing is for: invalidation
+requests and paths, and how often the homepage was rendered.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import statistics
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from moto import mock_aws
+
+import rotativa.local.pump as pump_module
+from benchmarks.corpus import ROME, GeneratedArticle, generate
+from benchmarks.seeding import seed
+from rotativa.domain.pages import PageKind, PageRef
+from rotativa.domain.site import SiteSettings
+from rotativa.local.cloud import LocalCloud
+from rotativa.local.pump import Invocation
+
+RENDER = "RenderFunction"
+
+
+@dataclass
+class Probe:
+    """What the functions did: invocations, seconds and the pages the renderer got."""
+
+    seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
+    invocations: Counter[str] = field(default_factory=Counter)
+    pages_rendered: int = 0
+    home_renders: int = 0
+
+    def observe(self, invocation: Invocation, event: dict[str, Any]) -> None:
+        self.invocations[invocation.function] += 1
+        if invocation.function != RENDER:
+            return
+        # The RenderFunction renders each distinct page of a batch once.
+        refs = {PageRef.from_message(json.loads(r["body"])) for r in event["Records"]}
+        self.pages_rendered += len(refs)
+        self.home_renders += PageRef.of(PageKind.HOME) in refs
+
+    def reset(self) -> None:
+        self.seconds.clear()
+        self.invocations.clear()
+        self.pages_rendered = self.home_renders = 0
+
+
+@contextmanager
+def timed_functions(probe: Probe) -> Iterator[None]:
+    """Time each handler call the pump makes (the pump calls `runtime.invoke`)."""
+    original = pump_module.invoke  # type: ignore[attr-defined]
+
+    def invoke(spec: Any, event: dict[str, Any], **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return original(spec, event, **kwargs)
+        finally:
+            probe.seconds[spec.logical_id] += time.perf_counter() - started
+
+    pump_module.invoke = invoke  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        pump_module.invoke = original  # type: ignore[attr-defined]
+
+
+def cloud_site(cloud: LocalCloud) -> SiteSettings:
+    """The site as the functions see it (the template's SITE_* variables)."""
+    return SiteSettings.from_environment(cloud.stack.functions[RENDER].environment)
+
+
+def extra_article(number: int, moment: datetime) -> GeneratedArticle:
+    """The article published into every site: the same for every N (so that the pages it
+    touches are comparable), in the largest section, with a common and a rare tag."""
+    template = generate(1, seed=number)[0]
+    return GeneratedArticle(
+        key=f"articles/sesto-san-giovanni/nuovo-articolo-{number}.md",
+        title=f"Nuovo articolo numero {number} sulla metrotranvia",
+        section="Sesto San Giovanni",
+        date=moment,
+        tags=("Trasporti", "Metrotranvia", "Via Marelli"),
+        authors=("Chiara Colombo",),
+        body=template.body,
+    )
+
+
+def flatten(calls: Mapping[str, Mapping[str, int]]) -> dict[str, int]:
+    return {
+        f"{service}:{operation}": count
+        for service, operations in sorted(calls.items())
+        for operation, count in sorted(operations.items())
+    }
+
+
+@dataclass
+class PublishResult:
+    n: int
+    seed_seconds: float
+    calls: dict[str, int]
+    pages_rendered: int
+    pages_written: int
+    invalidation_paths: int
+    invalidations: int
+    wall_seconds: float  # median of the repeats
+    wall_all: list[float]
+    cpu_seconds: float  # median process time of the same publishes (less noisy)
+    moto_window: dict[str, Any]  # the same publishes again with benchmarks/moto_window.py
+    function_seconds: dict[str, float]
+    invocations: dict[str, int]
+
+    @property
+    def calls_total(self) -> int:
+        return sum(self.calls.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "calls_total": self.calls_total}
+
+
+def measure_publishes(
+    cloud: LocalCloud,
+    probe: Probe,
+    now: datetime,
+    numbers: Iterable[int],
+    first: dict[str, Any],
+    log: Callable[[str], None],
+) -> tuple[list[float], list[float]]:
+    """Publish one new article per number; wall and CPU seconds of each, and the counts of
+    the first into `first`."""
+    walls: list[float] = []
+    cpus: list[float] = []
+    for number in numbers:
+        article = extra_article(number, now - timedelta(minutes=60 - number))
+        before = len(cloud.invalidations())
+        cloud.counter.reset()
+        probe.reset()
+        started, cpu = time.perf_counter(), time.process_time()
+        cloud.put(article.key, article.upload())
+        cloud.run_until_quiet()
+        walls.append(time.perf_counter() - started)
+        cpus.append(time.process_time() - cpu)
+        everything = cloud.invalidations()
+        invalidations = everything[: len(everything) - before]
+        if not first:
+            by_function = cloud.counter.by_function
+            first.update(
+                calls=flatten(cloud.counter.as_dict()),
+                pages_rendered=probe.pages_rendered,
+                pages_written=by_function[(RENDER, "s3", "PutObject")]
+                + by_function[(RENDER, "s3", "DeleteObject")],
+                invalidation_paths=sum(len(i["paths"]) for i in invalidations),
+                invalidations=len(invalidations),
+                function_seconds={k: round(v, 4) for k, v in sorted(probe.seconds.items())},
+                invocations=dict(sorted(probe.invocations.items())),
+            )
+        log(f"    publish {number}: {walls[-1]:.3f} s wall, {cpus[-1]:.3f} s CPU, "
+            f"{sum(cloud.counter.calls.values())} calls")  # fmt: skip
+    return walls, cpus
+
+
+def publish_one(
+    n: int,
+    *,
+    repeats: int = 3,
+    moto_window: bool = False,
+    freeze: bool = True,
+    log: Callable[[str], None] = print,
+) -> PublishResult:
+    """Seed a site of `n` articles, then publish one more (`repeats` times, each a new
+    article) and measure the pipeline."""
+    probe = Probe()
+    with mock_aws(), timed_functions(probe):
+        cloud = LocalCloud.start(observer=probe.observe)
+        site = cloud_site(cloud)
+        now = datetime.now(UTC).replace(microsecond=0)
+        # The site's newest article two hours ago; the new ones an hour ago and later
+        # (within the news sitemap's 48 hours, as a real publish is).
+        end = (now - timedelta(hours=2)).astimezone(ROME)
+        started = time.perf_counter()
+        seeded = seed(cloud, site, generate(n, end=end), now)
+        seed_seconds = time.perf_counter() - started
+        log(f"  N={n}: seeded {seeded.articles} articles, {seeded.table_items} table items, "
+            f"{seeded.site_objects} site objects in {seed_seconds:.1f} s")  # fmt: skip
+        if freeze:
+            # On AWS the table and the bucket are not in the functions' heap; here moto's
+            # hundreds of thousands of objects are, and every full garbage collection
+            # walks them. Frozen, they stay out of the collector's way (gc.freeze).
+            gc.collect()
+            gc.freeze()
+        # A warm-up publish first: the functions' modules load and their clients are
+        # made once per process, as in warm Lambdas; the measured publishes follow.
+        warm = extra_article(0, now - timedelta(minutes=61))
+        cloud.put(warm.key.replace("sesto-san-giovanni", "bresso"), warm.upload())
+        cloud.run_until_quiet()
+        first: dict[str, Any] = {}
+        walls, cpus = measure_publishes(cloud, probe, now, range(1, repeats + 1), first, log)
+        window: dict[str, Any] = {}
+        if moto_window:
+            from benchmarks import moto_window as patch
+
+            patch.apply()
+            log("    with the proposed moto query window (benchmarks/moto_window.py):")
+            found: dict[str, Any] = {}
+            w_walls, w_cpus = measure_publishes(
+                cloud, probe, now, range(repeats + 1, 2 * repeats + 1), found, log
+            )
+            window = {
+                "wall_seconds": round(statistics.median(w_walls), 4),
+                "cpu_seconds": round(statistics.median(w_cpus), 4),
+                "function_seconds": found["function_seconds"],
+                "calls_total": sum(found["calls"].values()),
+            }
+    gc.unfreeze()
+    return PublishResult(
+        n=n,
+        seed_seconds=round(seed_seconds, 2),
+        wall_seconds=round(statistics.median(walls), 4),
+        wall_all=[round(w, 4) for w in walls],
+        cpu_seconds=round(statistics.median(cpus), 4),
+        moto_window=window,
+        **first,
+    )
+
+
+@dataclass
+class BurstResult:
+    uploads: int
+    site_before: int
+    create_invalidation_requests: int
+    invalidated_paths: int
+    homepage_renders: int
+    pages_rendered: int
+    pages_written: int
+    calls_total: int
+    calls: dict[str, int]
+    wall_seconds: float
+    upload_seconds: float
+    function_seconds: dict[str, float]
+    invocations: dict[str, int]
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def burst(
+    uploads: int, *, site_before: int = 1000, log: Callable[[str], None] = print
+) -> BurstResult:
+    """`uploads` new articles dropped into the inbox at once (as a wire feed does), into a
+    seeded site of `site_before` articles; then the pipeline runs until quiet."""
+    probe = Probe()
+    with mock_aws(), timed_functions(probe):
+        cloud = LocalCloud.start(observer=probe.observe)
+        site = cloud_site(cloud)
+        now = datetime.now(UTC).replace(microsecond=0)
+        corpus = generate(site_before + uploads, end=(now - timedelta(minutes=5)).astimezone(ROME))
+        old, new = corpus[:site_before], corpus[site_before:]
+        started = time.perf_counter()
+        seed(cloud, site, old, now)
+        log(f"  burst: seeded {site_before} articles in {time.perf_counter() - started:.1f} s")
+        cloud.counter.reset()
+        probe.reset()
+        started = time.perf_counter()
+        for article in new:
+            cloud.put(article.key, article.upload())
+        uploaded = time.perf_counter() - started
+        cloud.run_until_quiet(max_rounds=100_000)
+        wall = time.perf_counter() - started
+        invalidations = cloud.invalidations()
+        by_function = cloud.counter.by_function
+        calls = flatten(cloud.counter.as_dict())
+        return BurstResult(
+            uploads=uploads,
+            site_before=site_before,
+            create_invalidation_requests=calls.get("cloudfront:CreateInvalidation", 0),
+            invalidated_paths=sum(len(i["paths"]) for i in invalidations),
+            homepage_renders=probe.home_renders,
+            pages_rendered=probe.pages_rendered,
+            pages_written=by_function[(RENDER, "s3", "PutObject")]
+            + by_function[(RENDER, "s3", "DeleteObject")],
+            calls_total=sum(calls.values()),
+            calls=calls,
+            wall_seconds=round(wall, 2),
+            upload_seconds=round(uploaded, 2),
+            function_seconds={k: round(v, 2) for k, v in sorted(probe.seconds.items())},
+            invocations=dict(sorted(probe.invocations.items())),
+        )
+
+
+def flat_verdict(results: Sequence[PublishResult]) -> dict[str, Any]:
+    """The promise: at the largest N, calls and pages within 20% of the smallest N's,
+    and wall time within 50%."""
+    small, large = results[0], results[-1]
+
+    def ratio(a: float, b: float) -> float:
+        return round(b / a, 3) if a else float("inf")
+
+    figures = {
+        "calls": ratio(small.calls_total, large.calls_total),
+        "pages_rendered": ratio(small.pages_rendered, large.pages_rendered),
+        "pages_written": ratio(small.pages_written, large.pages_written),
+        "wall_seconds": ratio(small.wall_seconds, large.wall_seconds),
+    }
+    limits = {"calls": 1.2, "pages_rendered": 1.2, "pages_written": 1.2, "wall_seconds": 1.5}
+    return {
+        "from_n": small.n,
+        "to_n": large.n,
+        "ratios": figures,
+        "within": {name: figures[name] <= limits[name] for name in figures},
+    }
