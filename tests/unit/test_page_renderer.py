@@ -139,3 +139,14 @@ def test_rendering_twice_writes_nothing_the_second_time(settings: SiteSettings) 
     assert renderer.render(refs, datetime(2024, 5, 3, tzinfo=UTC)) == []
     assert site.writes == writes
     assert len(invalidations.batches) == 1
+
+
+def test_assets_are_stored_with_their_media_type(settings: SiteSettings) -> None:
+    _, renderer, _, _ = site_of(settings)
+    types = {
+        o.path.rsplit(".", 1)[1]: o.content_type
+        for o in renderer.outputs(PageRef.of(PageKind.ASSETS), NOW)
+    }
+    assert types["css"] == "text/css; charset=utf-8"
+    assert types["png"] == "image/png"
+    assert types["svg"] == "image/svg+xml"

@@ -35,7 +35,7 @@ from rotativa.domain.pages import (
 from rotativa.domain.records import StoredArticle
 from rotativa.domain.site import SiteSettings
 from rotativa.domain.slugs import slugify
-from rotativa.rendering import Listing, SectionBlock, SitemapEntry, SiteRenderer
+from rotativa.rendering import Listing, SectionBlock, SitemapEntry, SiteRenderer, media_type
 
 NEWS_WINDOW = timedelta(hours=48)
 _WITH_FEEDS = (ListingKind.SECTION, ListingKind.AUTHOR)
@@ -139,7 +139,7 @@ class PageRenderer:
             return [Output(NOT_FOUND_PATH, self.renderer.not_found_page())]
         assets = self.renderer.asset_files()
         return [
-            Output(path, body, _content_type(path), ASSET_CACHE)
+            Output(path, body, media_type(path), ASSET_CACHE)
             for path, body in sorted(assets.items())
         ]
 
@@ -289,13 +289,3 @@ class PageRenderer:
 def _month_end(month: str) -> datetime:
     year, number = (int(part) for part in month.split("-"))
     return datetime(year + number // 12, number % 12 + 1, 1, tzinfo=UTC) - timedelta(seconds=1)
-
-
-def _content_type(path: str) -> str:
-    if path.endswith(".css"):
-        return "text/css; charset=utf-8"
-    if path.endswith(".svg"):
-        return "image/svg+xml"
-    if path.endswith(".woff2"):
-        return "font/woff2"
-    return "application/octet-stream"
