@@ -16,7 +16,9 @@ from lxml import html  # type: ignore[import-untyped]
 from rotativa.cli import article_files, main, upload_key
 from rotativa.domain.article import Article, ArticleTeaser
 from rotativa.domain.markdown import outline_headings
+from rotativa.domain.pages import ListingId, ListingKind
 from rotativa.domain.site import SiteSettings
+from rotativa.domain.slugs import slugify
 from rotativa.rendering import (
     AssetBundle,
     Listing,
@@ -189,6 +191,116 @@ def test_image_with_alt_and_caption_and_the_authors(
     assert text_of(figure.xpath(".//figcaption")[0]) == image.caption
     byline = text_of(doc.xpath('//*[@class="story__byline"]')[0])
     assert byline == "di Chiara Colombo e Marco Brambilla"
+
+
+# --- the byline -------------------------------------------------------------------------------
+
+
+def byline_of(doc: Any) -> tuple[str, list[tuple[str, str, str]]]:
+    """The byline's text, and each of its links as (name, href, rel)."""
+    (byline,) = doc.xpath('//header[@class="story__header"]//span[@class="story__byline"]')
+    links = [(text_of(a), a.get("href"), a.get("rel")) for a in byline.xpath("./a")]
+    return text_of(byline), links
+
+
+def author_pages_of(article: Article) -> set[str]:
+    """The author pages the cloud makes for this article once published: its indexes list
+    it under `ListingId(AUTHOR, slugify(name))` for each name that has a slug."""
+    listings = {ListingId(ListingKind.AUTHOR, slugify(name)) for name in article.authors}
+    return {listing.base_path for listing in listings if listing.slug}
+
+
+def test_the_byline_links_each_author_to_their_page(
+    renderer: SiteRenderer, folder: FolderSite
+) -> None:
+    doc = article_page(renderer, folder, PETAZZI_KEY)
+    text, links = byline_of(doc)
+    assert text == "di Chiara Colombo e Marco Brambilla"
+    assert links == [
+        ("Chiara Colombo", "/autore/chiara-colombo/", "author"),
+        ("Marco Brambilla", "/autore/marco-brambilla/", "author"),
+    ]
+    # The very pages the cloud makes for these authors, and the folder site renders.
+    article = entry(folder, PETAZZI_KEY).article
+    assert {href for _, href, _ in links} == author_pages_of(article)
+    pages = folder.pages(renderer)
+    for name, href, _ in links:
+        author = html.fromstring(pages[href])
+        assert [text_of(h) for h in author.xpath("//h1")] == [f"Articoli di {name}"]
+        assert article.path in author.xpath("//main//a/@href")
+        assert f"{href}feed.xml" in pages
+
+
+def test_an_author_without_letters_or_digits_stays_plain_text(
+    site: SiteSettings, renderer: SiteRenderer
+) -> None:
+    article = upload(
+        site,
+        "---\ntitle: Tre firme\nsection: Sport\ndate: 2024-05-01\n"
+        'authors: ["Niccolò Ré", "***", "<Mario> \\"Rossi\\""]\n---\nTesto.\n',
+    )
+    doc = html.fromstring(
+        renderer.article_page(article, published=article.date, updated=None, related=[])  # type: ignore[arg-type]
+    )
+    text, links = byline_of(doc)
+    assert text == 'di Niccolò Ré, *** e <Mario> "Rossi"'
+    assert links == [
+        ("Niccolò Ré", "/autore/niccolo-re/", "author"),
+        ('<Mario> "Rossi"', "/autore/mario-rossi/", "author"),
+    ]
+    # "***" has no page in the cloud either: no link can point to a page that is not there.
+    assert {href for _, href, _ in links} == author_pages_of(article)
+    (byline,) = doc.xpath('//span[@class="story__byline"]')
+    assert "***" in (byline.xpath("./a")[0].tail or "")
+
+
+def test_a_byline_of_one_name_with_no_page_has_no_link(
+    site: SiteSettings, renderer: SiteRenderer
+) -> None:
+    article = upload(
+        site, "---\ntitle: Senza firma\nsection: Sport\ndate: 2024-05-01\nauthors: ['—']\n---\nT.\n"
+    )
+    doc = html.fromstring(
+        renderer.article_page(article, published=article.date, updated=None, related=[])  # type: ignore[arg-type]
+    )
+    assert byline_of(doc) == ("di —", [])
+    assert author_pages_of(article) == set()
+
+
+def test_no_authors_no_byline(site: SiteSettings, renderer: SiteRenderer) -> None:
+    article = upload(site, "---\ntitle: Anonimo\nsection: Sport\ndate: 2024-05-01\n---\nT.\n")
+    doc = html.fromstring(
+        renderer.article_page(article, published=article.date, updated=None, related=[])  # type: ignore[arg-type]
+    )
+    assert doc.xpath('//*[@class="story__byline"]') == []
+
+
+def test_byline_links_in_english_and_from_disk(site: SiteSettings, folder: FolderSite) -> None:
+    english = site.model_copy(update={"locale": "en"})
+    chosen = entry(folder, PETAZZI_KEY)
+    pages = {
+        style: html.fromstring(
+            renderer.article_page(
+                chosen.article, published=chosen.published, updated=None, related=[]
+            )
+        )
+        for style, renderer in (
+            ("english", SiteRenderer(english)),
+            ("files", SiteRenderer(site, link_style="files")),
+        )
+    }
+    assert byline_of(pages["english"]) == (
+        "by Chiara Colombo and Marco Brambilla",
+        [
+            ("Chiara Colombo", "/autore/chiara-colombo/", "author"),
+            ("Marco Brambilla", "/autore/marco-brambilla/", "author"),
+        ],
+    )
+    # From disk: relative to the article's own folder, ending in index.html.
+    assert [href for _, href, _ in byline_of(pages["files"])[1]] == [
+        "../../autore/chiara-colombo/index.html",
+        "../../autore/marco-brambilla/index.html",
+    ]
 
 
 def test_an_https_image_stays_where_it_is(site: SiteSettings, renderer: SiteRenderer) -> None:
@@ -600,6 +712,8 @@ def test_preview_writes_a_page_that_opens_from_disk(
     assert local
     for target in local:
         assert (out / target).is_file(), target
+    # the byline's link to the author's page is one of them, and that page exists
+    assert doc.xpath('//span[@class="story__byline"]/a/@href') == ["autore/redazione/index.html"]
     assert (out / "media" / "piazza-petazzi.jpg").read_bytes() == (
         SAMPLES / "media" / "piazza-petazzi.jpg"
     ).read_bytes()

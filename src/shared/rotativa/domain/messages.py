@@ -319,6 +319,184 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     },
     "label_error": {"it": "errore", "en": "error"},
     "label_warning": {"it": "avviso", "en": "warning"},
+    # === WordPress import (`rotativa import wordpress`) ==================================
+    # The importer's own notes: why an item of the export was skipped, what was changed on
+    # the way, the summary on the terminal. Catalogue code = "wp_" + the code written in
+    # import-report.json (`slug_renamed` → "wp_slug_renamed"), so that they cannot collide
+    # with the codes of the validation above, which the report also carries unprefixed.
+    # `{value}`, `{other}` and `{field}` are always available (empty when not given).
+    # --- why an item of the export did not become an article -----------------------------
+    "wp_skip_page": {
+        "it": "pagina, non un articolo: non importata",
+        "en": "a page, not an article: not imported",
+    },
+    "wp_skip_attachment": {
+        "it": "allegato: elencato in media-manifest.csv",
+        "en": "an attachment: listed in media-manifest.csv",
+    },
+    "wp_skip_trash": {"it": "nel cestino", "en": "in the trash"},
+    "wp_skip_auto_draft": {
+        "it": "bozza automatica di WordPress, mai scritta",
+        "en": "a WordPress auto-draft, never written",
+    },
+    "wp_skip_post_type": {
+        "it": "contenuto di tipo '{value}': si importano solo gli articoli",
+        "en": "content of type '{value}': only posts are imported",
+    },
+    "wp_skip_empty": {"it": "articolo senza testo", "en": "a post with no text"},
+    # --- what changed on the way ---------------------------------------------------------
+    "wp_slug_renamed": {
+        "it": "l'indirizzo '{value}' è già usato da un altro articolo importato: "
+        "salvato come '{other}'",
+        "en": "the slug '{value}' is already taken by another imported post: saved as '{other}'",
+    },
+    "wp_section_unmapped": {
+        "it": "nessuna categoria ({value}) corrisponde a una sezione del sito: scegli la "
+        "sezione nel file o usa --default-section",
+        "en": "no category ({value}) matches a section of the site: set the section in the "
+        "file or use --default-section",
+    },
+    "wp_section_default": {
+        "it": "nessuna categoria ({value}) corrisponde a una sezione: usata la sezione "
+        "predefinita '{other}'",
+        "en": "no category ({value}) matches a section: the default section '{other}' is used",
+    },
+    "wp_section_missing": {
+        "it": "l'articolo non ha categorie: scegli la sezione nel file o usa --default-section",
+        "en": "the post has no category: set the section in the file or use --default-section",
+    },
+    "wp_date_missing": {
+        "it": "l'articolo pubblicato non ha una data valida: avrà la data di caricamento",
+        "en": "the published post has no valid date: it will get the upload time",
+    },
+    "wp_date_from_gmt": {
+        "it": "data locale mancante: usata la data GMT ({value}) convertita nell'ora del sito",
+        "en": "local date missing: the GMT date ({value}) converted to the site's time is used",
+    },
+    "wp_alias_unusable": {
+        "it": "il vecchio indirizzo '{value}' non può diventare un alias (serve un percorso "
+        "come /2017/11/titolo/)",
+        "en": "the old address '{value}' cannot become an alias (a path such as "
+        "/2017/11/title/ is needed)",
+    },
+    "wp_status_unknown": {
+        "it": "stato WordPress '{value}' sconosciuto: importato come bozza",
+        "en": "unknown WordPress status '{value}': imported as a draft",
+    },
+    "wp_status_future": {
+        "it": "articolo programmato: pubblicato automaticamente il {value} (publish_at)",
+        "en": "scheduled post: published automatically on {value} (publish_at)",
+    },
+    "wp_password_protected": {
+        "it": "articolo protetto da password in WordPress: importato come bozza",
+        "en": "password-protected in WordPress: imported as a draft",
+    },
+    "wp_featured_missing": {
+        "it": "l'immagine in evidenza (allegato {value}) non è nell'esportazione: "
+        "articolo importato senza immagine",
+        "en": "the featured image (attachment {value}) is not in the export: imported "
+        "without an image",
+    },
+    "wp_featured_alt_from_title": {
+        "it": "l'immagine in evidenza non ha testo alternativo: usato il titolo "
+        "dell'allegato '{value}'; controllalo",
+        "en": "the featured image has no alternative text: the attachment's title "
+        "'{value}' is used; check it",
+    },
+    "wp_featured_no_alt": {
+        "it": "l'immagine in evidenza ({value}) non ha né testo alternativo né titolo: "
+        "articolo importato senza immagine",
+        "en": "the featured image ({value}) has neither alternative text nor title: "
+        "imported without an image",
+    },
+    "wp_title_missing": {
+        "it": "l'articolo non ha titolo: usato l'inizio del testo, '{value}'",
+        "en": "the post has no title: the start of its text is used, '{value}'",
+    },
+    "wp_shortened": {
+        "it": "'{field}' troppo lungo: accorciato a {value} caratteri",
+        "en": "'{field}' too long: shortened to {value} characters",
+    },
+    "wp_too_many": {
+        "it": "troppi valori in '{field}': tenuti i primi {value}",
+        "en": "too many values in '{field}': the first {value} are kept",
+    },
+    "wp_tag_dropped": {
+        "it": "il tag '{value}' non ha lettere né cifre: non importato",
+        "en": "the tag '{value}' has no letters or digits: not imported",
+    },
+    # --- what the HTML converter could not keep ------------------------------------------
+    "wp_html_dropped": {
+        "it": "HTML non convertibile tolto dal testo: {value}",
+        "en": "HTML that cannot be converted removed from the text: {value}",
+    },
+    "wp_html_kept": {
+        "it": "{value} lasciato in HTML nel testo (il Markdown non lo esprime): controllalo",
+        "en": "{value} kept as HTML in the text (Markdown cannot express it): check it",
+    },
+    "wp_embed_as_link": {
+        "it": "contenuto incorporato sostituito da un link: {value}",
+        "en": "embedded content replaced by a link: {value}",
+    },
+    "wp_link_removed": {
+        "it": "link non sicuro tolto (resta il testo): {value}",
+        "en": "unsafe link removed (its text stays): {value}",
+    },
+    "wp_image_removed": {
+        "it": "immagine senza indirizzo utilizzabile tolta: {value}",
+        "en": "image without a usable address removed: {value}",
+    },
+    # --- the export as a whole -----------------------------------------------------------
+    "wp_control_characters": {
+        "it": "{value} caratteri di controllo non validi in XML tolti dall'esportazione",
+        "en": "{value} control characters that XML forbids removed from the export",
+    },
+    "wp_stale_files": {
+        "it": "file in articles/ che questa importazione non ha scritto (da un'importazione "
+        "precedente?): {value}",
+        "en": "files in articles/ this import did not write (from an earlier import?): {value}",
+    },
+    "wp_site_file_differs": {
+        "it": "{value} esiste già ed è diverso dal site.yaml indicato: non sovrascritto",
+        "en": "{value} already exists and differs from the given site.yaml: not overwritten",
+    },
+    # --- the summary on the terminal -----------------------------------------------------
+    "wp_summary": {
+        "it": "{source}: {converted} articoli importati in {folder} ({published} pubblicati, "
+        "{drafts} bozze), {skipped} elementi saltati, {warnings} avvisi, {invalid} non validi",
+        "en": "{source}: {converted} posts imported into {folder} ({published} published, "
+        "{drafts} drafts), {skipped} items skipped, {warnings} warnings, {invalid} invalid",
+    },
+    "wp_summary_skipped": {"it": "saltati: {value}", "en": "skipped: {value}"},
+    "wp_summary_media": {
+        "it": "immagini e allegati da scaricare e caricare in media/: {value}, elencati in {other}",
+        "en": "images and attachments to fetch and upload under media/: {value}, listed in {other}",
+    },
+    "wp_summary_report": {
+        "it": "rapporto completo: {value}",
+        "en": "full report: {value}",
+    },
+    "wp_progress_scan": {"it": "lettura", "en": "reading"},
+    "wp_progress_convert": {"it": "conversione", "en": "converting"},
+    # --- the summary's count of skipped items, by reason: one and many -------------------
+    "wp_skipped_page_one": {"it": "{count} pagina", "en": "{count} page"},
+    "wp_skipped_page_many": {"it": "{count} pagine", "en": "{count} pages"},
+    "wp_skipped_attachment_one": {"it": "{count} allegato", "en": "{count} attachment"},
+    "wp_skipped_attachment_many": {"it": "{count} allegati", "en": "{count} attachments"},
+    "wp_skipped_trash_one": {"it": "{count} nel cestino", "en": "{count} in the trash"},
+    "wp_skipped_trash_many": {"it": "{count} nel cestino", "en": "{count} in the trash"},
+    "wp_skipped_auto_draft_one": {"it": "{count} bozza automatica", "en": "{count} auto-draft"},
+    "wp_skipped_auto_draft_many": {"it": "{count} bozze automatiche", "en": "{count} auto-drafts"},
+    "wp_skipped_post_type_one": {
+        "it": "{count} altro tipo di contenuto",
+        "en": "{count} other content type",
+    },
+    "wp_skipped_post_type_many": {
+        "it": "{count} altri tipi di contenuto",
+        "en": "{count} other content types",
+    },
+    "wp_skipped_empty_one": {"it": "{count} vuoto", "en": "{count} empty"},
+    "wp_skipped_empty_many": {"it": "{count} vuoti", "en": "{count} empty"},
 }
 
 

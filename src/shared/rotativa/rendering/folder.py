@@ -18,8 +18,10 @@ from pathlib import Path
 
 from rotativa.domain.article import Article, ArticleTeaser
 from rotativa.domain.markdown import render_body
+from rotativa.domain.pages import ListingId, ListingKind, feed_path
 from rotativa.domain.related import TagStatistics, related_articles
 from rotativa.domain.site import SiteSettings
+from rotativa.domain.slugs import slugify
 from rotativa.rendering.listing import (
     FEED_SIZE,
     Listing,
@@ -33,6 +35,7 @@ from rotativa.rendering.paths import (
     NEWS_SITEMAP_PATH,
     NOT_FOUND_PATH,
     SITEMAP_PATH,
+    author_path,
     media_path,
     section_feed_path,
     section_path,
@@ -149,10 +152,13 @@ class FolderSite:
 
     def neighbourhood(self, entry: FolderArticle, renderer: SiteRenderer) -> dict[str, bytes]:
         """What one article's page links to, so that a preview's links work from disk: its
-        related articles' pages, the sections, its tags, the feeds, the sitemaps, the assets.
-        Other articles' pages are left out: their related boxes cost the most."""
-        wanted = {section_path(s.slug) for s in self.site.sections} | {
-            tag_path(tag.slug) for tag in entry.article.tags
+        related articles' pages, the sections, its tags, its authors, the feeds, the
+        sitemaps, the assets. Other articles' pages are left out: their related boxes cost
+        the most."""
+        wanted = {
+            *(section_path(s.slug) for s in self.site.sections),
+            *(tag_path(tag.slug) for tag in entry.article.tags),
+            *(author_path(slugify(name)) for name in entry.article.authors if slugify(name)),
         }
         pages = self._shared_pages(renderer, listings=wanted)
         stats = self.tag_statistics()
@@ -174,8 +180,8 @@ class FolderSite:
     def _shared_pages(
         self, renderer: SiteRenderer, *, listings: set[str] | None
     ) -> dict[str, bytes]:
-        """Assets, listings (all, or those whose first page is in `listings`), feeds and
-        sitemaps."""
+        """Assets, listings (all, or those whose first page is in `listings`, with their
+        feeds when they have one of their own), feeds and sitemaps."""
         pages: dict[str, bytes] = dict(renderer.asset_files())
         teasers = self.teasers()
         entries = [SitemapEntry(a.article.path, a.published) for a in self.articles]
@@ -186,6 +192,14 @@ class FolderSite:
             if listings is None or path in listings:
                 for listing in listing_pages:
                     pages[listing.path] = renderer.listing_page(listing)
+                front = listing_pages[0]
+                if front.kind == "author" and front.feed_path:
+                    pages[front.feed_path] = renderer.feed(
+                        title=f"{front.name} – {self.site.name}",
+                        page_path=path,
+                        feed_path=front.feed_path,
+                        articles=[a for page in listing_pages for a in page.articles][:FEED_SIZE],
+                    )
             if last is not None:
                 entries.append(SitemapEntry(path, last))
         pages[FEED_PATH] = renderer.feed(
@@ -232,6 +246,19 @@ class FolderSite:
             chosen = [t for t in teasers if any(tag.slug == slug for tag in t.tags)]
             path = tag_path(slug)
             yield path, list(paginate("tag", name, path, chosen)), chosen[0].date
+        # Authors as the cloud lists them: by `slugify(name)`, named as the newest article
+        # spells them, with a feed; a name with no letter or digit has no page.
+        authors: dict[str, str] = {}
+        for teaser in teasers:
+            for name in teaser.authors:
+                if slugify(name):
+                    authors.setdefault(slugify(name), name)
+        for slug, name in sorted(authors.items()):
+            chosen = [t for t in teasers if any(slugify(a) == slug for a in t.authors)]
+            path = author_path(slug)
+            feed = feed_path(ListingId(ListingKind.AUTHOR, slug))
+            listing_pages = paginate("author", name, path, chosen, feed_path=feed)
+            yield path, list(listing_pages), chosen[0].date
 
     def media(self, articles: Iterable[FolderArticle] | None = None) -> list[str]:
         """The site's own media the articles show: `media/x.jpg` paths, without repeats."""

@@ -110,9 +110,16 @@ class Labels(Mapping[str, str]):
 
     def names(self, names: tuple[str, ...] | list[str]) -> str:
         """`Chiara Colombo e Marco Brambilla`; `A, B e C`."""
-        if len(names) <= 1:
-            return "".join(names)
-        return f"{', '.join(names[:-1])} {self['and']} {names[-1]}"
+        return "".join(
+            name + joint for name, joint in zip(names, self.joints(len(names)), strict=True)
+        )
+
+    def joints(self, count: int) -> list[str]:
+        """What follows each of `count` names in a list: `, `, then ` e ` before the last,
+        then nothing (`A, B e C`); the byline puts each name in a link of its own."""
+        if count < 2:
+            return [""] * count
+        return [", "] * (count - 2) + [f" {self['and']} ", ""]
 
 
 def local_time(moment: datetime, zone: ZoneInfo) -> datetime:

@@ -4,7 +4,8 @@ The page is written as `DIR/index.html` with relative links (the "files" link st
 stylesheet and icons under `DIR/assets/`, its images under `DIR/media/`. When the file
 sits among other articles, they are its neighbours: they fill its "Articoli correlati"
 box exactly as in the cloud (`domain.related`), and the pages it links to (those
-articles, its section, its tags) are written too, so that the links work offline.
+articles, its section, its tags, its authors) are written too, so that the links work
+offline.
 """
 
 from __future__ import annotations

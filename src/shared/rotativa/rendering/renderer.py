@@ -25,6 +25,7 @@ from rotativa.domain.article import Article, ArticleImage, ArticleTeaser, Tag
 from rotativa.domain.markdown import render_body, shorten
 from rotativa.domain.related import RELATED_BOX_SIZE
 from rotativa.domain.site import SiteSettings
+from rotativa.domain.slugs import slugify
 from rotativa.rendering.assets import AssetBundle
 from rotativa.rendering.body import page_body
 from rotativa.rendering.jsonld import news_article, script_json
@@ -37,6 +38,7 @@ from rotativa.rendering.paths import (
     SITEMAP_PATH,
     Links,
     LinkStyle,
+    author_path,
     media_path,
     section_feed_path,
     section_path,
@@ -206,11 +208,7 @@ class SiteRenderer:
             "article": {
                 "title": article.title,
                 "section": section,
-                "byline": (
-                    labels.format("byline", names=labels.names(list(article.authors)))
-                    if article.authors
-                    else ""
-                ),
+                "byline": self._byline(article.authors, here),
                 "published": moment,
                 "published_text": labels.format(
                     "published_at", date=moment.text, time=clock(published, self._zone)
@@ -454,6 +452,22 @@ class SiteRenderer:
 
     def _picture(self, image: ArticleImage, here: str) -> Picture:
         return Picture(self._href(media_path(image.src), here), image.alt, image.caption)
+
+    def _byline(self, authors: Sequence[str], here: str) -> tuple[Link, ...]:
+        """`di Chiara Colombo e Marco Brambilla` in pieces: each name links to its author's
+        page, slugged as the author listings are (`domain.slugs.slugify`), and the words
+        around the names are pieces without a link. A name with no letter or digit has no
+        author page (the listings skip it): it stays plain text."""
+        if not authors:
+            return ()
+        before, _, after = self.labels["byline"].partition("{names}")
+        pieces = [Link(before, "")]
+        for name, joint in zip(authors, self.labels.joints(len(authors)), strict=True):
+            slug = slugify(name)
+            pieces.append(Link(name, self._href(author_path(slug), here) if slug else ""))
+            pieces.append(Link(joint, ""))
+        pieces.append(Link(after, ""))
+        return tuple(piece for piece in pieces if piece.text)
 
     def _tag_link(self, tag: Tag, here: str) -> Link:
         return Link(tag.name, self._href(tag_path(tag.slug), here))

@@ -48,7 +48,8 @@ MAX_NESTING = 8  # lists and quotes deeper than this are flattened: the renderer
 
 @dataclass(frozen=True)
 class Note:
-    """Something the conversion could not keep as it was: a catalogue code and its value."""
+    """Something the conversion could not keep as it was: an import code (the catalogue's
+    `wp_<code>`) and its value."""
 
     code: str
     value: str = ""
