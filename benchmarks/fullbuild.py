@@ -64,7 +64,7 @@ def child(n: int, out: Path, jobs: int, validated: bool) -> dict[str, Any]:
     else:
         phases["validate"] = time.perf_counter() - started
     mark = time.perf_counter()
-    memory = MemorySite(site, stored, NOW)
+    memory = MemorySite(site, stored)
     refs = site_pages(memory, site)
     phases["index_and_related"] = time.perf_counter() - mark
     report = Rebuild(site, memory, FolderStorage(out)).run(refs, NOW, jobs=jobs)

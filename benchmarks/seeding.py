@@ -182,7 +182,7 @@ def seed(
     cloud: LocalCloud, site: SiteSettings, articles: Sequence[GeneratedArticle], now: datetime
 ) -> Seeded:
     stored = stored_articles(articles, site)
-    memory = MemorySite(site, stored, now)
+    memory = MemorySite(site, stored)
     items = seed_table(cloud, site, stored, memory, now)
     written = seed_site_bucket(cloud, site, memory, now)
     return Seeded(len(stored), items, written.written)

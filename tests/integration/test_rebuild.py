@@ -111,7 +111,7 @@ def test_memory_site_renders_the_bytes_the_pipeline_wrote(
     table = ArticlesTable(published.table, site, published.clients.dynamodb)
     keys = [key for key, _ in ARTICLES]
     stored = [found for key in keys if (found := table.get(key)) is not None]
-    memory = MemorySite(site, stored, datetime.now(UTC), related=table.related_boxes(keys))
+    memory = MemorySite(site, stored, related=table.related_boxes(keys))
     storage = Bytes()
 
     Rebuild(site, memory, storage).run(site_pages(memory, site), datetime.now(UTC))

@@ -27,9 +27,9 @@ NOW = datetime(2024, 5, 3, tzinfo=UTC)
 
 @pytest.fixture
 def memory(settings: SiteSettings) -> MemorySite:
-    articles, invalid = load_folder(SAMPLES / "articles", settings)
+    articles, invalid = load_folder(SAMPLES / "articles", settings, NOW)
     assert invalid == []
-    return MemorySite(settings, articles, NOW)
+    return MemorySite(settings, articles)
 
 
 def test_every_page_of_the_site_is_named_once(memory: MemorySite, settings: SiteSettings) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger, Tracer
@@ -10,7 +9,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from rotativa import bootstrap
+from rotativa import bootstrap, clock
 from rotativa.adapters.articles_table import stored_from_item
 from rotativa.domain.pages import PageRef
 
@@ -30,7 +29,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         if not image or image.get("sk") != "article":
             return  # teasers, memberships, counters: not an article change
         old = stored_from_item(change.old_image if change else None, bootstrap.site())
-        pages.update(bootstrap.indexer().index(str(image["key"]), old, datetime.now(UTC)))
+        pages.update(bootstrap.indexer().index(str(image["key"]), old, clock.now()))
 
     with processor(records=event["Records"], handler=record_handler, lambda_context=context):
         processor.process()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -16,7 +15,7 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from rotativa import bootstrap
+from rotativa import bootstrap, clock
 from rotativa.domain.pages import PageRef
 
 logger = Logger()
@@ -27,7 +26,7 @@ processor = BatchProcessor(event_type=EventType.SQS)
 def record_handler(record: SQSRecord, done: set[PageRef]) -> None:
     page = PageRef.from_message(json.loads(record.body))
     if page not in done:  # the same page twice in one batch is rendered once
-        changed = bootstrap.page_renderer().render([page], datetime.now(UTC))
+        changed = bootstrap.page_renderer().render([page], clock.now())
         done.add(page)
         logger.info("rendered", page=page.as_message(), changed=[p for p, _ in changed])
 

@@ -1,4 +1,5 @@
-"""ValidateFunction: inbox notifications (S3 → SQS) become validated articles in the table."""
+"""ValidateFunction: inbox notifications (S3 → SQS) become validated articles in the table,
+and embargoes and expiries that came due (EventBridge Scheduler → SQS) become their state."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from rotativa import bootstrap
 from rotativa.domain.inbox import parse_notification
+from rotativa.domain.schedules import DueChange
 
 logger = Logger()
 tracer = Tracer()
@@ -23,6 +25,11 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def record_handler(record: SQSRecord) -> None:
+    due = DueChange.from_message(record.body)  # a schedule's embargo or expiry came due
+    if due is not None:
+        outcome = bootstrap.timetable().fire(due)
+        logger.info("due change", key=due.key, action=due.action, outcome=outcome)
+        return
     for event in parse_notification(record.body):
         result = bootstrap.ingest(metrics).handle(event)
         logger.info("inbox event", key=event.key, change=event.change, outcome=result.outcome)

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from rotativa.services.ingest import Ingest
     from rotativa.services.invalidation import Invalidator
     from rotativa.services.rendering import PageRenderer
+    from rotativa.services.scheduling import Timetable
 
 Name = Annotated[str, Field(min_length=1)]
 
@@ -50,6 +51,11 @@ class IndexEnvironment(FunctionEnvironment):
     articles_table: Name
     render_queue_url: Name
     related_update_limit: Annotated[int, Field(ge=0, le=100)]
+    # Embargoes and expiries: where schedules live, whom they message, with which role.
+    schedule_group: Name
+    schedule_target_arn: Name
+    schedule_role_arn: Name
+    schedule_dead_letter_arn: Name
 
 
 class RenderEnvironment(FunctionEnvironment):
@@ -97,17 +103,37 @@ def ingest(metrics: Metrics) -> Ingest:
 
 
 @cache
+def timetable() -> Timetable:
+    """The ValidateFunction's: it makes the changes schedules carry, and keeps none."""
+    from rotativa.adapters.articles_table import ArticlesTable
+    from rotativa.services.scheduling import Timetable
+
+    env = ValidateEnvironment.load()
+    return Timetable(ArticlesTable(env.articles_table, site()))
+
+
+@cache
 def indexer() -> Indexer:
     from rotativa.adapters.articles_table import ArticlesTable
     from rotativa.adapters.queues import RenderQueue
+    from rotativa.adapters.scheduler import ArticleSchedules
     from rotativa.services.indexing import Indexer, IndexSettings
+    from rotativa.services.scheduling import Timetable
 
     env = IndexEnvironment.load()
+    table = ArticlesTable(env.articles_table, site())
+    schedules = ArticleSchedules(
+        env.schedule_group,
+        env.schedule_target_arn,
+        env.schedule_role_arn,
+        env.schedule_dead_letter_arn,
+    )
     return Indexer(
         site(),
-        ArticlesTable(env.articles_table, site()),
+        table,
         RenderQueue(env.render_queue_url),
         IndexSettings(related_update_limit=env.related_update_limit),
+        timetable=Timetable(table, schedules),
     )
 
 
@@ -138,5 +164,5 @@ def invalidator() -> Invalidator:
 
 def reset() -> None:
     """Forget every cached service (tests and the local cloud switch environments)."""
-    for factory in (site, ingest, indexer, page_renderer, invalidator):
+    for factory in (site, ingest, timetable, indexer, page_renderer, invalidator):
         factory.cache_clear()

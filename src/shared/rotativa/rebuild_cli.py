@@ -27,7 +27,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from rotativa.domain.records import ArticleState, StoredArticle
+from rotativa.domain.records import StoredArticle
+from rotativa.domain.schedules import lifecycle_state
 from rotativa.domain.site import SiteSettings
 
 if TYPE_CHECKING:
@@ -128,11 +129,11 @@ def run_rebuild(args: argparse.Namespace) -> int:
     source: PageSource
     index: SiteIndex
     if args.content is not None:
-        articles, invalid = load_folder(args.content, site)
+        articles, invalid = load_folder(args.content, site, now)
         for path in invalid:
             print(say["skipped"].format(path=path), file=sys.stderr)
         status = EXIT_INVALID if invalid else EXIT_OK
-        memory = MemorySite(site, articles, now)
+        memory = MemorySite(site, articles)
         source = index = memory
     else:
         from rotativa.adapters.articles_table import ArticlesTable
@@ -195,9 +196,12 @@ def _site(args: argparse.Namespace) -> SiteSettings | None:
     return None
 
 
-def load_folder(folder: Path, site: SiteSettings) -> tuple[list[StoredArticle], list[Path]]:
+def load_folder(
+    folder: Path, site: SiteSettings, now: datetime
+) -> tuple[list[StoredArticle], list[Path]]:
     """The folder's articles as the table would hold them once published (validated as the
-    cloud validates them; drafts kept, invisible), and the files that are invalid."""
+    cloud validates them; drafts kept, invisible; embargoes and expiries judged at `now`),
+    and the files that are invalid."""
     from rotativa.cli import article_files, upload_key
     from rotativa.rendering.folder import published_at
     from rotativa.services.validation import validate_upload
@@ -215,7 +219,7 @@ def load_folder(folder: Path, site: SiteSettings) -> tuple[list[StoredArticle], 
             StoredArticle(
                 key=key,
                 order=f"{number:032X}",
-                state=ArticleState.DRAFT if report.article.is_draft else ArticleState.PUBLISHED,
+                state=lifecycle_state(report.article, now),
                 received_at=published,
                 article=report.article,
                 first_published=published,

@@ -78,6 +78,21 @@ def stored_from_item(item: Mapping[str, Any] | None, site: SiteSettings) -> Stor
     )
 
 
+def _article_item(stored: StoredArticle) -> dict[str, Any]:
+    return {
+        "pk": article_pk(stored.key),
+        "sk": ARTICLE_SK,
+        "key": stored.key,
+        "order": stored.order,
+        "state": stored.state.value,
+        "received_at": stored.received_at.isoformat(),
+        "version_id": stored.version_id,
+        "article": stored.article.model_dump_json() if stored.article else None,
+        "first_published": _iso(stored.first_published),
+        "updated": _iso(stored.updated),
+    }
+
+
 def _when(value: Any) -> datetime | None:
     return datetime.fromisoformat(str(value)) if value else None
 
@@ -109,23 +124,11 @@ class ArticlesTable:
     def commit(self, stored: StoredArticle, *, release_path: str | None) -> Commit:
         """Write the article if newer than the table's, claiming its address in the same
         transaction and releasing the address it had before."""
-        item = {
-            "pk": article_pk(stored.key),
-            "sk": ARTICLE_SK,
-            "key": stored.key,
-            "order": stored.order,
-            "state": stored.state.value,
-            "received_at": stored.received_at.isoformat(),
-            "version_id": stored.version_id,
-            "article": stored.article.model_dump_json() if stored.article else None,
-            "first_published": _iso(stored.first_published),
-            "updated": _iso(stored.updated),
-        }
         actions: list[dict[str, Any]] = [
             {
                 "Put": {
                     "TableName": self.name,
-                    "Item": _encode(item),
+                    "Item": _encode(_article_item(stored)),
                     "ConditionExpression": "attribute_not_exists(pk) OR #order < :order",
                     "ExpressionAttributeNames": {"#order": "order"},
                     "ExpressionAttributeValues": _encode({":order": stored.order}),
@@ -172,6 +175,26 @@ class ArticlesTable:
                 return self.commit(stored, release_path=None)
             raise
         return Commit(CommitOutcome.COMMITTED)
+
+    def transition(self, before: StoredArticle, after: StoredArticle) -> bool:
+        """Replace the article item `before` (same upload version, same state) with `after`;
+        False when the item has moved on since it was read (a newer upload, a change
+        already made), which then wins. The address is the same version's: no claim."""
+        try:
+            self.client.put_item(
+                TableName=self.name,
+                Item=_encode(_article_item(after)),
+                ConditionExpression="#order = :order AND #state = :state",
+                ExpressionAttributeNames={"#order": "order", "#state": "state"},
+                ExpressionAttributeValues=_encode(
+                    {":order": before.order, ":state": before.state.value}
+                ),
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def path_owners(self, paths: Sequence[str]) -> dict[str, str]:
         items = self._batch_get(

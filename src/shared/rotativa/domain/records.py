@@ -19,6 +19,8 @@ from rotativa.domain.slugs import slugify
 class ArticleState(StrEnum):
     PUBLISHED = "published"
     DRAFT = "draft"
+    SCHEDULED = "scheduled"  # valid, waiting for its `publish_at` (a schedule will publish it)
+    EXPIRED = "expired"  # past its `expires_at`: kept, and its address with it, but not shown
     DELETED = "deleted"  # a tombstone: keeps the order so an older put cannot resurrect it
 
 
@@ -33,14 +35,12 @@ class StoredArticle:
     first_published: datetime | None = None
     updated: datetime | None = None
 
-    def visible(self, now: datetime) -> bool:
-        """Whether the site shows it now: published, past its embargo, before its expiry."""
-        a = self.article
-        if self.state is not ArticleState.PUBLISHED or a is None:
-            return False
-        if a.publish_at is not None and a.publish_at > now:
-            return False
-        return not (a.expires_at is not None and a.expires_at <= now)
+    @property
+    def visible(self) -> bool:
+        """Whether the site shows it. Only the state says so, never the clock: an embargo
+        ends and an expiry comes by a write to the table (a schedule firing), so that its
+        stream record carries the change to the indexes like any upload does."""
+        return self.state is ArticleState.PUBLISHED and self.article is not None
 
     @property
     def published(self) -> datetime:
@@ -68,9 +68,9 @@ def month_of(published: datetime) -> str:
     return published.astimezone(UTC).strftime("%Y-%m")
 
 
-def memberships(stored: StoredArticle, now: datetime) -> dict[ListingId, str]:
+def memberships(stored: StoredArticle) -> dict[ListingId, str]:
     """Every listing the article belongs to while visible, with its sort key there."""
-    if not stored.visible(now) or stored.article is None:
+    if not stored.visible or stored.article is None:
         return {}
     article = stored.article
     position = sort_key(stored.published, stored.key)

@@ -12,6 +12,7 @@ import os
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,7 @@ from rotativa.domain.inbox import ARTICLES_PREFIX, MEDIA_PREFIX
 from rotativa.local import moto_patches
 from rotativa.local.pump import EventPump, Observer
 from rotativa.local.runtime import current_function, forget_loaded_functions
+from rotativa.local.scheduler import LocalClock, LocalScheduler
 from rotativa.local.stack import AwsClients, LocalStack, provision
 from rotativa.local.template import load_template
 
@@ -86,6 +88,7 @@ class LocalCloud:
     streams: DynamoDBStreamsClient
     pump: EventPump
     counter: CallCounter
+    clock: LocalClock  # when schedules fire: move it with `advance`
 
     @classmethod
     def start(
@@ -112,6 +115,7 @@ class LocalCloud:
             sqs=session.client("sqs", endpoint_url=endpoint_url),
             dynamodb=session.client("dynamodb", endpoint_url=endpoint_url),
             cloudfront=session.client("cloudfront", endpoint_url=endpoint_url),
+            scheduler=session.client("scheduler", endpoint_url=endpoint_url),
         )
         streams = session.client("dynamodbstreams", endpoint_url=endpoint_url)
         stack = provision(
@@ -123,8 +127,17 @@ class LocalCloud:
             template_dir=template_path.parent,
         )
         forget_loaded_functions()
-        pump = EventPump(stack, clients.sqs, streams, observer=observer)
-        return cls(stack, clients, streams, pump, counter)
+        # EventBridge Scheduler's own calls are the service's, not the system's: a session
+        # of their own keeps them out of the counted calls.
+        service = boto3.session.Session(region_name=DEFAULT_REGION)
+        clock = LocalClock()
+        schedules = LocalScheduler(
+            service.client("scheduler", endpoint_url=endpoint_url),
+            service.client("sqs", endpoint_url=endpoint_url),
+            clock,
+        )
+        pump = EventPump(stack, clients.sqs, streams, observer=observer, schedules=schedules)
+        return cls(stack, clients, streams, pump, counter, clock)
 
     # --- what the outputs name ------------------------------------------------------------
 
@@ -170,6 +183,17 @@ class LocalCloud:
 
     def run_until_quiet(self, max_rounds: int = 10_000) -> int:
         return self.pump.run_until_quiet(max_rounds)
+
+    def advance(self, delta: timedelta) -> int:
+        """Move the clock ahead and run what came due (embargoes, expiries, refreshes)
+        until quiet; the rounds run."""
+        self.clock.advance(delta)
+        return self.run_until_quiet()
+
+    def schedules(self) -> list[dict[str, Any]]:
+        """Every EventBridge schedule the stack holds now, in full."""
+        assert self.pump.schedules is not None
+        return self.pump.schedules.schedules()
 
     # --- what the system produced ---------------------------------------------------------
 

@@ -6,7 +6,8 @@ streams, applies the FilterCriteria, honours BatchSize and ReportBatchItemFailur
 failed SQS messages to their queue (where the queue's RedrivePolicy moves them to the DLQ
 after maxReceiveCount receives) and sends stream batches that exhaust their retries to the
 on-failure destination. Batching windows are shortened: locally a batch is whatever is
-waiting when the pump polls.
+waiting when the pump polls. When every source is idle, schedules that came due by the
+local clock fire (see `local.scheduler`), and their messages are delivered in turn.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from rotativa import bootstrap
 from rotativa.local.runtime import invoke
+from rotativa.local.scheduler import LocalScheduler
 from rotativa.local.stack import EventSource, FunctionSpec, LocalStack
 
 if TYPE_CHECKING:
@@ -83,11 +86,13 @@ class EventPump:
         streams: DynamoDBStreamsClient,
         *,
         observer: Observer | None = None,
+        schedules: LocalScheduler | None = None,
     ) -> None:
         self.stack = stack
         self.sqs = sqs
         self.streams = streams
         self.observer = observer
+        self.schedules = schedules
         self.invocations: list[Invocation] = []
         self._cursors: dict[tuple[str, ...], _ShardCursor] = {}
         bootstrap.reset()  # services cached for another stack must not leak into this one
@@ -119,7 +124,9 @@ class EventPump:
                     delivered |= self._poll(spec, source)
             if delivered:
                 return True  # longer windows stay open while shorter ones still deliver
-        return False
+        # Quiet: now is the time for what the clock says is due (its messages go out on
+        # the next round, like any other).
+        return self.schedules is not None and bool(self.schedules.fire_due())
 
     def _poll(self, spec: FunctionSpec, source: EventSource) -> bool:
         if source.kind == "SQS":
@@ -278,7 +285,13 @@ class EventPump:
         error: str | None = None
         identifiers = {_dig(r, key) for r in records}
         try:
-            result = invoke(spec, event, region=self.stack.region, account_id=self.stack.account_id)
+            result = invoke(
+                spec,
+                event,
+                region=self.stack.region,
+                account_id=self.stack.account_id,
+                clock_offset=self.schedules.clock.offset if self.schedules else timedelta(0),
+            )
         except Exception as exc:
             failed, error = identifiers, f"{type(exc).__name__}: {exc}"
         else:

@@ -16,9 +16,11 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import timedelta
 from types import ModuleType
 from typing import Any
 
+from rotativa import clock
 from rotativa.local.stack import FunctionSpec
 
 Handler = Callable[[dict[str, Any], Any], Any]
@@ -91,8 +93,16 @@ def environment(variables: Mapping[str, str]) -> Iterator[None]:
         os.environ.update(saved)
 
 
-def invoke(spec: FunctionSpec, event: dict[str, Any], *, region: str, account_id: str) -> Any:
-    """Call the function's handler with `event`; exceptions propagate, as Lambda reports them."""
+def invoke(
+    spec: FunctionSpec,
+    event: dict[str, Any],
+    *,
+    region: str,
+    account_id: str,
+    clock_offset: timedelta = timedelta(0),
+) -> Any:
+    """Call the function's handler with `event`; exceptions propagate, as Lambda reports them.
+    `clock_offset` runs it that far in the future (the local cloud's clock)."""
     handler = load_handler(spec)
     context = LambdaContext(
         function_name=spec.function_name,
@@ -104,7 +114,7 @@ def invoke(spec: FunctionSpec, event: dict[str, Any], *, region: str, account_id
     )
     token = current_function.set(spec.logical_id)
     try:
-        with environment(spec.environment):
+        with environment(spec.environment), clock.moved_ahead(clock_offset):
             return handler(event, context)
     finally:
         current_function.reset(token)

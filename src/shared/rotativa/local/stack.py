@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from mypy_boto3_cloudfront import CloudFrontClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_scheduler import EventBridgeSchedulerClient
     from mypy_boto3_sqs import SQSClient
 
 __all__ = [
@@ -66,6 +67,7 @@ class AwsClients:
     sqs: SQSClient
     dynamodb: DynamoDBClient
     cloudfront: CloudFrontClient
+    scheduler: EventBridgeSchedulerClient
 
     @classmethod
     def create(cls, region: str, *, endpoint_url: str | None = None) -> AwsClients:
@@ -78,6 +80,7 @@ class AwsClients:
             sqs=session.client("sqs", endpoint_url=endpoint_url),
             dynamodb=session.client("dynamodb", endpoint_url=endpoint_url),
             cloudfront=session.client("cloudfront", endpoint_url=endpoint_url),
+            scheduler=session.client("scheduler", endpoint_url=endpoint_url),
         )
 
 
@@ -516,6 +519,23 @@ class _Build:
             self.clients.sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": policy})
         self.register(logical_id, "AWS::SQS::QueuePolicy", f"{self.stack_name}-{logical_id}")
 
+    # -- EventBridge Scheduler (moto keeps schedules; the local cloud's clock fires them)
+
+    def schedule_group(self, logical_id: str, props: Mapping[str, Any]) -> None:
+        name = props.get("Name") or f"{self.stack_name}-{logical_id}"
+        arn = self.clients.scheduler.create_schedule_group(Name=name)["ScheduleGroupArn"]
+        self.ignore(logical_id, props, {"Name"})
+        self.register(logical_id, "AWS::Scheduler::ScheduleGroup", name, {"Arn": arn})
+
+    def schedule(self, logical_id: str, props: Mapping[str, Any]) -> None:
+        name = props.get("Name") or f"{self.stack_name}-{logical_id}"
+        wanted = ("Description", "GroupName", "ScheduleExpression", "ScheduleExpressionTimezone",
+                  "FlexibleTimeWindow", "Target", "State", "StartDate", "EndDate")  # fmt: skip
+        request = {key: props[key] for key in wanted if key in props}
+        arn = self.clients.scheduler.create_schedule(Name=name, **request)["ScheduleArn"]
+        self.ignore(logical_id, props, {"Name", *wanted})
+        self.register(logical_id, "AWS::Scheduler::Schedule", name, {"Arn": arn})
+
     # -- DynamoDB
 
     def table(self, logical_id: str, props: Mapping[str, Any]) -> None:
@@ -824,6 +844,12 @@ def _cloudfront_id(
     return identifier, {"Id": identifier}
 
 
+def _role(build: _Build, logical_id: str, raw: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    name = resolve(raw.get("RoleName", f"{build.stack_name}-{logical_id}"), build.context)
+    arn = f"arn:{build.partition}:iam::{build.account_id}:role/{name}"
+    return name, {"Arn": arn, "RoleId": "AROA" + build.suffix(logical_id, 17)}
+
+
 def _layer(build: _Build, logical_id: str, raw: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     name = resolve(raw.get("LayerName", f"{build.stack_name}-{logical_id}"), build.context)
     arn = f"arn:{build.partition}:lambda:{build.region}:{build.account_id}:layer:{name}:1"
@@ -848,8 +874,12 @@ _STAND_INS: Final[dict[str, tuple[str | None, _StandIn]]] = {
     ),
     "AWS::CloudFront::OriginAccessControl": ("is not emulated (no access control)", _cloudfront_id),
     "AWS::CloudFront::ResponseHeadersPolicy": (
-        "is not emulated: no security headers locally",
+        "is not emulated on moto: the local site server sends its headers instead",
         _cloudfront_id,
+    ),
+    "AWS::IAM::Role": (
+        "is not emulated: local calls are not authorised, every policy is read by tests",
+        _role,
     ),
     "AWS::Serverless::LayerVersion": (None, _layer),
     "AWS::Lambda::LayerVersion": (None, _layer),
@@ -862,6 +892,8 @@ _CREATORS: Final[dict[str, Callable[[_Build, str, Mapping[str, Any]], None]]] = 
     "AWS::SQS::Queue": _Build.queue,
     "AWS::SQS::QueuePolicy": _Build.queue_policy,
     "AWS::DynamoDB::Table": _Build.table,
+    "AWS::Scheduler::ScheduleGroup": _Build.schedule_group,
+    "AWS::Scheduler::Schedule": _Build.schedule,
     "AWS::CloudFront::Distribution": _Build.distribution,
 }
 

@@ -36,6 +36,8 @@ PATHS_SHOWN = 30  # invalidated paths listed in the table; the JSON has them all
 class Outcome(StrEnum):
     PUBLISHED = "published"
     DRAFT = "saved as draft"
+    SCHEDULED = "scheduled"
+    EXPIRED = "expired"
     UNPUBLISHED = "unpublished"
     REJECTED = "rejected"
     MEDIA_COPIED = "media copied"
@@ -62,7 +64,7 @@ class UploadOutcome:
         if self.outcome is Outcome.REJECTED:
             return f"rejected: {self.first_error or 'see its report'}"
         warnings = self.warnings
-        if warnings and self.outcome in (Outcome.PUBLISHED, Outcome.DRAFT):
+        if warnings and self.outcome in (Outcome.PUBLISHED, Outcome.DRAFT, Outcome.SCHEDULED):
             noun = "warning" if len(warnings) == 1 else "warnings"
             return f"{self.outcome} ({len(warnings)} {noun}: {_first(self.report, 'warnings')})"
         return str(self.outcome)
@@ -109,6 +111,8 @@ class UploadJudge:
         state = {
             ArticleState.PUBLISHED: Outcome.PUBLISHED,
             ArticleState.DRAFT: Outcome.DRAFT,
+            ArticleState.SCHEDULED: Outcome.SCHEDULED,
+            ArticleState.EXPIRED: Outcome.EXPIRED,
             ArticleState.DELETED: Outcome.UNPUBLISHED,
         }[stored.state]
         return UploadOutcome(key, state, report)
@@ -199,6 +203,8 @@ class RunSummary:
     invalidated_paths: list[str] = field(default_factory=list)
     aws_calls: dict[str, dict[str, int]] = field(default_factory=dict)
     drafts: list[str] = field(default_factory=list)
+    scheduled: list[str] = field(default_factory=list)  # waiting for their publish_at
+    expired: list[str] = field(default_factory=list)  # past their expires_at
     unpublished: list[str] = field(default_factory=list)
     not_processed: list[str] = field(default_factory=list)
     media: list[str] = field(default_factory=list)
@@ -225,6 +231,8 @@ class RunSummary:
         lists = {
             Outcome.PUBLISHED: summary.published,
             Outcome.DRAFT: summary.drafts,
+            Outcome.SCHEDULED: summary.scheduled,
+            Outcome.EXPIRED: summary.expired,
             Outcome.UNPUBLISHED: summary.unpublished,
             Outcome.LOST: summary.not_processed,
             Outcome.MEDIA_COPIED: summary.media,
@@ -250,6 +258,8 @@ class RunSummary:
         lines.append(f"{'published':<22}{len(self.published)}")
         for name, keys in (
             ("saved as draft", self.drafts),
+            ("scheduled", self.scheduled),
+            ("expired", self.expired),
             ("unpublished", self.unpublished),
             ("media copied", self.media),
         ):

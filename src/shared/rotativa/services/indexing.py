@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from rotativa.domain.article import ArticleTeaser
 from rotativa.domain.pages import (
@@ -28,6 +28,9 @@ from rotativa.domain.pages import (
 from rotativa.domain.records import StoredArticle, memberships
 from rotativa.domain.related import RELATED_BOX_SIZE, TagStatistics, related_articles, score
 from rotativa.domain.site import SiteSettings
+
+if TYPE_CHECKING:
+    from rotativa.services.scheduling import Timetable
 
 CANDIDATES_PER_LISTING = 20
 NEWS_WINDOW = timedelta(hours=48)
@@ -100,11 +103,13 @@ class Indexer:
         store: IndexStore,
         pages: PageQueue,
         settings: IndexSettings | None = None,
+        timetable: Timetable | None = None,
     ) -> None:
         self.site = site
         self.store = store
         self.queue = pages
         self.settings = settings or IndexSettings()
+        self.timetable = timetable  # embargoes and expiries; None where none can occur
         # Per change and per thread: listing sizes and candidate pools already read, so
         # that one change never reads the same counter or listing twice.
         self._memo = threading.local()
@@ -124,7 +129,11 @@ class Indexer:
         """
         self._memo.sizes = {}
         self._memo.pools = {}
-        return self._index(old, self.store.get(key), now)
+        new = self.store.get(key)
+        if self.timetable is not None:
+            # A change made here (a moment already past) comes back as its own record.
+            self.timetable.follow(old, new, now)
+        return self._index(old, new, now)
 
     def enqueue(self, pages: Iterable[PageRef]) -> None:
         """Queue each page once, however many changes of a batch named it."""
@@ -135,8 +144,8 @@ class Indexer:
     def _index(
         self, old: StoredArticle | None, new: StoredArticle | None, now: datetime
     ) -> set[PageRef]:
-        before = memberships(old, now) if old is not None else {}
-        after = memberships(new, now) if new is not None else {}
+        before = memberships(old) if old is not None else {}
+        after = memberships(new) if new is not None else {}
         old_teaser = old.teaser() if before and old is not None else None
         new_teaser = new.teaser() if after and new is not None else None
         if not before and not after:

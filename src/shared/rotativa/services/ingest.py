@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from rotativa.domain.inbox import MEDIA_PREFIX, REPORTS_PREFIX, Change, InboxEvent
 from rotativa.domain.problems import Problem, Severity, error, warning
 from rotativa.domain.records import ArticleState, StoredArticle
+from rotativa.domain.schedules import lifecycle_state
 from rotativa.domain.site import SiteSettings
 from rotativa.services.validation import ValidationReport, validate_upload
 
@@ -72,6 +73,8 @@ class Telemetry(Protocol):
 class IngestOutcome(StrEnum):
     PUBLISHED = "published"
     DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    EXPIRED = "expired"
     UNPUBLISHED = "unpublished"
     REJECTED = "rejected"
     STALE = "stale"
@@ -85,6 +88,14 @@ class IngestResult:
     event: InboxEvent
     outcome: IngestOutcome
     problems: tuple[Problem, ...] = field(default_factory=tuple)
+
+
+_OUTCOMES = {
+    ArticleState.PUBLISHED: (IngestOutcome.PUBLISHED, "ArticlePublished"),
+    ArticleState.DRAFT: (IngestOutcome.DRAFT, "DraftSaved"),
+    ArticleState.SCHEDULED: (IngestOutcome.SCHEDULED, "ArticleScheduled"),
+    ArticleState.EXPIRED: (IngestOutcome.EXPIRED, "ExpiredArticleSaved"),
+}
 
 
 def report_key(key: str) -> str:
@@ -153,7 +164,9 @@ class Ingest:
             return self._reject(event, report.problems)
         problems = (*report.problems, *self._missing_media(report))
         article = report.article
-        state = ArticleState.DRAFT if article.is_draft else ArticleState.PUBLISHED
+        # The upload's own time decides an embargo, not the clock of whichever retry runs
+        # this: a retried event lands in the same state.
+        state = lifecycle_state(article, event.event_time)
         first_published = before.first_published if before else None
         if first_published is None and state is ArticleState.PUBLISHED:
             first_published = event.event_time
@@ -186,12 +199,8 @@ class Ingest:
             self._write_report(event, "accepted", problems)
         else:
             self._clear_report(event)
-        self.telemetry.count(
-            "ArticlePublished" if state is ArticleState.PUBLISHED else "DraftSaved"
-        )
-        outcome = (
-            IngestOutcome.PUBLISHED if state is ArticleState.PUBLISHED else IngestOutcome.DRAFT
-        )
+        outcome, metric = _OUTCOMES[state]
+        self.telemetry.count(metric)
         return IngestResult(event, outcome, tuple(problems))
 
     def _missing_media(self, report: ValidationReport) -> list[Problem]:

@@ -302,7 +302,6 @@ class MemorySite:
         self,
         site: SiteSettings,
         articles: Iterable[StoredArticle],
-        now: datetime,
         *,
         related: Mapping[str, Sequence[str]] | None = None,
         window: int = RELATED_WINDOW,
@@ -315,7 +314,7 @@ class MemorySite:
         listed: dict[ListingId, list[tuple[str, ArticleTeaser]]] = defaultdict(list)
         self._teasers: dict[str, ArticleTeaser] = {}
         for stored in self._stored.values():
-            joined = memberships(stored, now)
+            joined = memberships(stored)
             if not joined:
                 continue
             teaser = stored.teaser()

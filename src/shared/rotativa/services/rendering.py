@@ -122,7 +122,7 @@ class PageRenderer:
 
     def outputs(self, ref: PageRef, now: datetime) -> list[Output]:
         if ref.kind is PageKind.ARTICLE:
-            return self._article(ref, now)
+            return self._article(ref)
         if ref.kind is PageKind.HOME:
             return [Output(HOME_PATH, self._home())]
         if ref.kind is PageKind.LISTING:
@@ -145,10 +145,10 @@ class PageRenderer:
 
     # --- pages ----------------------------------------------------------------------------
 
-    def _article(self, ref: PageRef, now: datetime) -> list[Output]:
+    def _article(self, ref: PageRef) -> list[Output]:
         stored = self.source.get(ref.ref)
         outputs = []
-        live = stored is not None and stored.visible(now) and stored.article is not None
+        live = stored is not None and stored.visible and stored.article is not None
         if live and stored is not None and stored.article is not None:
             related = self.source.teasers(self.source.related(stored.key))
             body = self.renderer.article_page(

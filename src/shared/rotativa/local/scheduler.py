@@ -1,0 +1,165 @@
+"""EventBridge Scheduler, locally: moto keeps the schedules, a clock the tests move fires them.
+
+moto stores schedules but never runs them. `LocalScheduler.fire_due` does what the service
+would have done by the clock's time: a one-time `at(...)` schedule whose moment has come
+sends its target input once (and deletes itself when `ActionAfterCompletion` is DELETE), a
+`rate(...)` schedule sends it once for the periods that passed. Targets are SQS queues, as
+in template.yaml. The event pump asks for due schedules only when everything else is quiet,
+so what fires is "later" than all the work already under way, as it is on AWS.
+
+The scheduler's own calls go through a session of their own: they are the service's
+work, not the functions', and are not counted as the system's AWS calls.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from mypy_boto3_scheduler import EventBridgeSchedulerClient
+    from mypy_boto3_sqs import SQSClient
+
+_AT = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
+_RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
+_UNITS = {"minute": 60, "hour": 3600, "day": 86400}
+
+
+class LocalClock:
+    """The local cloud's time: the wall clock, moved ahead by what the tests asked."""
+
+    def __init__(self) -> None:
+        self._offset = timedelta(0)
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        with self._lock:
+            return datetime.now(UTC) + self._offset
+
+    @property
+    def offset(self) -> timedelta:
+        """How far ahead of the wall clock it is (the functions run that far ahead too)."""
+        with self._lock:
+            return self._offset
+
+    def advance(self, delta: timedelta) -> datetime:
+        if delta < timedelta(0):
+            raise ValueError("the local clock only moves forward")
+        with self._lock:
+            self._offset += delta
+        return self.now()
+
+    def advance_to(self, moment: datetime) -> datetime:
+        """Move to `moment` (aware), or stay when it has passed already."""
+        return self.advance(max(moment - self.now(), timedelta(0)))
+
+
+@dataclass(frozen=True)
+class Fired:
+    group: str
+    name: str
+    target_arn: str
+    at: datetime
+
+
+def due_moment(expression: str, zone: str | None) -> datetime | None:
+    """The moment of a one-time `at(...)` expression; None for recurring ones."""
+    match = _AT.match(expression.strip())
+    if match is None:
+        return None
+    return datetime.fromisoformat(match.group(1)).replace(tzinfo=ZoneInfo(zone or "UTC"))
+
+
+def rate_period(expression: str) -> timedelta | None:
+    match = _RATE.match(expression.strip())
+    if match is None:
+        return None
+    return timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2).rstrip("s")])
+
+
+class LocalScheduler:
+    def __init__(
+        self,
+        scheduler: EventBridgeSchedulerClient,
+        sqs: SQSClient,
+        clock: LocalClock,
+    ) -> None:
+        self.scheduler = scheduler
+        self.sqs = sqs
+        self.clock = clock
+        self.fired: list[Fired] = []
+        self._last_run: dict[str, datetime] = {}  # recurring schedules: arn → last run
+        self._done: set[tuple[str, str]] = set()  # one-time schedules kept after running
+
+    def schedules(self) -> list[dict[str, Any]]:
+        """Every schedule of every group, in full."""
+        found = []
+        for group in self._pages("list_schedule_groups", "ScheduleGroups"):
+            for summary in self._pages("list_schedules", "Schedules", GroupName=group["Name"]):
+                found.append(
+                    dict(self.scheduler.get_schedule(Name=summary["Name"], GroupName=group["Name"]))
+                )
+        return found
+
+    def fire_due(self) -> list[Fired]:
+        """Run every schedule whose time has come by the clock; what ran."""
+        now = self.clock.now()
+        fired = []
+        for schedule in self.schedules():
+            if schedule.get("State") == "DISABLED":
+                continue
+            moment = self._due(schedule, now)
+            if moment is None:
+                continue
+            target = schedule["Target"]
+            self._deliver(target)
+            fired.append(Fired(schedule["GroupName"], schedule["Name"], target["Arn"], moment))
+            if due_moment(schedule["ScheduleExpression"], None) is None:
+                self._last_run[schedule["Arn"]] = now
+            elif schedule.get("ActionAfterCompletion") == "DELETE":
+                self.scheduler.delete_schedule(
+                    Name=schedule["Name"], GroupName=schedule["GroupName"]
+                )
+            else:
+                self._done.add((schedule["Arn"], schedule["ScheduleExpression"]))
+        self.fired.extend(fired)
+        return fired
+
+    def _due(self, schedule: dict[str, Any], now: datetime) -> datetime | None:
+        expression = str(schedule["ScheduleExpression"])
+        moment = due_moment(expression, schedule.get("ScheduleExpressionTimezone"))
+        if moment is not None:
+            done = (schedule["Arn"], expression) in self._done
+            return moment if moment <= now and not done else None
+        period = rate_period(expression)
+        if period is None:
+            raise NotImplementedError(
+                f"schedule {schedule['Name']}: the local cloud runs at() and rate() "
+                f"expressions, not {expression!r}"
+            )
+        created = schedule.get("CreationDate")
+        start = created if isinstance(created, datetime) else now
+        last = self._last_run.setdefault(schedule["Arn"], start)
+        return last + period if now >= last + period else None
+
+    def _deliver(self, target: dict[str, Any]) -> None:
+        arn = str(target["Arn"])
+        if arn.split(":")[2] != "sqs":
+            raise NotImplementedError(f"the local cloud delivers schedules to SQS, not {arn}")
+        url = self.sqs.get_queue_url(QueueName=arn.split(":")[-1])["QueueUrl"]
+        self.sqs.send_message(QueueUrl=url, MessageBody=str(target.get("Input") or "{}"))
+
+    def _pages(self, operation: str, key: str, **params: Any) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        token: str | None = None
+        while True:
+            request = dict(params, **({"NextToken": token} if token else {}))
+            response = getattr(self.scheduler, operation)(**request)
+            found.extend(response.get(key, []))
+            token = response.get("NextToken")
+            if not token:
+                return found
