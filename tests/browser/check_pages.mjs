@@ -4,12 +4,18 @@
 //   { "chromium": "/usr/bin/chromium", "axe": ".../axe.min.js", "root": "<site folder>",
 //     "userDataDir": "<fresh folder>",
 //     "pages": [{ "name", "path" | "url", "viewport": {width, height},
-//                 "screenshot": "<png path>" | null, "fullPage": bool }] }
+//                 "screenshot": "<png path>" | null, "fullPage": bool, "axe": bool,
+//                 "computed": { "<name>": ["<css selector>", "<css property>"] } }] }
 // `path` pages are served from `root` by a tiny static server on 127.0.0.1 (so root-relative
-// links work as on the CDN); `url` pages (file://…) are opened as they are. Every request
-// that leaves this machine is aborted and reported. One browser launch for all pages.
-// Prints one JSON object: { "pages": [{ name, status, consoleErrors, pageErrors,
-// failedRequests, externalRequests, text, overflowX, firstFocus, axe: [...] }] }.
+// links work as on the CDN); `url` pages (file://…, or http://127.0.0.1 of another server)
+// are opened as they are. Every request that leaves this machine is aborted and reported.
+// One browser launch for all pages. Prints one JSON object: { "pages": [{ name, status,
+// headers, consoleErrors, pageErrors, failedRequests, externalRequests, cspViolations,
+// stylesheets, computed, text, overflowX, firstFocus, axe: [...] }] }. `cspViolations`
+// are the page's `securitypolicyviolation` events; `stylesheets` says, for each
+// <link rel=stylesheet>, how many rules it applied (null: not loaded, e.g. blocked);
+// `computed` maps each name to the first match's computed value (null: no match).
+// `axe: false` skips axe-core, which is injected as an inline script (a CSP would block it).
 
 import { readFileSync, existsSync, statSync } from "node:fs";
 import { createServer } from "node:http";
@@ -102,6 +108,20 @@ try {
       if (message.type() === "error" && !loaded) result.consoleErrors.push(message.text());
     });
     page.on("pageerror", (error) => result.pageErrors.push(String(error)));
+    // Installed before the document parses, so no violation (even in <head>) is missed.
+    await page.addInitScript(() => {
+      window.__cspViolations = [];
+      document.addEventListener(
+        "securitypolicyviolation",
+        (event) =>
+          window.__cspViolations.push({
+            directive: event.effectiveDirective,
+            blocked: event.blockedURI,
+            sample: event.sample,
+          }),
+        true,
+      );
+    });
     page.on("requestfailed", (request) => {
       result.failedRequests.push(`${request.url()} ${request.failure()?.errorText ?? ""}`);
     });
@@ -112,12 +132,40 @@ try {
     const target = spec.url ?? origin + spec.path;
     const response = await page.goto(target, { waitUntil: "load", timeout: 30000 });
     result.status = response ? response.status() : null;
+    result.headers = response ? await response.allHeaders() : {};
     await page.waitForFunction(
       () => Array.from(document.images).every((image) => image.complete),
       null,
       { timeout: 10000 },
     );
     loaded = true;
+    // Violation events are queued tasks: let any still pending run before reading them.
+    await page.evaluate(() => new Promise((done) => setTimeout(done, 0)));
+    result.cspViolations = await page.evaluate(() => window.__cspViolations ?? []);
+    result.stylesheets = await page.evaluate(() =>
+      Array.from(document.querySelectorAll('link[rel="stylesheet"]')).map((link) => {
+        let rules = null;
+        try {
+          rules = link.sheet ? link.sheet.cssRules.length : null;
+        } catch {
+          rules = null; // a cross-origin sheet's rules cannot be read
+        }
+        return { href: link.href, rules };
+      }),
+    );
+    if (spec.computed) {
+      result.computed = await page.evaluate(
+        (wanted) =>
+          Object.fromEntries(
+            Object.entries(wanted).map(([name, [selector, property]]) => {
+              const element = document.querySelector(selector);
+              const value = element && getComputedStyle(element).getPropertyValue(property).trim();
+              return [name, element ? value : null];
+            }),
+          ),
+        spec.computed,
+      );
+    }
     result.text = await page.evaluate(() => document.body.innerText);
     result.overflowX = await page.evaluate(
       () => document.scrollingElement.scrollWidth - document.documentElement.clientWidth,

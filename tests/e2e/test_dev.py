@@ -25,6 +25,8 @@ from typing import Any, TypeVar
 import boto3
 import pytest
 
+from rotativa.local.site_server import cdn_headers
+from rotativa.local.template import load_template
 from tests.conftest import ROOT, SAMPLES
 from tests.e2e.conftest import REGION, free_port, subprocess_environment
 
@@ -52,6 +54,14 @@ class DevProcess:
                 return response.status, response.read().decode()
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode()
+
+    def headers(self, path: str) -> dict[str, str]:
+        request = urllib.request.Request(self.site + path.lstrip("/"), method="HEAD")
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                return dict(response.headers)
+        except urllib.error.HTTPError as error:
+            return dict(error.headers)
 
     def rotativa(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -139,6 +149,11 @@ def test_rotativa_dev_publishes_serves_reports_and_stops_on_sigterm(
     missing, body = dev.get("/non-esiste/")
     assert missing == 404
     assert "Nordmilano Notizie" in body  # the site's own 404 page
+    # with the security headers (the CSP…) of the template's ResponseHeadersPolicy, as the CDN
+    security = cdn_headers(load_template(ROOT / "template.yaml"))
+    assert "Content-Security-Policy" in security
+    for path in ("/sport/derby/", "/non-esiste/"):
+        assert security.items() <= dev.headers(path).items()
 
     # WHEN an upload is wrong, THEN it is answered by its report beside it
     s3.put_object(Bucket=inbox, Key="articles/cattivo.md", Body=BAD.encode())

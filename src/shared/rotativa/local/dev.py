@@ -30,9 +30,10 @@ from rotativa.domain.inbox import Change, MalformedNotification, parse_notificat
 from rotativa.local.cloud import DEFAULT_TEMPLATE, LocalCloud, prepare_environment
 from rotativa.local.content import ContentWatcher, parameters_for, site_from_parameters
 from rotativa.local.pump import Invocation
-from rotativa.local.site_server import BucketSource, SiteServer
+from rotativa.local.site_server import BucketSource, SiteServer, cdn_headers
 from rotativa.local.summary import InvalidationLog, SiteWrites, UploadJudge
 from rotativa.local.target import DEFAULT_HOST, default_outputs_file, write_outputs
+from rotativa.local.template import load_template
 
 IDLE_SECONDS = 0.2  # pause of the pump when a whole round found nothing
 WATCH_SECONDS = 1.0  # how often the content folder is looked at
@@ -179,6 +180,8 @@ class DevCloud:
         if options.content is not None and not options.content.is_dir():
             raise DevError(f"{options.content}: no such folder")
         parameters = parameters_for([options.content]) if options.content else {}
+        template = load_template(options.template_path)
+        cdn = cdn_headers(template)  # the CSP and the rest, as the distribution adds them
         for port in (options.port, options.site_port):
             _check_port(options.host, port)
         self._moto = _moto_server(options.host, options.port)
@@ -186,7 +189,10 @@ class DevCloud:
         self.endpoint = f"http://{host}:{port}"
         prepare_environment(self.endpoint)
         cloud = self.cloud = LocalCloud.start(
-            options.template_path, parameters=parameters, endpoint_url=self.endpoint
+            options.template_path,
+            parameters=parameters,
+            endpoint_url=self.endpoint,
+            template=template,
         )
         import boto3
 
@@ -199,7 +205,10 @@ class DevCloud:
         self.journal = Journal(cloud.inbox, judge, writes, invalidations, self.say)
         cloud.pump.observer = self.journal.observe
         self._site = SiteServer(
-            BucketSource(cloud.clients.s3, cloud.site_bucket), options.host, options.site_port
+            BucketSource(cloud.clients.s3, cloud.site_bucket),
+            options.host,
+            options.site_port,
+            headers=cdn,
         ).start()
         self._spawn("rotativa-pump", self._pump)
         self.outputs_file = options.outputs_file or default_outputs_file(self.endpoint)

@@ -4,6 +4,8 @@ Two behaviours of the distribution in template.yaml matter to a reader and are c
 here: the viewer-request function that maps a pretty URL onto its object (`/x/` →
 `x/index.html`, `/x` → `x/index.html`, as IndexRewriteFunction does) and the custom error
 response that answers a missing object with a 404 status and the site's `/404.html`.
+Given the template (`cdn_headers`), every response also carries the headers that the
+distribution's ResponseHeadersPolicy adds: the Content-Security-Policy and the rest.
 Pages change as the pipeline writes them: nothing is cached.
 """
 
@@ -11,14 +13,17 @@ from __future__ import annotations
 
 import mimetypes
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 from botocore.exceptions import ClientError
+
+from rotativa.local.template import TemplateError, is_intrinsic, scalar_text
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -38,6 +43,67 @@ def object_key(uri: str) -> str:
     elif "." not in path.rsplit("/", 1)[-1]:
         path += "/index.html"
     return path.lstrip("/")
+
+
+def cdn_headers(template: Mapping[str, Any]) -> dict[str, str]:
+    """The headers CloudFront adds to every response of the site, read from `template`.
+
+    They come from the ResponseHeadersPolicy that a distribution's default cache behaviour
+    names with `!Ref` (a managed policy's id cannot be read here: no headers). Values must
+    be plain text, not intrinsic functions.
+    """
+    resources: Mapping[str, Any] = template.get("Resources") or {}
+    for definition in resources.values():
+        if definition.get("Type") != "AWS::CloudFront::Distribution":
+            continue
+        config = definition.get("Properties", {}).get("DistributionConfig", {})
+        policy = config.get("DefaultCacheBehavior", {}).get("ResponseHeadersPolicyId")
+        if isinstance(policy, dict) and set(policy) == {"Ref"} and policy["Ref"] in resources:
+            properties = resources[policy["Ref"]].get("Properties", {})
+            return policy_headers(properties.get("ResponseHeadersPolicyConfig", {}))
+    return {}
+
+
+def policy_headers(config: Mapping[str, Any]) -> dict[str, str]:
+    """The headers of one ResponseHeadersPolicyConfig, spelt as CloudFront sends them."""
+    security: Mapping[str, Any] = config.get("SecurityHeadersConfig") or {}
+    headers: dict[str, str] = {}
+    if hsts := security.get("StrictTransportSecurity"):
+        value = f"max-age={_text(hsts['AccessControlMaxAgeSec'])}"
+        value += "; includeSubDomains" if _flag(hsts.get("IncludeSubdomains")) else ""
+        value += "; preload" if _flag(hsts.get("Preload")) else ""
+        headers["Strict-Transport-Security"] = value
+    if "ContentTypeOptions" in security:
+        headers["X-Content-Type-Options"] = "nosniff"
+    if frame := security.get("FrameOptions"):
+        headers["X-Frame-Options"] = _text(frame["FrameOption"])
+    if referrer := security.get("ReferrerPolicy"):
+        headers["Referrer-Policy"] = _text(referrer["ReferrerPolicy"])
+    if csp := security.get("ContentSecurityPolicy"):
+        headers["Content-Security-Policy"] = _text(csp["ContentSecurityPolicy"])
+    if xss := security.get("XSSProtection"):
+        value = "1" if _flag(xss["Protection"]) else "0"
+        if value == "1" and _flag(xss.get("ModeBlock")):
+            value += "; mode=block"
+        elif value == "1" and xss.get("ReportUri"):
+            value += f"; report={_text(xss['ReportUri'])}"
+        headers["X-XSS-Protection"] = value
+    for item in (config.get("CustomHeadersConfig") or {}).get("Items") or []:
+        headers[_text(item["Header"])] = _text(item["Value"])
+    return headers
+
+
+def _text(value: Any) -> str:
+    if is_intrinsic(value) or isinstance(value, (dict, list)):
+        raise TemplateError(f"response header value {value!r} is not plain text")
+    text = scalar_text(value)
+    if "\r" in text or "\n" in text:
+        raise TemplateError(f"response header value {text!r} spans lines")
+    return text
+
+
+def _flag(value: Any) -> bool:
+    return value is True or (isinstance(value, str) and value.lower() == "true")
 
 
 @dataclass(frozen=True)
@@ -112,6 +178,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", found.content_type)
         self.send_header("Content-Length", str(len(found.body)))
         self.send_header("Cache-Control", "no-store")  # the pipeline may rewrite it any time
+        for name, value in self.server.response_headers.items():
+            self.send_header(name, value)
         self.end_headers()
         if with_body:
             self.wfile.write(found.body)
@@ -123,16 +191,28 @@ class _Handler(BaseHTTPRequestHandler):
 class _SiteHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], source: SiteSource) -> None:
+    def __init__(
+        self, address: tuple[str, int], source: SiteSource, response_headers: Mapping[str, str]
+    ) -> None:
         super().__init__(address, _Handler)
         self.source = source
+        self.response_headers = dict(response_headers)
 
 
 class SiteServer:
-    """An HTTP server for a site source, in a background thread."""
+    """An HTTP server for a site source, in a background thread.
 
-    def __init__(self, source: SiteSource, host: str = "127.0.0.1", port: int = 8080) -> None:
-        self._server = _SiteHTTPServer((host, port), source)
+    `headers` go on every response, as a ResponseHeadersPolicy's do (see `cdn_headers`).
+    """
+
+    def __init__(
+        self,
+        source: SiteSource,
+        host: str = "127.0.0.1",
+        port: int = 8080,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self._server = _SiteHTTPServer((host, port), source, headers or {})
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="rotativa-site", daemon=True
         )
