@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 
 from rotativa.domain.article import ArticleTeaser
 from rotativa.domain.pages import ListingId, PageRef
 from rotativa.domain.records import StoredArticle
 from rotativa.services.indexing import IndexStore, PageQueue
 from rotativa.services.rendering import Invalidations, PageSource, SiteStorage
+from rotativa.services.scheduling import ScheduleBook, StateLedger
 
 
 class MemoryIndex:
@@ -146,3 +148,42 @@ def _conforms(
     store: MemoryIndex, queue: RecordingQueue, pages: MemoryPages, site: MemorySite
 ) -> tuple[IndexStore, PageQueue, PageSource, SiteStorage, Invalidations]:
     return store, queue, pages, site, RecordingInvalidations()  # mypy checks the fakes here
+
+
+class MemorySchedules:
+    """EventBridge Scheduler's schedules by name: (moment, message)."""
+
+    def __init__(self) -> None:
+        self.schedules: dict[str, tuple[datetime, str]] = {}
+        self.calls: list[str] = []
+
+    def put(self, name: str, at: datetime, message: str) -> None:
+        self.calls.append(f"put {name}")
+        self.schedules[name] = (at, message)
+
+    def delete(self, name: str) -> None:
+        self.calls.append(f"delete {name}")
+        self.schedules.pop(name, None)
+
+
+class MemoryLedger:
+    """The article items, with the conditional state change of `ArticlesTable.transition`."""
+
+    def __init__(self, *articles: StoredArticle) -> None:
+        self.articles = {a.key: a for a in articles}
+
+    def get(self, key: str) -> StoredArticle | None:
+        return self.articles.get(key)
+
+    def transition(self, before: StoredArticle, after: StoredArticle) -> bool:
+        current = self.articles.get(before.key)
+        if current is None or (current.order, current.state) != (before.order, before.state):
+            return False
+        self.articles[after.key] = after
+        return True
+
+
+def _schedules_conform(
+    schedules: MemorySchedules, ledger: MemoryLedger
+) -> tuple[ScheduleBook, StateLedger]:
+    return schedules, ledger  # mypy checks the fakes here
