@@ -22,6 +22,7 @@ class MemoryIndex:
         self.teaser_items: dict[str, ArticleTeaser] = {}
         self.boxes: dict[str, list[str]] = {}
         self.month_set: set[str] = set()
+        self.redirect_items: dict[str, str] = {}  # old address → upload key
 
     def get(self, key: str) -> StoredArticle | None:
         return self.articles.get(key)
@@ -73,6 +74,17 @@ class MemoryIndex:
     def related(self, key: str) -> list[str]:
         return list(self.boxes.get(key, []))
 
+    def put_redirects(self, key: str, paths: Sequence[str]) -> None:
+        self.redirect_items.update(dict.fromkeys(paths, key))
+
+    def delete_redirects(self, key: str, paths: Sequence[str]) -> None:
+        for path in paths:
+            if self.redirect_items.get(path) == key:
+                del self.redirect_items[path]
+
+    def redirects_of(self, key: str) -> list[str]:
+        return sorted(p for p, owner in self.redirect_items.items() if owner == key)
+
     def related_boxes(self, keys: Sequence[str]) -> dict[str, list[str]]:
         return {k: list(self.boxes[k]) for k in keys if k in self.boxes}
 
@@ -88,6 +100,9 @@ class MemoryPages(MemoryIndex):
 
     def path_owner(self, path: str) -> str | None:
         return self.path_owners([path]).get(path)
+
+    def redirect_owner(self, path: str) -> str | None:
+        return self.redirect_items.get(path)
 
     def slice(
         self, listing: ListingId, *, skip_newest: int, take: int, newest_first: bool = True
@@ -107,6 +122,7 @@ class MemoryPages(MemoryIndex):
 class MemorySite:
     def __init__(self) -> None:
         self.objects: dict[str, bytes] = {}
+        self.redirects: dict[str, str] = {}  # key → the path it answers 301 with
         self.writes = 0
 
     def put_if_changed(
@@ -116,14 +132,20 @@ class MemorySite:
         *,
         content_type: str,  # noqa: ARG002 - S3 keeps it; memory does not need it
         cache_control: str,  # noqa: ARG002
+        redirect: str | None = None,
     ) -> str | None:
-        if self.objects.get(key) == body:
+        if self.objects.get(key) == body and self.redirects.get(key) == redirect:
             return None
         self.objects[key] = body
+        if redirect is None:
+            self.redirects.pop(key, None)
+        else:
+            self.redirects[key] = redirect
         self.writes += 1
         return f"h{self.writes}"
 
     def delete(self, key: str) -> bool:
+        self.redirects.pop(key, None)
         return self.objects.pop(key, None) is not None
 
 

@@ -39,11 +39,17 @@ class Recorder:
         self.keys: set[str] = set()
 
     def put_if_changed(
-        self, key: str, body: bytes, *, content_type: str, cache_control: str
+        self,
+        key: str,
+        body: bytes,
+        *,
+        content_type: str,
+        cache_control: str,
+        redirect: str | None = None,
     ) -> str | None:
         self.keys.add(key)
         return self.bucket.put_if_changed(
-            key, body, content_type=content_type, cache_control=cache_control
+            key, body, content_type=content_type, cache_control=cache_control, redirect=redirect
         )
 
     def delete(self, key: str) -> bool:
@@ -58,9 +64,15 @@ class Bytes:
         self.files: dict[str, bytes] = {}
 
     def put_if_changed(
-        self, key: str, body: bytes, *, content_type: str, cache_control: str
+        self,
+        key: str,
+        body: bytes,
+        *,
+        content_type: str,
+        cache_control: str,
+        redirect: str | None = None,
     ) -> str | None:
-        del content_type, cache_control
+        del content_type, cache_control, redirect
         self.files[key] = body
         return "changed"
 

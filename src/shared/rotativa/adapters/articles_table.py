@@ -12,6 +12,8 @@ One table, these items (pk / sk):
     count#<listing>      / <0..7>      the listing's size, in shards: no item is written by
                                        every publish
     months               / <YYYY-MM>   the months that have articles (sitemap index)
+    redirect#<old path>  / redirect    an old address (alias, former path) and the upload it
+                                       now leads to (GSI ByArticle: redirects#<key> → them)
 
 Only the article items are meant for the stream consumer; the template's FilterCriteria
 keeps the others out of it.
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 COUNTER_SHARDS = 8
+BY_ARTICLE = "ByArticle"  # the GSI from an upload to its items elsewhere in the table
 ARTICLE_SK = "article"
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -408,6 +411,54 @@ class ArticlesTable:
             TableName=self.name,
             Item=_encode({"pk": article_pk(key), "sk": "related", "keys": json.dumps(list(keys))}),
         )
+
+    # --- old addresses ---------------------------------------------------------------------
+
+    def put_redirects(self, key: str, paths: Sequence[str]) -> None:
+        """Lead these old addresses to the upload `key` (the latest upload to name one wins)."""
+        for path in dict.fromkeys(paths):
+            self.client.put_item(
+                TableName=self.name,
+                Item=_encode(
+                    {"pk": f"redirect#{path}", "sk": "redirect", "owner": key,
+                     "gsi1pk": f"redirects#{key}", "gsi1sk": path}
+                ),
+            )  # fmt: skip
+
+    def delete_redirects(self, key: str, paths: Sequence[str]) -> None:
+        """Forget these old addresses of `key`; one another upload has taken since stays."""
+        for path in dict.fromkeys(paths):
+            try:
+                self.client.delete_item(
+                    TableName=self.name,
+                    Key=_encode({"pk": f"redirect#{path}", "sk": "redirect"}),
+                    ConditionExpression="#owner = :key",
+                    ExpressionAttributeNames={"#owner": "owner"},
+                    ExpressionAttributeValues=_encode({":key": key}),
+                )
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                    raise
+
+    def redirect_owner(self, path: str) -> str | None:
+        response = self.client.get_item(
+            TableName=self.name,
+            Key=_encode({"pk": f"redirect#{path}", "sk": "redirect"}),
+            ConsistentRead=True,
+        )
+        item = decode_item(response.get("Item", {}))
+        return str(item["owner"]) if item else None
+
+    def redirects_of(self, key: str) -> list[str]:
+        """The old addresses that lead to `key` (an article has a handful)."""
+        paths: list[str] = []
+        for page in self._query_pages(
+            IndexName=BY_ARTICLE,
+            KeyConditionExpression="gsi1pk = :pk",
+            ExpressionAttributeValues=_encode({":pk": f"redirects#{key}"}),
+        ):
+            paths.extend(str(decode_item(item)["gsi1sk"]) for item in page.get("Items", []))
+        return paths
 
     def set_month(self, month: str, present: bool) -> None:
         key = _encode({"pk": "months", "sk": month})

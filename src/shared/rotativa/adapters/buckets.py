@@ -98,12 +98,20 @@ class SiteBucket:
         return None if head is None else head.get("Metadata", {}).get(CONTENT_HASH)
 
     def put_if_changed(
-        self, key: str, body: bytes, *, content_type: str, cache_control: str
+        self,
+        key: str,
+        body: bytes,
+        *,
+        content_type: str,
+        cache_control: str,
+        redirect: str | None = None,
     ) -> str | None:
-        """Write `body` unless the stored object has the same bytes; the new hash, or None."""
-        digest = hashlib.sha256(body).hexdigest()
+        """Write `body` unless the stored object has the same bytes (and the same redirect);
+        the new hash, or None."""
+        digest = hashlib.sha256(body + (f"\n→{redirect}".encode() if redirect else b"")).hexdigest()
         if self.stored_hash(key) == digest:
             return None
+        extra: dict[str, Any] = {"WebsiteRedirectLocation": redirect} if redirect else {}
         self.client.put_object(
             Bucket=self.name,
             Key=key,
@@ -111,6 +119,7 @@ class SiteBucket:
             ContentType=content_type,
             CacheControl=cache_control,
             Metadata={CONTENT_HASH: digest},
+            **extra,
         )
         return digest
 

@@ -31,6 +31,7 @@ from pydantic_core import PydanticCustomError
 
 from rotativa.domain.markdown import is_allowed_url, summary_from_body
 from rotativa.domain.messages import kind_of
+from rotativa.domain.pages import is_site_page
 from rotativa.domain.site import SiteSettings
 from rotativa.domain.slugs import SLUG_MAX_LENGTH, is_valid_slug, slugify
 
@@ -327,8 +328,16 @@ class Article(BaseModel):
 
     @field_validator("aliases")
     @classmethod
-    def _alias_paths(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(normalize_alias(alias) for alias in value))
+    def _alias_paths(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        settings = _settings(info)
+        sections = [section.slug for section in settings.sections] or None
+        paths = []
+        for alias in value:
+            path = normalize_alias(alias)
+            if is_site_page(path, sections):
+                raise rejection("alias_reserved", {"value": alias[:80], "path": path})
+            paths.append(path)
+        return tuple(dict.fromkeys(paths))
 
     # --- what the site derives from an article --------------------------------------------
 
@@ -409,6 +418,10 @@ def normalize_alias(value: str) -> str:
         or "." in segments
     ):
         raise rejection("alias_invalid", {"value": value[:80]})
+    last = text.rsplit("/", 1)[-1]
+    if last and "." not in last:
+        # The CDN serves `/2017/x` as `/2017/x/` (the viewer-request rewrite): one address.
+        text += "/"
     return text
 
 

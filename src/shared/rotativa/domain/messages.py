@@ -208,6 +208,12 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "en": "'{field}': '{value}' is not an old address of the site; write a path "
         "starting with '/', for example /2017/11/old-article/",
     },
+    "alias_reserved": {
+        "it": "'{field}': '{value}' è l'indirizzo di una pagina del sito ({path}): "
+        "un vecchio indirizzo non può prenderne il posto; toglilo dagli aliases",
+        "en": "'{field}': '{value}' is the address of one of the site's own pages "
+        "({path}): an old address cannot take its place; remove it from aliases",
+    },
     "body_too_large": {
         "it": "il testo dell'articolo è di {actual}, oltre il limite di {limit}: "
         "dividilo in più articoli",

@@ -13,9 +13,11 @@ what keeps the work of one publish flat as the site grows.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+from urllib.parse import unquote
 
 PER_PAGE = 20
 FEED_SIZE = 50
@@ -31,6 +33,7 @@ class PageKind(StrEnum):
     NEWS_SITEMAP = "news-sitemap"
     NOT_FOUND = "not-found"
     ASSETS = "assets"
+    REDIRECT = "redirect"  # an old address (alias, former path): ref is the path
 
 
 class ListingKind(StrEnum):
@@ -119,6 +122,10 @@ class PageRef:
         return cls(PageKind.SITEMAP, month)
 
     @classmethod
+    def redirect(cls, path: str) -> PageRef:
+        return cls(PageKind.REDIRECT, path)
+
+    @classmethod
     def of(cls, kind: PageKind) -> PageRef:
         return cls(kind)
 
@@ -141,11 +148,34 @@ def feed_path(listing: ListingId | None) -> str:
 
 
 def object_key(path: str) -> str:
-    """Site path → site bucket key: `/` → `index.html`, `/sport/x/` → `sport/x/index.html`."""
+    """Site path → site bucket key: `/` → `index.html`, `/sport/x/` → `sport/x/index.html`.
+    A percent-encoded path names the decoded key, as S3 reads the URI CloudFront sends."""
     if not path.startswith("/") or path.startswith("//"):
         raise ValueError(f"a site path starts with one '/': {path!r}")
-    key = path[1:]
+    key = unquote(path[1:])
     return key + "index.html" if key == "" or key.endswith("/") else key
+
+
+#: First path segments whose pages the site makes itself, whatever the sections are.
+_SITE_TREES = frozenset({"tag", "autore", "assets", "media", "sitemaps"})
+_SITE_FILES = frozenset({FEED_PATH, SITEMAP_INDEX_PATH, NEWS_SITEMAP_PATH, NOT_FOUND_PATH})
+
+
+def is_site_page(path: str, section_slugs: Iterable[str] | None) -> bool:
+    """Whether the site itself makes the page at `path` (home, listings, feeds, sitemaps,
+    assets, media): an old address may redirect from anywhere else, never from these.
+    Article addresses (`/<section>/<slug>/`) are not: they are claimed per upload.
+    `section_slugs` None: the site takes any section, so any first segment may be one."""
+    if path == HOME_PATH or path in _SITE_FILES:
+        return True
+    segments = [s for s in path.split("/") if s]
+    if not segments:
+        return True
+    if segments[0] in _SITE_TREES:
+        return True
+    if section_slugs is None or segments[0] in set(section_slugs):
+        return len(segments) == 1 or segments[1] in ("page", "feed.xml")
+    return False
 
 
 # --- stable buckets ---------------------------------------------------------------------

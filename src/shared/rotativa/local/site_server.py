@@ -5,7 +5,9 @@ here: the viewer-request function that maps a pretty URL onto its object (`/x/` 
 `x/index.html`, `/x` → `x/index.html`, as IndexRewriteFunction does) and the custom error
 response that answers a missing object with a 404 status and the site's `/404.html`.
 Given the template (`cdn_headers`), every response also carries the headers that the
-distribution's ResponseHeadersPolicy adds: the Content-Security-Policy and the rest.
+distribution's ResponseHeadersPolicy adds: the Content-Security-Policy and the rest. An
+object with a website redirect location (an old address) answers 301 to it, as the
+viewer-response RedirectFunction makes CloudFront do.
 Pages change as the pipeline writes them: nothing is cached.
 """
 
@@ -110,6 +112,7 @@ def _flag(value: Any) -> bool:
 class SiteObject:
     body: bytes
     content_type: str
+    redirect: str | None = None  # S3's WebsiteRedirectLocation: a 301 to this site path
 
 
 class SiteSource(Protocol):
@@ -131,7 +134,11 @@ class BucketSource:
                 return None
             raise
         body = response["Body"].read()
-        return SiteObject(body, response.get("ContentType") or _guess(key))
+        return SiteObject(
+            body,
+            response.get("ContentType") or _guess(key),
+            response.get("WebsiteRedirectLocation"),
+        )
 
 
 class FolderSource:
@@ -174,7 +181,12 @@ class _Handler(BaseHTTPRequestHandler):
             found = source.get(NOT_FOUND_KEY) or SiteObject(
                 b"404 Not Found\n", "text/plain; charset=utf-8"
             )
+        location = found.redirect
+        if location and location.startswith("/") and not location.startswith("//"):
+            status = HTTPStatus.MOVED_PERMANENTLY
         self.send_response(status)
+        if status is HTTPStatus.MOVED_PERMANENTLY:
+            self.send_header("Location", str(location))
         self.send_header("Content-Type", found.content_type)
         self.send_header("Content-Length", str(len(found.body)))
         self.send_header("Cache-Control", "no-store")  # the pipeline may rewrite it any time

@@ -39,6 +39,12 @@ PAGE_LABELS: dict[str, dict[Language, str]] = {
     "feed_of": {"it": "Feed RSS di {name}", "en": "RSS feed of {name}"},
     "sitemap": {"it": "Mappa del sito", "en": "Sitemap"},
     "not_found_title": {"it": "Pagina non trovata", "en": "Page not found"},
+    "moved_title": {"it": "Pagina spostata", "en": "Page moved"},
+    "moved_text": {
+        "it": "Questa pagina ha un nuovo indirizzo.",
+        "en": "This page has a new address.",
+    },
+    "moved_link": {"it": "Vai alla pagina", "en": "Go to the page"},
     "not_found_text": {
         "it": "La pagina che cerchi non esiste o è stata spostata. "
         "Controlla l'indirizzo, oppure riparti dalla prima pagina o da una sezione.",

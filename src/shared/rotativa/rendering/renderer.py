@@ -166,7 +166,7 @@ class SiteRenderer:
         self._templates = {
             name: self._environment.get_template(name)
             for name in (
-                "article.html", "home.html", "listing.html", "not_found.html",
+                "article.html", "home.html", "listing.html", "not_found.html", "moved.html",
                 "feed.xml", "sitemap.xml", "sitemap_index.xml", "news_sitemap.xml",
             )
         }  # fmt: skip
@@ -361,6 +361,22 @@ class SiteRenderer:
             "chrome": self._chrome(here),
         }
         return self._render("not_found.html", context)
+
+    def moved_page(self, target: str) -> bytes:
+        """The body of an old address: the CDN answers it with a 301 to `target`, so readers
+        see this only where redirects are not followed (it links there, absolutely)."""
+        title = self.labels["moved_title"]
+        context = {
+            "head": Head(
+                title=f"{title} – {self.site.name}",
+                description="",
+                canonical=self.links.absolute(target),
+                robots="noindex",
+            ),
+            "chrome": self._chrome(NOT_FOUND_PATH),
+            "target": self.links.absolute(target),
+        }
+        return self._render("moved.html", context)
 
     def feed(
         self,

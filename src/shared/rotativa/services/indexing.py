@@ -86,6 +86,16 @@ class IndexStore(Protocol):
         """Record which months have articles, for the sitemap index."""
         ...
 
+    def put_redirects(self, key: str, paths: Sequence[str]) -> None:
+        """Lead old addresses to the upload `key`."""
+        ...
+
+    def delete_redirects(self, key: str, paths: Sequence[str]) -> None:
+        """Forget old addresses of `key` (not ones another upload has taken since)."""
+        ...
+
+    def redirects_of(self, key: str) -> list[str]: ...
+
 
 class PageQueue(Protocol):
     def send(self, pages: Iterable[PageRef]) -> None: ...
@@ -148,10 +158,10 @@ class Indexer:
         after = memberships(new) if new is not None else {}
         old_teaser = old.teaser() if before and old is not None else None
         new_teaser = new.teaser() if after and new is not None else None
-        if not before and not after:
-            return set()  # a draft, a tombstone of a draft, an unchanged invisible article
         key = (new or old).key  # type: ignore[union-attr]
-        pages: set[PageRef] = set()
+        pages = self._redirects(key, old, new, old_teaser, new_teaser)
+        if not before and not after:
+            return pages  # a draft, a tombstone of a draft, an unchanged invisible article
         content_changed = old_teaser != new_teaser or _body(old) != _body(new)
 
         pages |= self._relist(key, before, after, new_teaser, content_changed)
@@ -180,6 +190,38 @@ class Indexer:
             for teaser in (old_teaser, new_teaser):
                 if teaser is not None and now - teaser.date <= NEWS_WINDOW:
                     pages.add(PageRef.of(PageKind.NEWS_SITEMAP))
+        return pages
+
+    # --- old addresses --------------------------------------------------------------------
+
+    def _redirects(
+        self,
+        key: str,
+        old: StoredArticle | None,
+        new: StoredArticle | None,
+        old_teaser: ArticleTeaser | None,
+        new_teaser: ArticleTeaser | None,
+    ) -> set[PageRef]:
+        """Keep the article's old addresses (its `aliases`, and the address it had before
+        a move) and name the ones whose answer changed. A redirect leads to the upload, not
+        to an address, so a second move re-points every old address at once: chains never
+        form. Each old address is rendered later, from the table, never over a live page."""
+        old_aliases = set(old.article.aliases) if old is not None and old.article else set()
+        new_aliases = set(new.article.aliases) if new is not None and new.article else set()
+        added, dropped = new_aliases - old_aliases, old_aliases - new_aliases
+        if added:
+            self.store.put_redirects(key, sorted(added))
+        if dropped:
+            self.store.delete_redirects(key, sorted(dropped))
+        pages = {PageRef.redirect(path) for path in added | dropped}
+        old_path = old_teaser.path if old_teaser is not None else None
+        new_path = new_teaser.path if new_teaser is not None else None
+        if old_path != new_path:  # moved, published or unpublished: every old address too
+            if old_path is not None and new_path is not None:
+                # The page that moves away becomes a redirect (its removal renders it).
+                self.store.put_redirects(key, [old_path])
+            pages |= {PageRef.redirect(path) for path in self.store.redirects_of(key)}
+            pages.discard(PageRef.redirect(old_path or ""))  # rendered as the old page's removal
         return pages
 
     # --- listings -------------------------------------------------------------------------

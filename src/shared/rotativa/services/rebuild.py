@@ -161,12 +161,18 @@ class _Tally:
         self.report = report
 
     def put_if_changed(
-        self, key: str, body: bytes, *, content_type: str, cache_control: str
+        self,
+        key: str,
+        body: bytes,
+        *,
+        content_type: str,
+        cache_control: str,
+        redirect: str | None = None,
     ) -> str | None:
         self.report.files += 1
         self.report.bytes += len(body)
         change = self.storage.put_if_changed(
-            key, body, content_type=content_type, cache_control=cache_control
+            key, body, content_type=content_type, cache_control=cache_control, redirect=redirect
         )
         self.report.written += change is not None
         return change
@@ -311,6 +317,12 @@ class MemorySite:
         self._owners = {
             stored.path: stored.key for stored in self._stored.values() if stored.path is not None
         }
+        self._aliases = {
+            alias: stored.key
+            for stored in self._stored.values()
+            if stored.article is not None
+            for alias in stored.article.aliases
+        }
         listed: dict[ListingId, list[tuple[str, ArticleTeaser]]] = defaultdict(list)
         self._teasers: dict[str, ArticleTeaser] = {}
         for stored in self._stored.values():
@@ -343,6 +355,10 @@ class MemorySite:
 
     def path_owner(self, path: str) -> str | None:
         return self._owners.get(path)
+
+    def redirect_owner(self, path: str) -> str | None:
+        """From the articles' aliases (a folder has no history of former addresses)."""
+        return self._aliases.get(path)
 
     def count(self, listing: ListingId) -> int:
         return len(self._listings.get(listing, ()))
@@ -427,9 +443,16 @@ class FolderStorage:
         self.root = root
 
     def put_if_changed(
-        self, key: str, body: bytes, *, content_type: str, cache_control: str
+        self,
+        key: str,
+        body: bytes,
+        *,
+        content_type: str,
+        cache_control: str,
+        redirect: str | None = None,
     ) -> str | None:
-        del content_type, cache_control  # a folder keeps bytes only
+        # A folder keeps bytes only: an old address is its "page moved" page, with a link.
+        del content_type, cache_control, redirect
         target = self.root / key
         if target.is_file() and target.read_bytes() == body:
             return None

@@ -29,6 +29,7 @@ from rotativa.domain.pages import (
     bucket_range,
     feed_path,
     front_older_page,
+    is_site_page,
     month_sitemap_path,
     object_key,
 )
@@ -51,6 +52,10 @@ class PageSource(Protocol):
 
     def path_owner(self, path: str) -> str | None: ...
 
+    def redirect_owner(self, path: str) -> str | None:
+        """The upload an old address leads to, if it is one."""
+        ...
+
     def count(self, listing: ListingId) -> int: ...
 
     def slice(
@@ -68,8 +73,17 @@ class PageSource(Protocol):
 
 class SiteStorage(Protocol):
     def put_if_changed(
-        self, key: str, body: bytes, *, content_type: str, cache_control: str
-    ) -> str | None: ...
+        self,
+        key: str,
+        body: bytes,
+        *,
+        content_type: str,
+        cache_control: str,
+        redirect: str | None = None,
+    ) -> str | None:
+        """Store `body` unless unchanged; `redirect` marks the object as a permanent
+        redirect to that path (S3's WebsiteRedirectLocation, which the CDN turns into a 301)."""
+        ...
 
     def delete(self, key: str) -> bool: ...
 
@@ -84,6 +98,7 @@ class Output:
     body: bytes | None  # None: the page must not exist
     content_type: str = "text/html; charset=utf-8"
     cache_control: str = HTML_CACHE
+    redirect: str | None = None  # an old address: the path it answers 301 with
 
 
 class PageRenderer:
@@ -117,7 +132,11 @@ class PageRenderer:
         if output.body is None:
             return f"deleted:{key}" if self.storage.delete(key) else None
         return self.storage.put_if_changed(
-            key, output.body, content_type=output.content_type, cache_control=output.cache_control
+            key,
+            output.body,
+            content_type=output.content_type,
+            cache_control=output.cache_control,
+            redirect=output.redirect,
         )
 
     def outputs(self, ref: PageRef, now: datetime) -> list[Output]:
@@ -137,6 +156,8 @@ class PageRenderer:
             return [self._news_sitemap(now)]
         if ref.kind is PageKind.NOT_FOUND:
             return [Output(NOT_FOUND_PATH, self.renderer.not_found_page())]
+        if ref.kind is PageKind.REDIRECT:
+            return self._redirect(ref.ref)
         assets = self.renderer.asset_files()
         return [
             Output(path, body, media_type(path), ASSET_CACHE)
@@ -160,8 +181,31 @@ class PageRenderer:
             outputs.append(Output(stored.article.path, body))
         stale = ref.path and (not live or stored is None or stored.path != ref.path)
         if stale and self.source.path_owner(ref.path) in (None, ref.ref):
-            outputs.append(Output(ref.path, None))  # unpublished, or moved to a new address
+            # Unpublished, or moved to a new address: what remains is a redirect or nothing.
+            outputs.append(self._old_address(ref.path))
         return outputs
+
+    def _redirect(self, path: str) -> list[Output]:
+        """An old address: a redirect to where its article is now, unless the address is
+        the site's own or a live article's (a redirect never shadows a page)."""
+        sections = [section.slug for section in self.site.sections] or None
+        if is_site_page(path, sections):
+            return []
+        owner = self.source.path_owner(path)
+        if owner is not None:
+            claimant = self.source.get(owner)
+            if claimant is not None and claimant.visible:
+                return []
+        return [self._old_address(path)]
+
+    def _old_address(self, path: str) -> Output:
+        owner = self.source.redirect_owner(path)
+        stored = self.source.get(owner) if owner is not None else None
+        if stored is None or not stored.visible or stored.path in (None, path):
+            return Output(path, None)  # nothing to lead to: the address is gone
+        target = stored.path
+        assert target is not None
+        return Output(path, self.renderer.moved_page(target), redirect=target)
 
     def _home(self) -> bytes:
         pinned = self.source.slice(ListingId(ListingKind.PINNED), skip_newest=0, take=1)
