@@ -71,10 +71,13 @@ def test_aliases_redirect_and_a_dropped_alias_stops(cloud: LocalCloud) -> None:
     cloud.put(KEY, article("Il ponte", slug="ponte", extra=aliases))
     cloud.run_until_quiet()
     report = cloud.report(KEY)
-    assert report is not None and report["status"] == "rejected"  # /?p=… is no path
+    assert report is not None
+    assert report["status"] == "rejected"  # /?p=… is no path
     assert "?p=1234" in report["errors"][0]["message"]
 
-    aliases = "aliases:\n  - https://www.vecchiosito.it/2017/05/03/il-ponte\n  - /archivio/1234.html\n"
+    aliases = (
+        "aliases:\n  - https://www.vecchiosito.it/2017/05/03/il-ponte\n  - /archivio/1234.html\n"
+    )
     publish(cloud, KEY, article("Il ponte", slug="ponte", extra=aliases))
     assert redirect_of(cloud, "/2017/05/03/il-ponte/") == "/sport/ponte/"
     assert redirect_of(cloud, "/archivio/1234.html") == "/sport/ponte/"
@@ -121,7 +124,8 @@ def test_an_unpublished_article_takes_its_redirects_with_it(cloud: LocalCloud) -
 def test_an_alias_cannot_take_a_page_of_the_site(cloud: LocalCloud) -> None:
     publish(cloud, KEY, article("Il ponte", extra="aliases: [/sport/, /tag/calcio/]\n"))
     report = cloud.report(KEY)
-    assert report is not None and report["status"] == "rejected"
+    assert report is not None
+    assert report["status"] == "rejected"
     assert [e["code"] for e in report["errors"]] == ["alias_reserved"]
     assert "/sport/" in report["errors"][0]["message"]
 
@@ -133,7 +137,7 @@ def test_the_dev_site_server_answers_old_addresses_with_301(cloud: LocalCloud) -
     try:
 
         class NoFollow(urllib.request.HTTPRedirectHandler):
-            def redirect_request(self, *args: object, **kwargs: object) -> None:
+            def redirect_request(self, *_args: object, **_kwargs: object) -> None:
                 return None
 
         opener = urllib.request.build_opener(NoFollow)
