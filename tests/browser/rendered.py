@@ -3,7 +3,8 @@
 Every kind of page is here: the samples' articles, homepage, section and tag pages, feeds
 and sitemaps (root-relative links, as on the CDN), plus what the samples lack: a second
 page of a listing, an author page, an updated article, an article with a hostile title,
-and `rotativa preview` of the seed (relative links, opened from disk).
+the "page moved" body of an old address, and `rotativa preview` of the seed (relative
+links, opened from disk).
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ from tests.conftest import SAMPLES
 SEED_FILE = SAMPLES / "articles" / "massimo-carrera-spartak-mosca.md"
 SEED_PATH = "/sesto-san-giovanni/massimo-carrera-spartak-mosca/"
 HOSTILE_PATH = "/sport/titolo-ostile/"
+# An old address: its object holds the "page moved" page, which the CDN answers with a 301.
+MOVED_PATH = "/sport/vecchio-indirizzo/"
+MOVED_TARGET = "/sport/some-article/"
 HOSTILE_TITLE = '</script><script>alert("x")</script> <!-- & "virgolette" \'apici\' <b>'
 HOSTILE_UPLOAD = f"""---
 title: {json.dumps(HOSTILE_TITLE)}
@@ -113,6 +117,9 @@ def render_samples(out: Path) -> RenderedSite:
     pages[HOSTILE_PATH] = renderer.article_page(
         hostile, published=hostile.date or lead.published, updated=None, related=teasers[:5]
     )
+
+    # An old address's body, for readers whose client does not follow the 301.
+    pages[MOVED_PATH] = renderer.moved_page(MOVED_TARGET)
 
     site_root = out / "site"
     for path, body in pages.items():

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import AXE, CHROMIUM, PLAYWRIGHT, TOOLS, require_tools
-from tests.browser.rendered import SEED_PATH, RenderedSite
+from tests.browser.rendered import MOVED_PATH, SEED_PATH, RenderedSite
 from tests.conftest import ROOT, SEED
 
 SEED_TITLE = "Massimo Carrera, un sestese al comando del campionato di calcio russo"
@@ -47,6 +47,7 @@ def _pages(rendered: RenderedSite, shots: Path) -> list[dict[str, Any]]:
         {"name": "listing", "path": "/sport/page/2/", "viewport": desktop},
         {"name": "updated", "path": "/sesto-san-giovanni/sesto-piazza-petazzi-riqualificazione/"},
         {"name": "not-found", "path": "/404.html", "viewport": desktop},
+        {"name": "moved", "path": MOVED_PATH, "viewport": desktop},
         {
             "name": "preview",
             "url": (rendered.preview_root / "index.html").as_uri(),
@@ -99,7 +100,16 @@ def _seed() -> tuple[str, str, list[str]]:
     return date, title, [p for p in paragraphs if p]
 
 
-PAGES = ["article", "home", "article-mobile", "home-mobile", "listing", "updated", "not-found"]
+PAGES = [
+    "article",
+    "home",
+    "article-mobile",
+    "home-mobile",
+    "listing",
+    "updated",
+    "not-found",
+    "moved",
+]
 
 
 @pytest.mark.parametrize("name", [*PAGES, "preview"])

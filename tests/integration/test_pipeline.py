@@ -133,7 +133,7 @@ def test_an_older_version_arriving_late_is_ignored(cloud: LocalCloud) -> None:
     assert "Seconda versione" in (site_page(cloud, "/sport/versioni/") or "")
 
 
-def test_an_update_moving_section_tags_and_slug_removes_the_old_pages(cloud: LocalCloud) -> None:
+def test_an_update_moving_section_tags_and_slug_replaces_the_old_pages(cloud: LocalCloud) -> None:
     key = "articles/trasloco.md"
     publish(cloud, key, article("Vecchio titolo", tags=("Calcio", "Pro Sesto")))
     assert site_page(cloud, "/sport/trasloco/") is not None
@@ -145,7 +145,9 @@ def test_an_update_moving_section_tags_and_slug_removes_the_old_pages(cloud: Loc
         article("Nuovo titolo", section="Bresso", tags=("Scuola",), slug="nuova-scuola"),
     )
 
-    assert site_page(cloud, "/sport/trasloco/") is None
+    # the old article page is now its old address: a 301 to the new one
+    old = cloud.clients.s3.head_object(Bucket=cloud.site_bucket, Key="sport/trasloco/index.html")
+    assert old["WebsiteRedirectLocation"] == "/bresso/nuova-scuola/"
     new_page = site_page(cloud, "/bresso/nuova-scuola/")
     assert new_page is not None
     assert "Nuovo titolo" in new_page

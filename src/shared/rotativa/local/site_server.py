@@ -14,6 +14,7 @@ Pages change as the pipeline writes them: nothing is cached.
 from __future__ import annotations
 
 import mimetypes
+import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -182,7 +183,7 @@ class _Handler(BaseHTTPRequestHandler):
                 b"404 Not Found\n", "text/plain; charset=utf-8"
             )
         location = found.redirect
-        if location and location.startswith("/") and not location.startswith("//"):
+        if location and re.fullmatch(r"/(?![/\\])[^\\]*", location):  # as RedirectFunction
             status = HTTPStatus.MOVED_PERMANENTLY
         self.send_response(status)
         if status is HTTPStatus.MOVED_PERMANENTLY:

@@ -370,7 +370,7 @@ class SiteRenderer:
             "head": Head(
                 title=f"{title} – {self.site.name}",
                 description="",
-                canonical=self.links.absolute(target),
+                canonical=None,  # noindex and a canonical elsewhere contradict each other
                 robots="noindex",
             ),
             "chrome": self._chrome(NOT_FOUND_PATH),
