@@ -15,14 +15,18 @@ import shutil
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import boto3
 import pytest
 from moto import mock_aws
 
+from rotativa.adapters.scheduler import ArticleSchedules
 from rotativa.cli import main
+from rotativa.domain.schedules import DueChange, ScheduleAction, schedule_name
 from rotativa.local.build import SITE_MARKER
 from rotativa.local.site_server import FolderSource, SiteServer
 from tests.conftest import SAMPLES
@@ -131,6 +135,87 @@ def test_rotativa_local_prints_a_table_and_refuses_what_it_cannot_do(
     assert "no such folder" in errors
     assert "was not written by rotativa local" in errors
     assert "disagree on the site's settings" in errors
+
+
+def timed_articles(now: datetime) -> dict[str, str]:
+    """One article embargoed for an hour (written as editors do: naive, the site's time)
+    and one live until two hours from now (written with its offset)."""
+    rome = now.astimezone(ZoneInfo("Europe/Rome")).replace(second=0, microsecond=0)
+    embargo = (rome + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    expiry = (rome + timedelta(hours=2)).isoformat()
+    return {
+        "articles/giunta.md": f"---\ntitle: La giunta\nsection: Sport\npublish_at: {embargo}\n"
+        "---\nTesto.\n",
+        "articles/bando.md": f"---\ntitle: Il bando\nsection: Sport\nexpires_at: {expiry}\n"
+        "---\nTesto.\n",
+    }
+
+
+def test_rotativa_local_advance_runs_what_came_due(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a content folder with an embargo an hour ahead and an expiry two hours ahead
+    folder = content_folder(tmp_path / "content", timed_articles(datetime.now(UTC)))
+    out = tmp_path / "site"
+
+    # WHEN it is published and the clock then moves three hours ahead
+    code = main(["local", str(folder), "--out", str(out), "--json", "--advance", "3h"])
+
+    # THEN the summary tells the final state: the embargoed article is published, the
+    # expiring one expired, nothing waits; and which schedules fired on the way
+    summary = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert summary["published"] == ["articles/giunta.md"]
+    assert summary["expired"] == ["articles/bando.md"]
+    assert summary["scheduled"] == []
+    advance = summary["clock_advance"]
+    assert (advance["by"], advance["seconds"], advance["time_zone"]) == (
+        "3h",
+        10_800,
+        "Europe/Rome",
+    )
+    articles = [(f["action"], f["key"]) for f in advance["fired"] if f["key"]]
+    assert articles == [("publish", "articles/giunta.md"), ("expire", "articles/bando.md")]
+    refreshes = [f["schedule"] for f in advance["fired"] if not f["key"]]
+    assert refreshes == ["rotativa-local-NewsSitemapRefresh"]  # once, however many hours
+    # AND the site on disk is the site after the move
+    assert (out / "sport" / "giunta" / "index.html").is_file()
+    assert not (out / "sport" / "bando" / "index.html").exists()
+    assert "La giunta" in (out / "index.html").read_text()
+    assert "Il bando" not in (out / "sport" / "index.html").read_text()
+    assert "/sport/giunta/index.html" in summary["invalidated_paths"]
+
+    # WHEN the clock moves only 90 minutes THEN the embargo has ended, the expiry not yet
+    assert main(["local", str(folder), "--out", str(out), "--advance", "90m"]) == 0
+    table = capsys.readouterr().out
+    assert "published             2" in table
+    assert "expired" not in table.split("clock moved ahead")[0]
+    assert "clock moved ahead 1h30m: 2 schedules fired" in table
+    assert "  publish  articles/giunta.md  (due " in table
+    assert (out / "sport" / "bando" / "index.html").is_file()
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("3 ore", "is not a duration"),
+        ("3", "is not a duration"),
+        ("-3h", "is not a duration"),
+        ("0m", "the clock only moves forward"),
+        ("4000d", "more than 3650d"),
+    ],
+)
+def test_rotativa_local_refuses_a_bad_advance(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str, why: str
+) -> None:
+    folder = content_folder(tmp_path / "content", GOOD)
+    with pytest.raises(SystemExit) as exit_:
+        main(["local", str(folder), "--out", str(tmp_path / "site"), f"--advance={value}"])
+    assert exit_.value.code == 2
+    error = capsys.readouterr().err
+    assert "argument --advance" in error
+    assert why in error
+    assert not (tmp_path / "site").exists()  # refused before anything ran
 
 
 def test_rotativa_invoke_runs_one_function_on_a_fresh_stack(
@@ -273,3 +358,68 @@ def test_rotativa_status_with_stack_reads_the_deployed_stack(
     assert status["rejections"][0]["first_error"] == "manca il titolo (line 2)"
     assert status["published"] == 0
     assert status["sections"] == {"cronaca": 0, "sport": 0}
+
+
+def test_rotativa_status_lists_what_is_scheduled_soonest_first(
+    capsys: pytest.CaptureFixture[str], deployed: dict[str, str]
+) -> None:
+    # GIVEN the stack's schedule group (named as template.yaml names it for the stack)
+    # holding twelve embargoes and expiries, made as the IndexFunction makes them, and the
+    # hourly refresh, which is not an article's
+    scheduler = boto3.client("scheduler", region_name=REGION)
+    group = "rotativa-prova-articles"
+    scheduler.create_schedule_group(Name=group)
+    target = "arn:aws:sqs:eu-south-1:123456789012:ingest"
+    book = ArticleSchedules(group, target, "arn:aws:iam::123456789012:role/s", target, scheduler)
+    first = datetime(2030, 1, 1, 6, 0, tzinfo=UTC)  # 07:00 in Rome
+    for day in reversed(range(12)):
+        action = ScheduleAction.EXPIRE if day % 2 else ScheduleAction.PUBLISH
+        key = f"articles/giorno-{day:02}.md"
+        due = DueChange(key, action, first + timedelta(days=day))
+        book.put(schedule_name(action, key), due.at, due.message())
+    scheduler.create_schedule(
+        Name="rotativa-prova-NewsSitemapRefresh",
+        GroupName=group,
+        ScheduleExpression="rate(1 hour)",
+        FlexibleTimeWindow={"Mode": "OFF"},
+        Target={"Arn": target, "RoleArn": "arn:aws:iam::123456789012:role/s", "Input": "{}"},
+    )
+    # AND a due change that Scheduler could not deliver, in the ingest DLQ
+    late = DueChange("articles/perso.md", ScheduleAction.PUBLISH, first)
+    sqs = boto3.client("sqs", region_name=REGION)
+    sqs.send_message(QueueUrl=deployed["IngestDLQ"], MessageBody=late.message())
+
+    assert main(["status", "--stack", "rotativa-prova", "--json"]) == 1
+    status = json.loads(capsys.readouterr().out)
+
+    # THEN every article's schedule is listed, soonest first, in the site's time zone
+    schedules = status["schedules"]
+    assert (schedules["group"], schedules["time_zone"]) == (group, "Europe/Rome")
+    upcoming = schedules["upcoming"]
+    assert [c["key"] for c in upcoming] == [f"articles/giorno-{d:02}.md" for d in range(12)]
+    assert upcoming[0] == {
+        "key": "articles/giorno-00.md",
+        "action": "publish",
+        "at": "2030-01-01T07:00:00+01:00",
+    }
+    assert upcoming[1]["action"] == "expire"
+    reason = "publish of articles/perso.md (due 2030-01-01T06:00:00+00:00) not made"
+    assert status["dead_letters"][0]["reason"] == reason
+
+    # AND the table shows the first ten and counts the rest
+    main(["status", "--stack", "rotativa-prova"])
+    table = capsys.readouterr().out
+    section = table[table.index("scheduled (soonest first)") :].splitlines()
+    assert section[1] == "  2030-01-01 07:00 CET  publish  articles/giorno-00.md"
+    assert section[2] == "  2030-01-02 07:00 CET  expire   articles/giorno-01.md"
+    assert section[10] == "  2030-01-10 07:00 CET  expire   articles/giorno-09.md"
+    assert section[11] == "  … and 2 more (--json lists them all)"
+    assert "NewsSitemapRefresh" not in table
+
+
+@pytest.mark.usefixtures("deployed")
+def test_rotativa_status_says_when_nothing_is_scheduled(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["status", "--stack", "rotativa-prova"]) == 0
+    assert "nothing scheduled (no embargo or expiry waiting)" in capsys.readouterr().out

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from datetime import timedelta
 from pathlib import Path
 
 from rotativa.domain.messages import LANGUAGES, Language, render_message
@@ -225,13 +226,22 @@ def _add_local_cloud(commands: argparse._SubParsersAction[argparse.ArgumentParse
         description="Upload each folder's articles/ and media/ to the inbox bucket of the "
         "local cloud (template.yaml on in-process moto), run until quiet, write the site "
         "bucket to SITE_DIR and summarise: published, rejected, pages written, invalidations "
-        "and AWS calls. A folder's site.yaml gives the template's Site* parameters. Exit 0 "
-        "when every upload was published, 1 when any was rejected, 2 on usage or internal "
-        "errors.",
+        "and AWS calls. A folder's site.yaml gives the template's Site* parameters. With "
+        "--advance, the local cloud's clock then moves ahead and the embargoes, expiries and "
+        "refreshes that came due run before the site is written. Exit 0 when every upload "
+        "was accepted (published, scheduled, expired or a draft), 1 when any was rejected, "
+        "2 on usage or internal errors.",
     )
     local.add_argument("folders", nargs="+", type=Path, metavar="CONTENT_DIR")
     local.add_argument("--out", type=Path, required=True, metavar="SITE_DIR")
     local.add_argument("--json", action="store_true", help="the summary as JSON")
+    local.add_argument(
+        "--advance",
+        type=_duration,
+        metavar="DURATION",
+        help="after publishing, move the local cloud's clock ahead by DURATION (3h, 90m, 2d, "
+        "1h30m) and run what came due: embargoed articles go live, expiring ones go",
+    )
     _add_template_option(local)
     local.set_defaults(run=_needs_moto(_local))
 
@@ -282,9 +292,10 @@ def _add_local_cloud(commands: argparse._SubParsersAction[argparse.ArgumentParse
 
     status = commands.add_parser(
         "status",
-        help="queues, dead letters, latest rejections and published articles of a stack",
+        help="queues, dead letters, latest rejections, published and scheduled articles",
         description="Show queue and DLQ depths, why DLQ messages are there, the latest "
-        "rejected uploads and the number of published articles, for a running `rotativa "
+        "rejected uploads, the number of published articles and the embargoes and expiries "
+        "still to come (soonest first, in the site's time zone), for a running `rotativa "
         "dev` (AWS_ENDPOINT_URL and its outputs file) or a deployed stack (--stack). "
         "Exit 0 when no DLQ holds messages, 1 when one does, 2 when the stack is unreachable.",
     )
@@ -308,6 +319,16 @@ def _add_local_cloud(commands: argparse._SubParsersAction[argparse.ArgumentParse
     serve.add_argument("site", type=Path, metavar="SITE_DIR")
     serve.add_argument("--port", type=int, default=8080)
     serve.set_defaults(run=_serve)
+
+
+def _duration(text: str) -> timedelta:
+    """argparse's reading of `--advance`: a bad duration is a usage error that says why."""
+    from rotativa.local.scheduler import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _add_template_option(parser: argparse.ArgumentParser) -> None:
@@ -374,7 +395,9 @@ def _local(args: argparse.Namespace) -> int:
     try:
         for folder in args.folders:
             check_folder(folder)
-        result = build_site(args.folders, args.out, template_path=_template(args))
+        result = build_site(
+            args.folders, args.out, template_path=_template(args), advance=args.advance
+        )
     except (ContentError, OutputFolderError, FileNotFoundError) as exc:
         return _fail("local", exc)
     except Exception as exc:  # the run itself broke: say so, as an internal error
@@ -464,7 +487,7 @@ def _environment_endpoint() -> str | None:
 def _status(args: argparse.Namespace) -> int:
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from rotativa.local.cloud import DEFAULT_REGION, prepare_environment
+    from rotativa.local.cloud import DEFAULT_REGION, DEFAULT_TEMPLATE, prepare_environment
     from rotativa.local.content import site_from_parameters
     from rotativa.local.stack import AwsClients
     from rotativa.local.status import collect_status
@@ -474,6 +497,7 @@ def _status(args: argparse.Namespace) -> int:
         default_outputs_file,
         local_endpoint,
         read_outputs,
+        schedule_group_name,
     )
     from rotativa.local.template import ResolveContext, load_template
 
@@ -485,22 +509,29 @@ def _status(args: argparse.Namespace) -> int:
             clients = AwsClients.create(stack.region)
             outputs = stack.outputs
             site = site_from_parameters(stack.parameters)
+            # The template names the schedule group where CloudFormation does not list it;
+            # an installed rotativa without a checkout's template still reads the rest.
+            template_path = args.template or DEFAULT_TEMPLATE
+            template = load_template(_template(args)) if template_path.is_file() else None
+            schedule_group = stack.schedule_group(template)
         else:
             endpoint = local_endpoint(args.endpoint_url)
             outputs = read_outputs(args.outputs_file or default_outputs_file(endpoint))
             prepare_environment(endpoint)
             clients = AwsClients.create(DEFAULT_REGION, endpoint_url=endpoint)
+            template = load_template(_template(args))
+            context = ResolveContext.for_template(
+                template,
+                stack_name="rotativa-local",
+                region=DEFAULT_REGION,
+                account_id="123456789012",
+            )
             if args.site is not None:
                 site = SiteSettings.from_file(args.site)
             else:
-                context = ResolveContext.for_template(
-                    load_template(_template(args)),
-                    stack_name="rotativa-local",
-                    region=DEFAULT_REGION,
-                    account_id="123456789012",
-                )
                 site = site_from_parameters(context.parameters)
-        status = collect_status(clients, outputs, site)
+            schedule_group = schedule_group_name(template, context)
+        status = collect_status(clients, outputs, site, schedule_group)
     except (TargetError, OSError, ValueError) as exc:
         return _fail("status", exc)
     except (BotoCoreError, ClientError) as exc:

@@ -5,6 +5,10 @@ built from template.yaml on in-process moto, the functions do what they do on AW
 the system is quiet, and the site bucket is copied to disk. The summary is the run's own
 record (reports, the table, the distribution, the call counter), so `make demo` shows
 what a publish costs, not what it is meant to cost.
+
+With `advance`, the local cloud's clock then moves ahead and what came due runs until
+quiet (embargoes end, expiries come, the hourly refresh renders), as it would have in the
+cloud that much later; the site and the summary are the state after that.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import sys
 from collections.abc import Sequence
 from contextlib import redirect_stdout
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import boto3
@@ -22,7 +27,13 @@ from moto import mock_aws
 from rotativa.domain.inbox import Change
 from rotativa.local.cloud import DEFAULT_TEMPLATE, LocalCloud, prepare_environment
 from rotativa.local.content import parameters_for, site_from_parameters, upload_files
-from rotativa.local.summary import InvalidationLog, RunSummary, SiteWrites, UploadJudge
+from rotativa.local.summary import (
+    ClockAdvance,
+    InvalidationLog,
+    RunSummary,
+    SiteWrites,
+    UploadJudge,
+)
 
 #: Left in an output folder we wrote, so a later run may clear it (and no other folder).
 SITE_MARKER = ".rotativa-site"
@@ -40,9 +51,14 @@ class BuildResult:
 
 
 def build_site(
-    folders: Sequence[Path], out: Path, *, template_path: Path = DEFAULT_TEMPLATE
+    folders: Sequence[Path],
+    out: Path,
+    *,
+    template_path: Path = DEFAULT_TEMPLATE,
+    advance: timedelta | None = None,
 ) -> BuildResult:
-    """Run the local cloud on the folders' uploads and write the site bucket to `out`.
+    """Run the local cloud on the folders' uploads and write the site bucket to `out`;
+    with `advance`, move its clock that far ahead first and run what came due.
 
     The functions' own output (logs, metrics) goes to stderr, so that stdout carries
     only what the command means to say (a table, or JSON for scripts).
@@ -61,7 +77,17 @@ def build_site(
                 cloud.put(key, path.read_bytes())
                 keys.append(key)
         cloud.run_until_quiet()
-        judge = UploadJudge.for_cloud(cloud, site_from_parameters(cloud.stack.parameters))
+        site = site_from_parameters(cloud.stack.parameters)
+        clock_advance = None
+        if advance is not None:
+            schedules = cloud.pump.schedules
+            assert schedules is not None  # LocalCloud.start gives the pump its scheduler
+            already = len(schedules.fired)
+            cloud.advance(advance)
+            clock_advance = ClockAdvance.collect(
+                advance, cloud.clock.now(), schedules.fired[already:], site.zone
+            )
+        judge = UploadJudge.for_cloud(cloud, site)
         outcomes = [judge.judge(key, Change.PUT) for key in dict.fromkeys(keys)]
         invalidations = InvalidationLog(cloud.clients.cloudfront, cloud.distribution_id).new()
         summary = RunSummary.collect(
@@ -70,6 +96,7 @@ def build_site(
             invalidations,
             cloud.counter.as_dict(),
             cloud.pump.invocations,
+            clock_advance,
         )
         files = cloud.export_site(out)
     (out / SITE_MARKER).write_text("written by `rotativa local`; the next run replaces it\n")

@@ -9,6 +9,8 @@ so what fires is "later" than all the work already under way, as it is on AWS.
 
 The scheduler's own calls go through a session of their own: they are the service's
 work, not the functions', and are not counted as the system's AWS calls.
+
+`parse_duration` reads how far `rotativa local --advance` moves the clock.
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ if TYPE_CHECKING:
 _AT = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
 _UNITS = {"minute": 60, "hour": 3600, "day": 86400}
+_DURATION_PART = re.compile(r"(\d+)([wdhms])")
+_DURATION_UNITS = {"w": 604_800, "d": 86_400, "h": 3_600, "m": 60, "s": 1}
+#: The furthest `rotativa local --advance` moves the clock (datetimes end in year 9999).
+MAX_ADVANCE = timedelta(days=3650)
 
 
 class LocalClock:
@@ -58,12 +64,50 @@ class LocalClock:
         return self.advance(max(moment - self.now(), timedelta(0)))
 
 
+def parse_duration(text: str) -> timedelta:
+    """How far to move the local clock: `3h`, `90m`, `2d`, `1h30m`, `45s`, `1w` (a number
+    and a unit, repeated). ValueError, saying what is accepted, for anything else."""
+    compact = text.strip().lower().replace(" ", "")
+    parts = _DURATION_PART.findall(compact)
+    if not compact or "".join(number + unit for number, unit in parts) != compact:
+        raise ValueError(
+            f"{text!r} is not a duration: write a number and a unit, e.g. 3h, 90m, 2d or "
+            "1h30m (units: w, d, h, m, s)"
+        )
+    delta = timedelta(seconds=sum(int(number) * _DURATION_UNITS[unit] for number, unit in parts))
+    if delta <= timedelta(0):
+        raise ValueError(f"{text!r}: the clock only moves forward; give more than nothing")
+    if delta > MAX_ADVANCE:
+        raise ValueError(f"{text!r} is more than {format_duration(MAX_ADVANCE)} (ten years)")
+    return delta
+
+
+def format_duration(delta: timedelta) -> str:
+    """`3h`, `1h30m`, `2d`, `1d2h3m4s`: days, hours, minutes and seconds, whole seconds."""
+    seconds = int(delta.total_seconds())
+    parts = []
+    for unit in ("d", "h", "m", "s"):
+        count, seconds = divmod(seconds, _DURATION_UNITS[unit])
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts) or "0s"
+
+
+def site_time(moment: datetime, zone: ZoneInfo) -> str:
+    """A moment as an editor reads it: `2026-12-01 07:00 CET` (seconds only when it has
+    some), in the site's time zone."""
+    local = moment.astimezone(zone)
+    shown = local.strftime("%Y-%m-%d %H:%M:%S" if local.second else "%Y-%m-%d %H:%M")
+    return f"{shown} {local.tzname()}"
+
+
 @dataclass(frozen=True)
 class Fired:
     group: str
     name: str
     target_arn: str
-    at: datetime
+    at: datetime  # when it was due (a recurring schedule: the end of the period that passed)
+    message: str = ""  # the target input it sent
 
 
 def due_moment(expression: str, zone: str | None) -> datetime | None:
@@ -116,8 +160,10 @@ class LocalScheduler:
             if moment is None:
                 continue
             target = schedule["Target"]
-            self._deliver(target)
-            fired.append(Fired(schedule["GroupName"], schedule["Name"], target["Arn"], moment))
+            message = self._deliver(target)
+            fired.append(
+                Fired(schedule["GroupName"], schedule["Name"], target["Arn"], moment, message)
+            )
             if due_moment(schedule["ScheduleExpression"], None) is None:
                 self._last_run[schedule["Arn"]] = now
             elif schedule.get("ActionAfterCompletion") == "DELETE":
@@ -146,12 +192,14 @@ class LocalScheduler:
         last = self._last_run.setdefault(schedule["Arn"], start)
         return last + period if now >= last + period else None
 
-    def _deliver(self, target: dict[str, Any]) -> None:
+    def _deliver(self, target: dict[str, Any]) -> str:
         arn = str(target["Arn"])
         if arn.split(":")[2] != "sqs":
             raise NotImplementedError(f"the local cloud delivers schedules to SQS, not {arn}")
         url = self.sqs.get_queue_url(QueueName=arn.split(":")[-1])["QueueUrl"]
-        self.sqs.send_message(QueueUrl=url, MessageBody=str(target.get("Input") or "{}"))
+        message = str(target.get("Input") or "{}")
+        self.sqs.send_message(QueueUrl=url, MessageBody=message)
+        return message
 
     def _pages(self, operation: str, key: str, **params: Any) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []

@@ -1,10 +1,15 @@
-"""`rotativa status`: is anything stuck, what was refused, how much is published.
+"""`rotativa status`: is anything stuck, what was refused, how much is published, and
+what is scheduled to appear or go.
 
 Read-only and cheap on any size of site: queue depths are queue attributes, DLQ messages
 are peeked (visibility 0, nothing is consumed), rejections are the newest reports in the
 inbox, and the number of published articles is the sum of the sections' listing counters
-(`ArticlesTable.counts`: one BatchGetItem for every section, never a scan). The same code
-reads a local stack and a deployed one: both are described by the template's Outputs.
+(`ArticlesTable.counts`: one BatchGetItem for every section, never a scan). Scheduled
+embargoes and expiries are the article schedule group's one-time schedules: one
+ListSchedules page per hundred and one GetSchedule each (the list does not carry the
+moment or the article), so their cost grows with what is waiting, not with the site. The
+same code reads a local stack and a deployed one: both are described by the template's
+Outputs (and the schedule group by the template's name for it).
 """
 
 from __future__ import annotations
@@ -12,14 +17,21 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from botocore.exceptions import ClientError
 
 from rotativa.adapters.articles_table import ArticlesTable
 from rotativa.domain.inbox import REPORTS_PREFIX, MalformedNotification, parse_notification
 from rotativa.domain.pages import ListingId, ListingKind
+from rotativa.domain.schedules import DUE_MARKER, DueChange, ScheduleAction
+from rotativa.local.scheduler import site_time
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_scheduler import EventBridgeSchedulerClient
 
     from rotativa.domain.site import SiteSettings
     from rotativa.local.stack import AwsClients
@@ -29,6 +41,7 @@ DLQ_SUFFIX = "DLQUrl"
 PEEK_LIMIT = 10  # DLQ messages shown per queue
 REJECTIONS_SHOWN = 10
 REPORTS_READ = 50  # newest reports opened at most, to find the rejections among them
+SCHEDULES_SHOWN = 10  # upcoming embargoes and expiries in the table; the JSON has them all
 
 
 @dataclass(frozen=True)
@@ -56,6 +69,37 @@ class Rejection:
     errors: int
 
 
+@dataclass(frozen=True)
+class UpcomingChange:
+    """An article's embargo ending (`publish`) or expiry (`expire`), waiting for its moment."""
+
+    key: str
+    action: str
+    at: str  # ISO 8601 in the site's time zone
+
+
+@dataclass
+class Schedules:
+    """The article schedule group's embargoes and expiries still to come, soonest first."""
+
+    group: str
+    time_zone: str
+    upcoming: list[UpcomingChange] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        if not self.upcoming:
+            return ["nothing scheduled (no embargo or expiry waiting)"]
+        zone = ZoneInfo(self.time_zone)
+        lines = ["scheduled (soonest first)"]
+        for change in self.upcoming[:SCHEDULES_SHOWN]:
+            moment = site_time(datetime.fromisoformat(change.at), zone)
+            lines.append(f"  {moment}  {change.action:<9}{change.key}")
+        hidden = len(self.upcoming) - SCHEDULES_SHOWN
+        if hidden > 0:
+            lines.append(f"  … and {hidden} more (--json lists them all)")
+        return lines
+
+
 @dataclass
 class StackStatus:
     queues: list[QueueDepth] = field(default_factory=list)
@@ -63,6 +107,7 @@ class StackStatus:
     rejections: list[Rejection] = field(default_factory=list)
     published: int | None = None
     sections: dict[str, int] = field(default_factory=dict)
+    schedules: Schedules | None = None  # None: the stack has no article schedule group
 
     @property
     def healthy(self) -> bool:
@@ -99,12 +144,19 @@ class StackStatus:
         else:
             per_section = ", ".join(f"{slug} {n}" for slug, n in self.sections.items())
             lines.append(f"published articles    {self.published}  ({per_section})")
+        if self.schedules is not None:
+            lines.append("")
+            lines.extend(self.schedules.lines())
         return "\n".join(lines)
 
 
 def collect_status(
-    clients: AwsClients, outputs: Mapping[str, str], site: SiteSettings | None
+    clients: AwsClients,
+    outputs: Mapping[str, str],
+    site: SiteSettings | None,
+    schedule_group: str | None = None,
 ) -> StackStatus:
+    """`schedule_group` is the stack's ArticleScheduleGroup (None: not looked at)."""
     status = StackStatus()
     for key in outputs:  # the template's order: each queue, then its DLQ
         if not key.endswith(QUEUE_SUFFIX) and not key.endswith(DLQ_SUFFIX):
@@ -139,7 +191,54 @@ def collect_status(
         counts = ArticlesTable(table, site, clients.dynamodb).counts(list(listings.values()))
         status.sections = {slug: counts[listing] for slug, listing in listings.items()}
         status.published = sum(status.sections.values())
+    if schedule_group:
+        zone = site.zone if site is not None else ZoneInfo("UTC")
+        status.schedules = upcoming_changes(clients.scheduler, schedule_group, zone)
     return status
+
+
+def upcoming_changes(
+    scheduler: EventBridgeSchedulerClient, group: str, zone: ZoneInfo
+) -> Schedules | None:
+    """Every embargo and expiry the group holds, soonest first; None when there is no such
+    group (a stack deployed before scheduling). Other schedules of the group (the hourly
+    news-sitemap refresh) are not an article's and are left out."""
+    prefixes = tuple(f"{action.value}-" for action in ScheduleAction)  # schedule_name's
+    names: list[str] = []
+    try:
+        pages = scheduler.get_paginator("list_schedules").paginate(
+            GroupName=group, PaginationConfig={"PageSize": 100}
+        )
+        for page in pages:
+            names.extend(
+                s["Name"] for s in page.get("Schedules", []) if s["Name"].startswith(prefixes)
+            )
+    except ClientError as exc:
+        if _error_code(exc) == "ResourceNotFoundException":
+            return None
+        raise
+    upcoming: list[tuple[datetime, UpcomingChange]] = []
+    for name in names:
+        try:
+            schedule = scheduler.get_schedule(Name=name, GroupName=group)
+        except ClientError as exc:
+            if _error_code(exc) == "ResourceNotFoundException":
+                continue  # fired (and deleted itself) since it was listed
+            raise
+        try:
+            due = DueChange.from_message(str(schedule.get("Target", {}).get("Input") or ""))
+        except (KeyError, ValueError):
+            due = None
+        if due is None:
+            continue  # not a change rotativa scheduled
+        change = UpcomingChange(due.key, due.action.value, due.at.astimezone(zone).isoformat())
+        upcoming.append((due.at.astimezone(UTC), change))
+    upcoming.sort(key=lambda item: (item[0], item[1].key, item[1].action))
+    return Schedules(group, zone.key, [change for _, change in upcoming])
+
+
+def _error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
 
 
 def _peek(clients: AwsClients, queue: str, url: str) -> list[DeadLetter]:
@@ -195,6 +294,13 @@ def dead_letter_reason(body: str) -> str:
             return "S3 test event"
         keys = ", ".join(f"{e.change} {e.key}" for e in events)
         return f"inbox event not processed: {keys}"
+    if message.get("type") == DUE_MARKER:
+        try:
+            due = DueChange.from_message(message)
+        except (KeyError, ValueError):
+            return f"unreadable due change: {body[:80]}"
+        assert due is not None
+        return f"{due.action} of {due.key} (due {due.at.isoformat()}) not made"
     if "changes" in message:
         return f"invalidation of {len(message['changes'])} changed paths not sent"
     if "kind" in message:

@@ -12,15 +12,19 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from rotativa.adapters.articles_table import ArticlesTable
 from rotativa.adapters.buckets import InboxBucket
 from rotativa.domain.inbox import MEDIA_PREFIX, Change
 from rotativa.domain.records import ArticleState
+from rotativa.domain.schedules import DueChange
 from rotativa.local.pump import Invocation
 from rotativa.local.runtime import current_function
+from rotativa.local.scheduler import Fired, format_duration, site_time
 
 if TYPE_CHECKING:
     from botocore.hooks import BaseEventHooks
@@ -192,6 +196,72 @@ class InvalidationLog:
         return fresh
 
 
+@dataclass(frozen=True)
+class FiredSchedule:
+    """A schedule that fired when the clock moved: an article's embargo or expiry
+    (`action`, `key`), or a recurring one such as the news-sitemap refresh (no key)."""
+
+    schedule: str  # its name in the schedule group
+    at: str  # when it was due, ISO 8601 in the site's time zone
+    action: str | None = None  # publish, expire
+    key: str | None = None
+
+    @classmethod
+    def of(cls, fired: Fired, zone: ZoneInfo) -> FiredSchedule:
+        try:
+            due = DueChange.from_message(fired.message) if fired.message else None
+        except (KeyError, ValueError):
+            due = None  # not a due change rotativa made: say which schedule it was
+        if due is None:
+            return cls(fired.name, fired.at.astimezone(zone).isoformat())
+        return cls(fired.name, due.at.astimezone(zone).isoformat(), due.action.value, due.key)
+
+
+@dataclass(frozen=True)
+class ClockAdvance:
+    """What `rotativa local --advance` did: how far the local clock moved, and the
+    schedules that fired on the way (their changes are in the run's outcomes)."""
+
+    by: str  # "3h", "1h30m"
+    seconds: int
+    now: str  # the local clock afterwards, ISO 8601 in the site's time zone
+    time_zone: str
+    fired: list[FiredSchedule] = field(default_factory=list)
+
+    @classmethod
+    def collect(
+        cls, delta: timedelta, now: datetime, fired: Iterable[Fired], zone: ZoneInfo
+    ) -> ClockAdvance:
+        return cls(
+            by=format_duration(delta),
+            seconds=int(delta.total_seconds()),
+            now=now.astimezone(zone).isoformat(timespec="seconds"),
+            time_zone=zone.key,
+            fired=sorted(
+                (FiredSchedule.of(f, zone) for f in fired),
+                key=lambda f: (datetime.fromisoformat(f.at), f.key or f.schedule),
+            ),
+        )
+
+    def describe(self) -> str:
+        """`clock moved ahead 3h: 2 schedules fired`."""
+        count = len(self.fired)
+        noun = "schedule" if count == 1 else "schedules"
+        what = f"{count} {noun} fired" if count else "no schedule fired"
+        return f"clock moved ahead {self.by}: {what}"
+
+    def lines(self) -> list[str]:
+        zone = ZoneInfo(self.time_zone)
+        lines = [self.describe()]
+        for fired in self.fired:
+            due = site_time(datetime.fromisoformat(fired.at), zone)
+            if fired.key is not None:
+                lines.append(f"  {fired.action:<9}{fired.key}  (due {due})")
+            else:
+                lines.append(f"  {fired.schedule}  (due {due})")
+        return lines
+
+
 @dataclass
 class RunSummary:
     """The answer of `rotativa local`: its JSON keys are a contract with scripts and CI."""
@@ -210,6 +280,7 @@ class RunSummary:
     media: list[str] = field(default_factory=list)
     pages_removed: int = 0
     function_failures: list[dict[str, Any]] = field(default_factory=list)
+    clock_advance: ClockAdvance | None = None  # `--advance`: the clock's move, what fired
 
     @classmethod
     def collect(
@@ -219,10 +290,13 @@ class RunSummary:
         invalidations: Iterable[Invalidation],
         aws_calls: dict[str, dict[str, int]],
         invocations: Iterable[Invocation] = (),
+        clock_advance: ClockAdvance | None = None,
     ) -> RunSummary:
         """`invocations` are the pump's: the failed ones are listed, even when a retry
-        later succeeded, because a retry that hides a bug is still a bug."""
-        summary = cls(aws_calls=aws_calls)
+        later succeeded, because a retry that hides a bug is still a bug. With a
+        `clock_advance`, the outcomes are to be judged after the clock moved, so that an
+        article its schedule published counts as published."""
+        summary = cls(aws_calls=aws_calls, clock_advance=clock_advance)
         summary.function_failures = [
             asdict(invocation)
             for invocation in invocations
@@ -276,6 +350,8 @@ class RunSummary:
         if self.not_processed:
             lines.append(f"{'not processed':<22}{len(self.not_processed)}  (see the DLQs)")
             lines.extend(f"  {key}" for key in self.not_processed)
+        if self.clock_advance is not None:
+            lines.extend(self.clock_advance.lines())
         removed = f" ({self.pages_removed} removed)" if self.pages_removed else ""
         lines.append(f"{'pages written':<22}{self.pages_written}{removed}")
         lines.append(

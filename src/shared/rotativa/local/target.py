@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 DEFAULT_HOST: Final = "127.0.0.1"
 DEFAULT_PORT: Final = 4566
 DEFAULT_ENDPOINT: Final = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
+#: The template's EventBridge Scheduler group of embargoes and expiries (not an Output).
+SCHEDULE_GROUP: Final = "ArticleScheduleGroup"
 
 
 class TargetError(RuntimeError):
@@ -82,6 +84,23 @@ def local_endpoint(explicit: str | None = None) -> str:
     return explicit or os.environ.get("AWS_ENDPOINT_URL") or DEFAULT_ENDPOINT
 
 
+def schedule_group_name(template: Mapping[str, Any], context: ResolveContext) -> str | None:
+    """The article schedule group's name in the stack `context` describes, from the
+    template: its `Name` resolved (an unnamed group is `<stack>-<logical id>`, as the local
+    stack names it); None when the template has no such group."""
+    definition = (template.get("Resources") or {}).get(SCHEDULE_GROUP)
+    if not isinstance(definition, Mapping):
+        return None
+    name = (definition.get("Properties") or {}).get("Name")
+    if name is None:
+        return f"{context.stack_name}-{SCHEDULE_GROUP}"
+    try:
+        where = f"Resources.{SCHEDULE_GROUP}.Properties.Name"
+        return scalar_text(resolve(name, context, where=where))
+    except TemplateError as exc:
+        raise TargetError(f"{SCHEDULE_GROUP}: {exc}") from None
+
+
 # ---------------------------------------------------------------------------- deployed stacks
 
 
@@ -123,6 +142,27 @@ class DeployedStack:
             outputs={o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])},
             resources=resources,
         )
+
+    def schedule_group(self, template: Mapping[str, Any] | None) -> str | None:
+        """The stack's article schedule group: as CloudFormation lists it, else as the
+        template names it for this stack; None when neither knows one."""
+        listed = self.resources.get(SCHEDULE_GROUP)
+        if listed is not None:
+            return listed[0]
+        if template is None:
+            return None
+        declared = template.get("Parameters") or {}
+        try:
+            context = ResolveContext.for_template(
+                template,
+                stack_name=self.name,
+                region=self.region,
+                account_id=self.account_id,
+                parameters={k: v for k, v in self.parameters.items() if k in declared},
+            )
+        except TemplateError as exc:
+            raise TargetError(f"stack {self.name}: {exc}") from None
+        return schedule_group_name(template, context)
 
     def physical_resources(self) -> dict[str, PhysicalResource]:
         """Each resource with the attributes its type's ARN rules give without more calls."""
