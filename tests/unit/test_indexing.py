@@ -149,3 +149,28 @@ def test_authors_have_pages_and_a_feed(world, settings) -> None:
     author = ListingId(ListingKind.AUTHOR, "ada-negri")
     assert {PageRef.listing(author, 0), PageRef.feed(author)} <= pages
     assert store.count(author) == 1
+
+
+def test_a_retried_change_names_the_same_pages_and_keeps_the_months(world, settings) -> None:
+    # GIVEN a publish whose attempt failed after its move was written (say, at set_month)
+    indexer, store, _ = world
+    article = stored(settings, "articles/a.md")
+    store.articles[article.key] = article
+    first = indexer.index(article.key, None, NOW)
+    store.month_set.clear()
+
+    # WHEN it is retried: the move is already made
+    again = indexer.index(article.key, None, NOW)
+
+    # THEN it names every page the first attempt named, and the month is recorded
+    assert first <= again
+    assert store.month_set == {"2024-05"}
+
+    # AND the same for an unpublish retried after its move
+    tombstone = StoredArticle(article.key, "02", ArticleState.DELETED, NOW)
+    store.articles[article.key] = tombstone
+    first = indexer.index(article.key, article, NOW)
+    store.month_set.add("2024-05")
+    again = indexer.index(article.key, article, NOW)
+    assert first <= again
+    assert store.month_set == set()

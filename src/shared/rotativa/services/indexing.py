@@ -258,25 +258,29 @@ class Indexer:
             for listing, position in removals.items()
         }
         removed, created = self.store.move_member(key, teaser, removals, additions)
+        # A retried change finds its move already made by the attempt that failed after it
+        # (`removed`/`created` then say "nothing to do"): it must still name the same pages
+        # and keep the months, or the retry converges on a stale listing.
         pages: set[PageRef] = set()
         for listing in listings:
-            total = self._sizes[listing]
+            total = self._sizes[listing]  # read before the move
             newer: list[int] = []
             if listing in newer_before:
                 newer.append(newer_before[listing])
                 if listing in removed:
-                    rank = total - 1 - newer_before[listing]
                     total -= 1
-                    pages |= self._listing_pages(listing, rank, total + 1, total)
-                    if listing.kind is ListingKind.MONTH and total == 0:
-                        self.store.set_month(listing.slug, present=False)
+                rank = total - newer_before[listing]  # its rank while still a member
+                pages |= self._listing_pages(listing, rank, total + 1, total)
+                if listing.kind is ListingKind.MONTH and total == 0:
+                    self.store.set_month(listing.slug, present=False)
             if listing in additions:
                 newer.append(self.store.newer_than(listing, additions[listing]))
-                if listing in created:
-                    total += 1
+                if listing in created or listing not in before:
+                    total += listing in created
                     rank = total - 1 - newer[-1]
                     pages |= self._listing_pages(listing, rank, total - 1, total)
-                    if listing.kind is ListingKind.MONTH and total == 1:
+                    first = total == 1 and listing in created
+                    if listing.kind is ListingKind.MONTH and (first or listing not in created):
                         self.store.set_month(listing.slug, present=True)
                 elif listing.has_pages:  # refreshed in place: its bucket, and the front if shown
                     pages.add(PageRef.listing(listing, bucket_of(total - 1 - newer[-1])))
