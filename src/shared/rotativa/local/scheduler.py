@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
 _AT = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
+LOOK_INTERVAL_SECONDS = 1.0
 _UNITS = {"minute": 60, "hour": 3600, "day": 86400}
 _DURATION_PART = re.compile(r"(\d+)([wdhms])")
 _DURATION_UNITS = {"w": 604_800, "d": 86_400, "h": 3_600, "m": 60, "s": 1}
@@ -138,6 +140,10 @@ class LocalScheduler:
         self.fired: list[Fired] = []
         self._last_run: dict[str, datetime] = {}  # recurring schedules: arn → last run
         self._done: set[tuple[str, str]] = set()  # one-time schedules kept after running
+        # `rotativa dev` asks whenever it is idle (every 0.2 s): on the wall clock, once a
+        # second is enough (Scheduler's own granularity is a minute); a moved clock is
+        # looked at at once.
+        self._last_look: tuple[float, timedelta] | None = None
 
     def schedules(self) -> list[dict[str, Any]]:
         """Every schedule of every group, in full."""
@@ -151,6 +157,14 @@ class LocalScheduler:
 
     def fire_due(self) -> list[Fired]:
         """Run every schedule whose time has come by the clock; what ran."""
+        look = (time.monotonic(), self.clock.offset)
+        if (
+            self._last_look is not None
+            and look[1] == self._last_look[1]
+            and look[0] - self._last_look[0] < LOOK_INTERVAL_SECONDS
+        ):
+            return []
+        self._last_look = look
         now = self.clock.now()
         fired = []
         for schedule in self.schedules():

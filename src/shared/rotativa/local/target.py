@@ -35,6 +35,7 @@ DEFAULT_PORT: Final = 4566
 DEFAULT_ENDPOINT: Final = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
 #: The template's EventBridge Scheduler group of embargoes and expiries (not an Output).
 SCHEDULE_GROUP: Final = "ArticleScheduleGroup"
+SCHEDULE_GROUP_OUTPUT: Final = "ArticleScheduleGroupName"
 
 
 class TargetError(RuntimeError):
@@ -144,8 +145,10 @@ class DeployedStack:
         )
 
     def schedule_group(self, template: Mapping[str, Any] | None) -> str | None:
-        """The stack's article schedule group: as CloudFormation lists it, else as the
-        template names it for this stack; None when neither knows one."""
+        """The stack's article schedule group: from its output, else as CloudFormation
+        lists it, else as the template names it for this stack; None when none knows one."""
+        if SCHEDULE_GROUP_OUTPUT in self.outputs:
+            return self.outputs[SCHEDULE_GROUP_OUTPUT]
         listed = self.resources.get(SCHEDULE_GROUP)
         if listed is not None:
             return listed[0]
