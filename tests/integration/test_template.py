@@ -46,6 +46,8 @@ OUTPUTS = {
     "InvalidateQueueUrl",
     "InvalidateDLQUrl",
     "IndexDLQUrl",
+    "ScheduleDLQUrl",
+    "ArticleScheduleGroupName",
 }
 FOURTEEN_DAYS = 14 * 24 * 3600
 

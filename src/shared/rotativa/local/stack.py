@@ -522,17 +522,29 @@ class _Build:
     # -- EventBridge Scheduler (moto keeps schedules; the local cloud's clock fires them)
 
     def schedule_group(self, logical_id: str, props: Mapping[str, Any]) -> None:
+        scheduler = self.clients.scheduler
         name = props.get("Name") or f"{self.stack_name}-{logical_id}"
-        arn = self.clients.scheduler.create_schedule_group(Name=name)["ScheduleGroupArn"]
+        try:
+            arn = scheduler.create_schedule_group(Name=name)["ScheduleGroupArn"]
+        except ClientError as exc:  # provisioned before: the same group
+            if exc.response.get("Error", {}).get("Code") != "ConflictException":
+                raise
+            arn = scheduler.get_schedule_group(Name=name)["Arn"]
         self.ignore(logical_id, props, {"Name"})
         self.register(logical_id, "AWS::Scheduler::ScheduleGroup", name, {"Arn": arn})
 
     def schedule(self, logical_id: str, props: Mapping[str, Any]) -> None:
+        scheduler = self.clients.scheduler
         name = props.get("Name") or f"{self.stack_name}-{logical_id}"
         wanted = ("Description", "GroupName", "ScheduleExpression", "ScheduleExpressionTimezone",
                   "FlexibleTimeWindow", "Target", "State", "StartDate", "EndDate")  # fmt: skip
         request = {key: props[key] for key in wanted if key in props}
-        arn = self.clients.scheduler.create_schedule(Name=name, **request)["ScheduleArn"]
+        try:
+            arn = scheduler.create_schedule(Name=name, **request)["ScheduleArn"]
+        except ClientError as exc:  # provisioned before: bring it in line with the template
+            if exc.response.get("Error", {}).get("Code") != "ConflictException":
+                raise
+            arn = scheduler.update_schedule(Name=name, **request)["ScheduleArn"]
         self.ignore(logical_id, props, {"Name", *wanted})
         self.register(logical_id, "AWS::Scheduler::Schedule", name, {"Arn": arn})
 
