@@ -16,7 +16,7 @@ from datetime import datetime
 from enum import StrEnum
 from pathlib import PurePosixPath
 from typing import Annotated, Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pydantic import (
     BaseModel,
@@ -409,13 +409,17 @@ def normalize_alias(value: str) -> str:
     parts = urlsplit(text)
     if parts.scheme in {"http", "https"} and parts.netloc:
         text = parts.path or "/"
-    segments = text.split("/")
+    # Judged as S3 will store it (decoded), so `%2e%2e` or `%2F` cannot smuggle a dot
+    # segment, an empty one or a backslash past the check.
+    decoded = unquote(text)
+    segments = decoded.split("/")
     if (
         not _ALIAS_PATH.match(text)
         or len(text) > ALIAS_MAX
-        or text.startswith("//")
+        or "//" in decoded
         or ".." in segments
         or "." in segments
+        or any(char == "\\" or unicodedata.category(char)[0] in "CZ" for char in decoded)
     ):
         raise rejection("alias_invalid", {"value": value[:80]})
     last = text.rsplit("/", 1)[-1]

@@ -166,6 +166,7 @@ def is_site_page(path: str, section_slugs: Iterable[str] | None) -> bool:
     assets, media): an old address may redirect from anywhere else, never from these.
     Article addresses (`/<section>/<slug>/`) are not: they are claimed per upload.
     `section_slugs` None: the site takes any section, so any first segment may be one."""
+    path = unquote(path)  # `/%74ag/x/` is `/tag/x/` to S3
     if path == HOME_PATH or path in _SITE_FILES:
         return True
     segments = [s for s in path.split("/") if s]

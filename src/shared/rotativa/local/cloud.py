@@ -211,8 +211,11 @@ class LocalCloud:
 
     def export_site(self, out: Path) -> int:
         count = 0
+        root = out.resolve()
         for key, data in self.site_files().items():
-            target = out / key
+            target = (root / key).resolve()
+            if not target.is_relative_to(root):
+                raise ValueError(f"site object {key!r} would be written outside {out}")
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
             count += 1
