@@ -3,16 +3,18 @@ bucket that answer 301 to where the article is now, in one hop, never over a liv
 
 from __future__ import annotations
 
+import json
 import urllib.request
 from collections.abc import Iterator
 from http import HTTPStatus
+from pathlib import Path
 from urllib.error import HTTPError
 
 import pytest
 from moto import mock_aws
 
 from rotativa.local.cloud import LocalCloud
-from rotativa.local.site_server import BucketSource, SiteServer
+from rotativa.local.site_server import BucketSource, FolderSource, SiteServer
 from tests.integration.pipeline_helpers import all_invalidated_paths, article, site_page
 
 KEY = "articles/ponte.md"
@@ -150,3 +152,18 @@ def test_the_dev_site_server_answers_old_addresses_with_301(cloud: LocalCloud) -
             assert "Il ponte" in followed.read().decode()
     finally:
         server.stop()
+
+
+def test_an_exported_site_keeps_its_redirects_for_rotativa_serve(
+    cloud: LocalCloud, tmp_path: Path
+) -> None:
+    publish(cloud, KEY, article("Il ponte", slug="ponte"))
+    publish(cloud, KEY, article("Il ponte", slug="ponte-nuovo"))
+    cloud.export_site(tmp_path)
+    assert json.loads((tmp_path / ".redirects.json").read_text()) == {
+        "sport/ponte/index.html": "/sport/ponte-nuovo/"
+    }
+    found = FolderSource(tmp_path).get("sport/ponte/index.html")
+    assert found is not None
+    assert found.redirect == "/sport/ponte-nuovo/"
+    assert FolderSource(tmp_path).get(".redirects.json") is None  # not a page of the site

@@ -25,6 +25,7 @@ from rotativa.local import moto_patches
 from rotativa.local.pump import EventPump, Observer
 from rotativa.local.runtime import current_function, forget_loaded_functions
 from rotativa.local.scheduler import LocalClock, LocalScheduler
+from rotativa.local.site_server import REDIRECTS_FILE
 from rotativa.local.stack import AwsClients, LocalStack, provision
 from rotativa.local.template import load_template
 
@@ -210,15 +211,26 @@ class LocalCloud:
         }
 
     def export_site(self, out: Path) -> int:
+        """Write the site bucket into `out`; the objects' 301s (old addresses), which a
+        folder cannot hold, go to `out/REDIRECTS_FILE` for `rotativa serve`."""
         count = 0
         root = out.resolve()
-        for key, data in self.site_files().items():
+        redirects: dict[str, str] = {}
+        for key in self.objects(self.site_bucket):
             target = (root / key).resolve()
             if not target.is_relative_to(root):
                 raise ValueError(f"site object {key!r} would be written outside {out}")
+            found = self.clients.s3.get_object(Bucket=self.site_bucket, Key=key)
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+            target.write_bytes(found["Body"].read())
+            if found.get("WebsiteRedirectLocation"):
+                redirects[key] = found["WebsiteRedirectLocation"]
             count += 1
+        listing = root / REDIRECTS_FILE
+        if redirects:
+            listing.write_text(json.dumps(redirects, indent=1, sort_keys=True) + "\n")
+        elif listing.exists():
+            listing.unlink()
         return count
 
     def report(self, key: str) -> dict[str, Any] | None:

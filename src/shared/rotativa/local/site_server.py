@@ -13,6 +13,7 @@ Pages change as the pipeline writes them: nothing is cached.
 
 from __future__ import annotations
 
+import json
 import mimetypes
 import re
 import threading
@@ -32,6 +33,9 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 NOT_FOUND_KEY = "404.html"
+#: Beside an exported site (`LocalCloud.export_site`): object key → the path it answers
+#: 301 with, which S3 keeps as the object's WebsiteRedirectLocation and a folder cannot.
+REDIRECTS_FILE = ".redirects.json"
 
 
 def object_key(uri: str) -> str:
@@ -150,12 +154,21 @@ class FolderSource:
 
     def get(self, key: str) -> SiteObject | None:
         parts = PurePosixPath(key).parts
-        if ".." in parts:
+        if ".." in parts or (parts and parts[0] == REDIRECTS_FILE):
             return None
         path = self.root.joinpath(*parts)
         if not path.is_file():
             return None
-        return SiteObject(path.read_bytes(), _guess(key))
+        return SiteObject(path.read_bytes(), _guess(key), self._redirects().get(key))
+
+    def _redirects(self) -> dict[str, str]:
+        """The old addresses `rotativa local --out` listed beside the site (re-read: the
+        folder may be exported again while it is served)."""
+        listing = self.root / REDIRECTS_FILE
+        if not listing.is_file():
+            return {}
+        found = json.loads(listing.read_text(encoding="utf-8"))
+        return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
 
 
 def _guess(key: str) -> str:
