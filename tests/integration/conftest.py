@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
+from rotativa.local.cloud import LocalCloud
 from rotativa.local.stack import AwsClients, LocalStack, provision
 from rotativa.local.template import load_template
 from tests.conftest import ROOT
@@ -61,3 +62,10 @@ def template() -> dict[str, Any]:
 def local_stack(aws_clients: AwsClients, template: dict[str, Any]) -> LocalStack:
     """Everything template.yaml declares, built on moto with the default parameters."""
     return provision(template, aws_clients, region=REGION, template_dir=ROOT)
+
+
+@pytest.fixture
+def cloud() -> Iterator[LocalCloud]:
+    """The whole stack of template.yaml on moto, run in process, fresh for each test."""
+    with mock_aws():
+        yield LocalCloud.start()

@@ -74,6 +74,12 @@ def sqs_event(cloud: LocalCloud, queue: str, bodies: list[Any]) -> dict[str, Any
     }
 
 
+def publish(cloud: LocalCloud, key: str, text: str) -> None:
+    """Upload as an editor would, and let the pipeline run until it is quiet."""
+    cloud.put(key, text)
+    cloud.run_until_quiet()
+
+
 def call(cloud: LocalCloud, function: str, event: dict[str, Any]) -> Any:
     spec = cloud.stack.functions[function]
     return invoke(spec, event, region=cloud.stack.region, account_id=cloud.stack.account_id)

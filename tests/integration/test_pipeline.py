@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from botocore.awsrequest import AWSResponse
-from moto import mock_aws
 
 from rotativa.adapters.articles_table import ArticlesTable
 from rotativa.domain.pages import ListingId, ListingKind
@@ -26,23 +24,13 @@ from tests.integration.pipeline_helpers import (
     all_invalidated_paths,
     article,
     call,
+    publish,
     s3_event,
     site_page,
     sqs_event,
     table_item,
     version_of,
 )
-
-
-@pytest.fixture
-def cloud() -> Iterator[LocalCloud]:
-    with mock_aws():
-        yield LocalCloud.start()
-
-
-def publish(cloud: LocalCloud, key: str, text: str) -> None:
-    cloud.put(key, text)
-    cloud.run_until_quiet()
 
 
 def test_an_upload_becomes_its_pages_and_one_invalidation(cloud: LocalCloud) -> None:

@@ -5,30 +5,17 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from collections.abc import Iterator
 from http import HTTPStatus
 from pathlib import Path
 from urllib.error import HTTPError
 
 import pytest
-from moto import mock_aws
 
 from rotativa.local.cloud import LocalCloud
 from rotativa.local.site_server import BucketSource, FolderSource, SiteServer
-from tests.integration.pipeline_helpers import all_invalidated_paths, article, site_page
+from tests.integration.pipeline_helpers import all_invalidated_paths, article, publish, site_page
 
 KEY = "articles/ponte.md"
-
-
-@pytest.fixture
-def cloud() -> Iterator[LocalCloud]:
-    with mock_aws():
-        yield LocalCloud.start()
-
-
-def publish(cloud: LocalCloud, key: str, text: str) -> None:
-    cloud.put(key, text)
-    cloud.run_until_quiet()
 
 
 def redirect_of(cloud: LocalCloud, path: str) -> str | None:

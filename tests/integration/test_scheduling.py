@@ -4,12 +4,8 @@ local cloud's clock, changing the article through the table like an upload does.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
-
-import pytest
-from moto import mock_aws
 
 from rotativa.domain.schedules import DUE_MARKER, ScheduleAction, schedule_name
 from rotativa.local.cloud import LocalCloud
@@ -23,12 +19,6 @@ from tests.integration.pipeline_helpers import (
 KEY = "articles/consiglio.md"
 PATH = "/sport/consiglio/"
 PAGE = PATH + "index.html"  # what the viewer-request function makes of PATH: the cache key
-
-
-@pytest.fixture
-def cloud() -> Iterator[LocalCloud]:
-    with mock_aws():
-        yield LocalCloud.start()
 
 
 def at(delta: timedelta) -> str:

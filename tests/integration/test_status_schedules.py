@@ -3,11 +3,7 @@ schedule group, found by the name template.yaml gives the group."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-
-import pytest
-from moto import mock_aws
 
 from rotativa.local.cloud import DEFAULT_REGION, DEFAULT_TEMPLATE, LocalCloud
 from rotativa.local.content import site_from_parameters
@@ -15,12 +11,6 @@ from rotativa.local.status import collect_status
 from rotativa.local.target import schedule_group_name
 from rotativa.local.template import ResolveContext, load_template
 from tests.integration.pipeline_helpers import article
-
-
-@pytest.fixture
-def cloud() -> Iterator[LocalCloud]:
-    with mock_aws():
-        yield LocalCloud.start()
 
 
 def test_status_lists_the_local_stacks_embargoes_and_expiries(cloud: LocalCloud) -> None:

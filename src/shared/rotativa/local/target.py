@@ -154,18 +154,28 @@ class DeployedStack:
             return listed[0]
         if template is None:
             return None
-        declared = template.get("Parameters") or {}
         try:
-            context = ResolveContext.for_template(
-                template,
-                stack_name=self.name,
-                region=self.region,
-                account_id=self.account_id,
-                parameters={k: v for k, v in self.parameters.items() if k in declared},
-            )
+            context = self.context(template)
         except TemplateError as exc:
             raise TargetError(f"stack {self.name}: {exc}") from None
         return schedule_group_name(template, context)
+
+    def context(
+        self,
+        template: Mapping[str, Any],
+        resources: Mapping[str, PhysicalResource] | None = None,
+    ) -> ResolveContext:
+        """How the template's intrinsics resolve in this stack (its parameters, and the
+        physical resources when given)."""
+        declared = template.get("Parameters") or {}
+        return ResolveContext.for_template(
+            template,
+            stack_name=self.name,
+            region=self.region,
+            account_id=self.account_id,
+            parameters={k: v for k, v in self.parameters.items() if k in declared},
+            resources=resources,
+        )
 
     def physical_resources(self) -> dict[str, PhysicalResource]:
         """Each resource with the attributes its type's ARN rules give without more calls."""
@@ -206,15 +216,7 @@ def deployed_function(
     definition = definitions.get(logical_id)
     if definition is None or definition.get("Type") != "AWS::Serverless::Function":
         raise TargetError(f"{logical_id} is not a function of the template")
-    declared = template.get("Parameters") or {}
-    context = ResolveContext.for_template(
-        template,
-        stack_name=stack.name,
-        region=stack.region,
-        account_id=stack.account_id,
-        parameters={k: v for k, v in stack.parameters.items() if k in declared},
-        resources=stack.physical_resources(),
-    )
+    context = stack.context(template, stack.physical_resources())
     globals_function = (template.get("Globals") or {}).get("Function") or {}
     raw = merge_globals(globals_function, definition.get("Properties") or {})
     where = f"Resources.{logical_id}.Properties"
