@@ -3,11 +3,13 @@ the change a schedule makes when it fires (on in-memory fakes)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from rotativa.domain.pages import PageKind, PageRef
 from rotativa.domain.records import ArticleState, StoredArticle
 from rotativa.domain.schedules import (
     DueChange,
@@ -20,6 +22,7 @@ from rotativa.domain.schedules import (
 from rotativa.domain.site import SiteSettings
 from rotativa.services.scheduling import FireOutcome, Timetable
 from rotativa.services.validation import validate_upload
+from tests.events import load_event
 from tests.fakes import MemoryLedger, MemorySchedules
 
 NOW = datetime(2024, 5, 2, 12, 0, tzinfo=UTC)
@@ -201,3 +204,15 @@ def test_fire_is_idempotent_and_loses_to_a_newer_upload(settings: SiteSettings) 
     current = racing.get(KEY)
     assert current is not None
     assert current.state is ArticleState.SCHEDULED
+
+
+def test_the_sample_events_of_scheduler_deliveries_read_as_their_changes() -> None:
+    # GIVEN what EventBridge Scheduler puts on the queues (events/, for sam local invoke)
+    [due_body] = [r["body"] for r in load_event("validate/due-change")["Records"]]
+    [refresh_body] = [r["body"] for r in load_event("render/news-sitemap-refresh")["Records"]]
+
+    # THEN the ValidateFunction reads a due change, the RenderFunction a page
+    assert DueChange.from_message(due_body) == DueChange(
+        "articles/piano-traffico.md", PUBLISH, datetime(2026, 12, 1, 6, 0, tzinfo=UTC)
+    )
+    assert PageRef.from_message(json.loads(refresh_body)) == PageRef.of(PageKind.NEWS_SITEMAP)
