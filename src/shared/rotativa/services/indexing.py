@@ -220,7 +220,8 @@ class Indexer:
             if old_path is not None and new_path is not None:
                 # The page that moves away becomes a redirect (its removal renders it).
                 self.store.put_redirects(key, [old_path])
-            pages |= {PageRef.redirect(path) for path in self.store.redirects_of(key)}
+            if old is not None:  # an upload's first version has no old address but aliases
+                pages |= {PageRef.redirect(path) for path in self.store.redirects_of(key)}
             pages.discard(PageRef.redirect(old_path or ""))  # rendered as the old page's removal
         return pages
 
