@@ -13,6 +13,7 @@ from rotativa.domain.site import SiteSettings
 from rotativa.local.cloud import LocalCloud
 from tests.integration.pipeline_helpers import article, site_page
 from tests.reliability.cloud_helpers import dead_letters
+from tests.reliability.test_duplicates_reordering import Operation, assert_converges
 
 
 @pytest.fixture
@@ -69,3 +70,33 @@ def test_a_correction_uploaded_before_the_articles_date_never_dates_the_feed_bac
     # THEN it was last built no earlier than the article it carries was published
     assert b"<lastBuildDate>Wed, 01 May 2024 10:00:00 +0200</lastBuildDate>" in feed
     assert teaser.modified == dated  # what the sitemaps' lastmod uses too
+
+
+@pytest.mark.parametrize(
+    ("ops", "batches", "pauses"),
+    [
+        # beta's box keeps showing alfa while alfa's title and date change under it
+        (
+            [Operation("articles/alfa.md", None), Operation("articles/alfa.md", 4),
+             Operation("articles/beta.md", 4), Operation("articles/alfa.md", 0)],
+            [[1, 2, 2, 1, 0], [3, 2], [1]],
+            [True, True, True],
+        ),
+        # the anchor's box keeps showing beta while beta moves to another section
+        (
+            [Operation("articles/alfa.md", None), Operation("articles/beta.md", 1),
+             Operation("articles/beta.md", 0), Operation("articles/gamma.md", None)],
+            [[1], [2, 3, 1, 0, 3, 1]],
+            [True, True],
+        ),
+    ],
+)  # fmt: skip
+def test_a_related_box_shows_its_articles_as_they_are_now(
+    aws_environment: None,  # noqa: ARG001
+    ops: list[Operation],
+    batches: list[list[int]],
+    pauses: list[bool],
+) -> None:
+    """Found by the soak (seeds 20261125 and 7): an article whose box kept the same keys
+    was not rendered again when one of them changed its title, date or address."""
+    assert_converges(ops, batches, pauses)

@@ -412,6 +412,10 @@ class Indexer:
             if box != current_keys:
                 self.store.put_related(other.key, box)
                 pages.add(PageRef.article(other.key, other.path))
+            elif new is not None and new.key in box and old != new:
+                # The same box, but it shows this article's title, date or address, which
+                # changed: the page must be rendered again (found by the reordering soak).
+                pages.add(PageRef.article(other.key, other.path))
         return pages
 
 
