@@ -17,7 +17,8 @@ Tracer is on, as with `Tracing: Active`). Reported: the median and the best of s
 imports, and the time of the first call's set-up (services and boto3 clients).
 
 Variants, side by side: the package as shipped; with `rotativa` precompiled to bytecode
-in the layer; and with the lazy-import patch (benchmarks/patches/) applied to the copy.
+in the layer; and, when benchmarks/patches/ holds any, with those patches applied to the
+copy (a change measured before it is made).
 """
 
 from __future__ import annotations
@@ -62,10 +63,11 @@ import app
 imported, cpu_imported = time.perf_counter(), time.process_time()
 from rotativa import bootstrap
 {factory}
-ready = time.perf_counter()
+ready, cpu_ready = time.perf_counter(), time.process_time()
 rss = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
 print(json.dumps({{"import_ms": (imported - started) * 1000, "setup_ms": (ready - imported) * 1000,
                   "import_cpu_ms": (cpu_imported - cpu_started) * 1000,
+                  "setup_cpu_ms": (cpu_ready - cpu_imported) * 1000,
                   "rss_kb": rss, "modules": len(sys.modules)}}))
 """
 
@@ -221,6 +223,14 @@ def measure(
             "import_ms_best": round(min(r["import_ms"] for r in found), 1),
             "import_cpu_ms_median": round(statistics.median(r["import_cpu_ms"] for r in found), 1),
             "setup_ms_median": round(statistics.median(r["setup_ms"] for r in found), 1),
+            "setup_cpu_ms_median": round(statistics.median(r["setup_cpu_ms"] for r in found), 1),
+            # import + set-up of the same run: the whole cold start before the first record
+            "cold_ms_median": round(
+                statistics.median(r["import_ms"] + r["setup_ms"] for r in found), 1
+            ),
+            "cold_cpu_ms_median": round(
+                statistics.median(r["import_cpu_ms"] + r["setup_cpu_ms"] for r in found), 1
+            ),
             "rss_mb": round(statistics.median(r["rss_kb"] for r in found) / 1024, 1),
             "modules": statistics.median(r["modules"] for r in found),
         }
@@ -274,11 +284,13 @@ def run(work: Path, *, repeats: int = 7, log: Callable[[str], None] = print) -> 
     compile_rotativa(native)
     log("  importing: rotativa precompiled in the layer")
     variants["precompiled"] = measure(native, environments, repeats)
-    for patch in sorted(PATCHES.glob("*.patch")):
-        apply_patch(native, patch)
-    compile_rotativa(native)
-    log("  importing: precompiled, with the patches in benchmarks/patches/")
-    variants["precompiled + patches"] = measure(native, environments, repeats)
+    patches = sorted(PATCHES.glob("*.patch"))
+    if patches:  # without any, this variant would only measure "precompiled" again
+        for patch in patches:
+            apply_patch(native, patch)
+        compile_rotativa(native)
+        log("  importing: precompiled, with the patches in benchmarks/patches/")
+        variants["precompiled + patches"] = measure(native, environments, repeats)
     result["variants"] = variants
-    result["patches"] = [p.name for p in sorted(PATCHES.glob("*.patch"))]
+    result["patches"] = [p.name for p in patches]
     return result

@@ -179,6 +179,12 @@ def table(results: dict[str, Any]) -> str:
                 for name, h in handlers.items()
             )
             add(f"   {variant:<24} {cells}")
+            if all("cold_ms_median" in h for h in handlers.values()):
+                cells = "  ".join(
+                    f"{name} {h['cold_ms_median']:>5.0f} ({h['cold_cpu_ms_median']:.0f})"
+                    for name, h in handlers.items()
+                )
+                add(f"   {'  + first call set-up':<24} {cells}")
         s = c["sizes"]
         add(f"   layer (arm64): {s['layer_unzipped_bytes'] / 1e6:.1f} MB unzipped, "
             f"{s['layer_zipped_bytes'] / 1e6:.1f} MB zipped; functions "

@@ -14,7 +14,7 @@ from rotativa.adapters.articles_table import stored_from_item
 from rotativa.domain.pages import PageRef
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=["botocore"])  # traces boto3; patch_all() also imports sqlite3
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 

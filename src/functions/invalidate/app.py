@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from rotativa import bootstrap
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=["botocore"])  # traces boto3; patch_all() also imports sqlite3
 processor = BatchProcessor(event_type=EventType.SQS)
 
 

@@ -19,7 +19,7 @@ from rotativa import bootstrap, clock
 from rotativa.domain.pages import PageRef
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=["botocore"])  # traces boto3; patch_all() also imports sqlite3
 processor = BatchProcessor(event_type=EventType.SQS)
 
 

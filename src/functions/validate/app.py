@@ -19,7 +19,7 @@ from rotativa.domain.inbox import parse_notification
 from rotativa.domain.schedules import DueChange
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=["botocore"])  # traces boto3; patch_all() also imports sqlite3
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 

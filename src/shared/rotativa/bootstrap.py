@@ -33,7 +33,8 @@ class FunctionEnvironment(BaseModel):
     """The resource names a function reads from its environment; missing ones fail at cold
     start with the variable's name, never with a default that points somewhere else."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    # defer_build: a function builds the validator of its own environment only, when it loads it
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None) -> Self:
@@ -93,10 +94,11 @@ def ingest(metrics: Metrics) -> Ingest:
     from rotativa.services.ingest import Ingest
 
     env = ValidateEnvironment.load()
+    inbox = InboxBucket(env.inbox_bucket)
     return Ingest(
         site(),
-        InboxBucket(env.inbox_bucket),
-        MediaMirror(env.inbox_bucket, env.site_bucket),
+        inbox,
+        MediaMirror(env.inbox_bucket, env.site_bucket, inbox.client),  # one S3 client, not two
         ArticlesTable(env.articles_table, site()),
         MetricsTelemetry(metrics),
     )

@@ -35,10 +35,11 @@ from rotativa.domain.article import Article, ArticleTeaser
 from rotativa.domain.pages import ListingId
 from rotativa.domain.records import ArticleState, StoredArticle
 from rotativa.domain.site import SiteSettings
-from rotativa.services.ingest import Commit, CommitOutcome
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+
+    from rotativa.services.ingest import Commit
 
 COUNTER_SHARDS = 8
 BY_ARTICLE = "ByArticle"  # the GSI from an upload to its items elsewhere in the table
@@ -127,6 +128,10 @@ class ArticlesTable:
     def commit(self, stored: StoredArticle, *, release_path: str | None) -> Commit:
         """Write the article if newer than the table's, claiming its address in the same
         transaction and releasing the address it had before."""
+        # Only the ValidateFunction commits: importing the ingest service (and with it the
+        # upload parser and validation) here keeps it out of Index's and Render's cold start.
+        from rotativa.services.ingest import Commit, CommitOutcome
+
         actions: list[dict[str, Any]] = [
             {
                 "Put": {

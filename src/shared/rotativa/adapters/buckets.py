@@ -11,8 +11,6 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.exceptions import ClientError
 
-from rotativa.services.ingest import report_key
-
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
@@ -35,6 +33,14 @@ def _head(client: S3Client, bucket: str, key: str) -> dict[str, Any] | None:
         if _missing(exc):
             return None
         raise
+
+
+def _report_key(key: str) -> str:
+    # Imported when used: the RenderFunction's SiteBucket lives in this module too, and
+    # must not load the ingest service (upload parser, validation) at its cold start.
+    from rotativa.services.ingest import report_key
+
+    return report_key(key)
 
 
 class InboxBucket:
@@ -65,7 +71,7 @@ class InboxBucket:
         return _head(self.client, self.name, key) is not None
 
     def read_report(self, key: str) -> Mapping[str, Any] | None:
-        found = self.read(report_key(key), None, 1_000_000)
+        found = self.read(_report_key(key), None, 1_000_000)
         if found is None:
             return None
         try:
@@ -77,13 +83,13 @@ class InboxBucket:
     def write_report(self, key: str, report: Mapping[str, Any]) -> None:
         self.client.put_object(
             Bucket=self.name,
-            Key=report_key(key),
+            Key=_report_key(key),
             Body=json.dumps(report, ensure_ascii=False, indent=2).encode(),
             ContentType="application/json; charset=utf-8",
         )
 
     def delete_report(self, key: str) -> None:
-        self.client.delete_object(Bucket=self.name, Key=report_key(key))
+        self.client.delete_object(Bucket=self.name, Key=_report_key(key))
 
 
 class SiteBucket:

@@ -13,12 +13,9 @@ import re
 from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-import nh3
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
 
 from rotativa.domain.problems import Problem, error, warning
 from rotativa.domain.shortcodes import (
@@ -30,6 +27,12 @@ from rotativa.domain.shortcodes import (
     find_stray_closings,
     find_unknown_names,
 )
+
+if TYPE_CHECKING:
+    # markdown-it and nh3 are imported when a body is first parsed or cleaned: the
+    # IndexFunction needs this module's `is_allowed_url` (article models), never a parser.
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 SUMMARY_LENGTH = 300
 ALLOWED_SCHEMES = frozenset({"http", "https", "mailto"})
@@ -80,13 +83,13 @@ def _validate_link(url: str) -> bool:
     return allowed
 
 
+@cache
 def _markdown() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+
     md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
     md.validateLink = _validate_link  # type: ignore[method-assign]
     return md
-
-
-_MD = _markdown()
 
 
 @dataclass(frozen=True)
@@ -151,7 +154,7 @@ def _render(
     if block:
         reset = _rejected_links.set(rejected)
         try:
-            tokens = _MD.parse(text, env)
+            tokens = _markdown().parse(text, env)
         finally:
             _rejected_links.reset(reset)
     masked = _code_mask(text, tokens)
@@ -301,7 +304,8 @@ def _markdown_to_html(
         env: dict[str, Any] = {}
         reset = _rejected_links.set(rejected)
         try:
-            tokens = _MD.parse(text, env) if block else _MD.parseInline(text, env)
+            md = _markdown()
+            tokens = md.parse(text, env) if block else md.parseInline(text, env)
         finally:
             _rejected_links.reset(reset)
     else:
@@ -315,7 +319,8 @@ def _markdown_to_html(
             _report_raw_html(token.content, line, problems)
         if token.type == "image" and not token.content.strip():
             problems.append(warning("body_image_alt_missing", field="body", line=line))
-    html = _MD.renderer.render(tokens, _MD.options, env)
+    md = _markdown()
+    html = md.renderer.render(tokens, md.options, env)
     for url in dict.fromkeys(rejected):
         found = source.find(url)
         problems.append(
@@ -344,6 +349,8 @@ def _report_raw_html(raw: str, line: int, problems: list[Problem]) -> None:
 
 
 def sanitize(html: str) -> str:
+    import nh3
+
     return nh3.clean(
         html,
         tags=set(ALLOWED_TAGS),
@@ -356,11 +363,12 @@ def sanitize(html: str) -> str:
 
 def summary_from_body(body: str, registry: ShortcodeRegistry = DEFAULT_REGISTRY) -> str:
     """The first paragraph as plain text, shortened at a word to about 300 characters."""
-    tokens = _MD.parse(body[:20_000])
+    md = _markdown()
+    tokens = md.parse(body[:20_000])
     for index, token in enumerate(tokens[:-1]):
         if token.type == "paragraph_open":
             # The inline token's content is the paragraph without `>` or list markers.
-            inline = _MD.parseInline(registry.strip(tokens[index + 1].content))
+            inline = md.parseInline(registry.strip(tokens[index + 1].content))
             plain = _plain_text(inline[0].children or []) if inline else ""
             if plain:
                 return shorten(plain, SUMMARY_LENGTH)

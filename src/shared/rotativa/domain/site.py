@@ -13,7 +13,6 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from rotativa.domain.messages import Language
@@ -98,6 +97,8 @@ class SiteSettings(BaseModel):
 
     @classmethod
     def from_file(cls, path: Path) -> SiteSettings:
+        import yaml  # the functions read their settings from the environment, not YAML
+
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         if not isinstance(data, dict):
             raise ValueError(f"{path}: expected a mapping of settings")
