@@ -148,8 +148,10 @@ class LocalScheduler:
     def schedules(self) -> list[dict[str, Any]]:
         """Every schedule of every group, in full."""
         found = []
-        for group in self._pages("list_schedule_groups", "ScheduleGroups"):
-            for summary in self._pages("list_schedules", "Schedules", GroupName=group["Name"]):
+        groups = self.scheduler.get_paginator("list_schedule_groups").paginate()
+        for group in (g for page in groups for g in page.get("ScheduleGroups", [])):
+            pages = self.scheduler.get_paginator("list_schedules").paginate(GroupName=group["Name"])
+            for summary in (s for page in pages for s in page.get("Schedules", [])):
                 found.append(
                     dict(self.scheduler.get_schedule(Name=summary["Name"], GroupName=group["Name"]))
                 )
@@ -214,14 +216,3 @@ class LocalScheduler:
         message = str(target.get("Input") or "{}")
         self.sqs.send_message(QueueUrl=url, MessageBody=message)
         return message
-
-    def _pages(self, operation: str, key: str, **params: Any) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = []
-        token: str | None = None
-        while True:
-            request = dict(params, **({"NextToken": token} if token else {}))
-            response = getattr(self.scheduler, operation)(**request)
-            found.extend(response.get(key, []))
-            token = response.get("NextToken")
-            if not token:
-                return found
