@@ -330,11 +330,10 @@ class Article(BaseModel):
     @classmethod
     def _alias_paths(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
         settings = _settings(info)
-        sections = [section.slug for section in settings.sections] or None
         paths = []
         for alias in value:
             path = normalize_alias(alias)
-            if is_site_page(path, sections):
+            if is_site_page(path, settings.section_slugs):
                 raise rejection("alias_reserved", {"value": alias[:80], "path": path})
             paths.append(path)
         return tuple(dict.fromkeys(paths))

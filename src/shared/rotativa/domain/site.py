@@ -87,6 +87,11 @@ class SiteSettings(BaseModel):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
 
+    @property
+    def section_slugs(self) -> tuple[str, ...] | None:
+        """The configured sections' URL segments; None when the site takes any section."""
+        return tuple(section.slug for section in self.sections) or None
+
     def find_section(self, name: str) -> SectionSettings | None:
         """The configured section an editor meant, ignoring case, accents and spacing."""
         wanted = slugify(name)

@@ -188,8 +188,7 @@ class PageRenderer:
     def _redirect(self, path: str) -> list[Output]:
         """An old address: a redirect to where its article is now, unless the address is
         the site's own or a live article's (a redirect never shadows a page)."""
-        sections = [section.slug for section in self.site.sections] or None
-        if is_site_page(path, sections):
+        if is_site_page(path, self.site.section_slugs):
             return []
         owner = self.source.path_owner(path)
         if owner is not None:
