@@ -9,7 +9,20 @@ from typing import Any
 from tests.conftest import ROOT
 
 HOSTILE = ROOT / "tests" / "hostile"
-MANIFEST: dict[str, dict[str, str]] = json.loads((HOSTILE / "manifest.json").read_text())
+
+
+def _manifest() -> dict[str, dict[str, str]]:
+    """manifest.json, plus one manifest.d/<class>.json per class of hostile input."""
+    merged: dict[str, dict[str, str]] = json.loads((HOSTILE / "manifest.json").read_text())
+    for part in sorted((HOSTILE / "manifest.d").glob("*.json")):
+        for name, expectation in json.loads(part.read_text()).items():
+            if name in merged:
+                raise ValueError(f"{part.name}: {name} is described twice")
+            merged[name] = expectation
+    return merged
+
+
+MANIFEST: dict[str, dict[str, str]] = _manifest()
 GENERATED_PREFIX = "@generated/"
 _FRONT = "section: Sport\ndate: 2024-05-01T10:00\n"
 
