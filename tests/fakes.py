@@ -74,8 +74,13 @@ class MemoryIndex:
     def related(self, key: str) -> list[str]:
         return list(self.boxes.get(key, []))
 
-    def put_redirects(self, key: str, paths: Sequence[str]) -> None:
-        self.redirect_items.update(dict.fromkeys(paths, key))
+    def put_redirects(self, key: str, paths: Sequence[str], *, replace: bool = False) -> list[str]:
+        held = []
+        for path in dict.fromkeys(paths):
+            if replace or self.redirect_items.get(path, key) == key:
+                self.redirect_items[path] = key
+                held.append(path)
+        return held
 
     def delete_redirects(self, key: str, paths: Sequence[str]) -> None:
         for path in paths:

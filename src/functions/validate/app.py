@@ -3,6 +3,7 @@ and embargoes and expiries that came due (EventBridge Scheduler → SQS) become 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -15,7 +16,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from rotativa import bootstrap
-from rotativa.domain.inbox import parse_notification
+from rotativa.domain.inbox import Recheck, parse_notification
 from rotativa.domain.schedules import DueChange
 
 logger = Logger()
@@ -29,6 +30,12 @@ def record_handler(record: SQSRecord) -> None:
     if due is not None:
         outcome = bootstrap.timetable().fire(due)
         logger.info("due change", key=due.key, action=due.action, outcome=outcome)
+        return
+    recheck = Recheck.from_message(record.body)  # an address it waited for was let go
+    if recheck is not None:
+        ingest = bootstrap.ingest(metrics)
+        result = ingest.handle(recheck.event(ingest.inbox.name, datetime.now(UTC)))
+        logger.info("recheck", key=recheck.key, outcome=result.outcome)
         return
     for event in parse_notification(record.body):
         result = bootstrap.ingest(metrics).handle(event)

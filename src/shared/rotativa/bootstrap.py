@@ -51,6 +51,7 @@ class ValidateEnvironment(FunctionEnvironment):
 class IndexEnvironment(FunctionEnvironment):
     articles_table: Name
     render_queue_url: Name
+    ingest_queue_url: Name  # uploads waiting for a freed address are looked at again
     related_update_limit: Annotated[int, Field(ge=0, le=100)]
     # Embargoes and expiries: where schedules live, whom they message, with which role.
     schedule_group: Name
@@ -117,7 +118,7 @@ def timetable() -> Timetable:
 @cache
 def indexer() -> Indexer:
     from rotativa.adapters.articles_table import ArticlesTable
-    from rotativa.adapters.queues import RenderQueue
+    from rotativa.adapters.queues import IngestRechecks, RenderQueue
     from rotativa.adapters.scheduler import ArticleSchedules
     from rotativa.services.indexing import Indexer, IndexSettings
     from rotativa.services.scheduling import Timetable
@@ -136,6 +137,7 @@ def indexer() -> Indexer:
         RenderQueue(env.render_queue_url),
         IndexSettings(related_update_limit=env.related_update_limit),
         timetable=Timetable(table, schedules),
+        waiting=(table, IngestRechecks(env.ingest_queue_url)),
     )
 
 

@@ -14,6 +14,11 @@ One table, these items (pk / sk):
     months               / <YYYY-MM>   the months that have articles (sitemap index)
     redirect#<old path>  / redirect    an old address (alias, former path) and the upload it
                                        now leads to (GSI ByArticle: redirects#<key> → them)
+    wait#<address>       / <upload key> an upload refused because another holds the address
+                                       (or, `name:<stem>`, its Markdown twin): tried again
+                                       when it is let go
+
+Addresses are canonical site paths (`domain.pages.canonical_path`): one spelling per object.
 
 Only the article items are meant for the stream consumer; the template's FilterCriteria
 keeps the others out of it.
@@ -125,23 +130,26 @@ class ArticlesTable:
         )
         return stored_from_item(decode_item(response.get("Item", {})), self.site)
 
-    def commit(self, stored: StoredArticle, *, release_path: str | None) -> Commit:
-        """Write the article if newer than the table's, claiming its address in the same
-        transaction and releasing the address it had before."""
+    def commit(
+        self, stored: StoredArticle, *, release_path: str | None, seen: str | None
+    ) -> Commit:
+        """Write the article if its item is still the one ingest read (order `seen`, or
+        none), claiming its address in the same transaction and releasing the one it had."""
         # Only the ValidateFunction commits: importing the ingest service (and with it the
         # upload parser and validation) here keeps it out of Index's and Render's cold start.
         from rotativa.services.ingest import Commit, CommitOutcome
 
-        actions: list[dict[str, Any]] = [
-            {
-                "Put": {
-                    "TableName": self.name,
-                    "Item": _encode(_article_item(stored)),
-                    "ConditionExpression": "attribute_not_exists(pk) OR #order < :order",
-                    "ExpressionAttributeNames": {"#order": "order"},
-                    "ExpressionAttributeValues": _encode({":order": stored.order}),
-                }
+        unchanged: dict[str, Any] = (
+            {"ConditionExpression": "attribute_not_exists(pk)"}
+            if seen is None
+            else {
+                "ConditionExpression": "#order = :seen",
+                "ExpressionAttributeNames": {"#order": "order"},
+                "ExpressionAttributeValues": _encode({":seen": seen}),
             }
+        )
+        actions: list[dict[str, Any]] = [
+            {"Put": {"TableName": self.name, "Item": _encode(_article_item(stored)), **unchanged}}
         ]
         path = stored.path
         if path is not None:
@@ -180,9 +188,31 @@ class ArticlesTable:
                 return Commit(CommitOutcome.PATH_TAKEN, self.path_owner(path))
             if len(reasons) > 2 and reasons[2] == "ConditionalCheckFailed":
                 # The old address already belongs to someone else: commit without releasing.
-                return self.commit(stored, release_path=None)
+                return self.commit(stored, release_path=None, seen=seen)
             raise
         return Commit(CommitOutcome.COMMITTED)
+
+    # --- uploads waiting for an address (or a file name) another upload holds ------------
+
+    def wait_for(self, address: str, key: str) -> None:
+        self.client.put_item(
+            TableName=self.name, Item=_encode({"pk": f"wait#{address}", "sk": key})
+        )
+
+    def waiting_for(self, address: str) -> list[str]:
+        keys: list[str] = []
+        for page in self._query_pages(
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues=_encode({":pk": f"wait#{address}"}),
+        ):
+            keys.extend(str(decode_item(item)["sk"]) for item in page.get("Items", []))
+        return keys
+
+    def forget_waiting(self, address: str, keys: Sequence[str]) -> None:
+        for key in keys:
+            self.client.delete_item(
+                TableName=self.name, Key=_encode({"pk": f"wait#{address}", "sk": key})
+            )
 
     def transition(self, before: StoredArticle, after: StoredArticle) -> bool:
         """Replace the article item `before` (same upload version, same state) with `after`;
@@ -419,16 +449,50 @@ class ArticlesTable:
 
     # --- old addresses ---------------------------------------------------------------------
 
-    def put_redirects(self, key: str, paths: Sequence[str]) -> None:
-        """Lead these old addresses to the upload `key` (the latest upload to name one wins)."""
+    def put_redirects(self, key: str, paths: Sequence[str], *, replace: bool = False) -> list[str]:
+        """Lead these old addresses to the upload `key`; returns the ones it holds now.
+
+        An alias stays with the first upload that claimed it (`replace` False): a later
+        one naming it gets nothing, and its report says who has it. The address an article
+        had before a move is the article's own and is taken back (`replace` True)."""
+        held = []
         for path in dict.fromkeys(paths):
-            self.client.put_item(
-                TableName=self.name,
-                Item=_encode(
-                    {"pk": f"redirect#{path}", "sk": "redirect", "owner": key,
-                     "gsi1pk": f"redirects#{key}", "gsi1sk": path}
-                ),
-            )  # fmt: skip
+            condition = (
+                {}
+                if replace
+                else {
+                    "ConditionExpression": "attribute_not_exists(pk) OR #owner = :key",
+                    "ExpressionAttributeNames": {"#owner": "owner"},
+                    "ExpressionAttributeValues": _encode({":key": key}),
+                }
+            )
+            try:
+                self.client.put_item(
+                    TableName=self.name,
+                    Item=_encode(
+                        {"pk": f"redirect#{path}", "sk": "redirect", "owner": key,
+                         "gsi1pk": f"redirects#{key}", "gsi1sk": path}
+                    ),
+                    **condition,  # type: ignore[arg-type]
+                )  # fmt: skip
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                    raise
+                continue
+            held.append(path)
+        return held
+
+    def address_holders(self, paths: Sequence[str]) -> dict[str, str]:
+        """Who holds each of these addresses, as an article's page or as an old address
+        (only the ones that are held); a page's owner is named before a redirect's."""
+        unique = list(dict.fromkeys(paths))
+        keys = [_encode({"pk": f"redirect#{p}", "sk": "redirect"}) for p in unique]
+        keys += [_encode({"pk": f"path#{p}", "sk": "claim"}) for p in unique]
+        holders: dict[str, str] = {}
+        for item in sorted(self._batch_get(keys), key=lambda i: str(i["sk"]) == "claim"):
+            path = str(item["pk"]).partition("#")[2]
+            holders[path] = str(item["owner"])
+        return holders
 
     def delete_redirects(self, key: str, paths: Sequence[str]) -> None:
         """Forget these old addresses of `key`; one another upload has taken since stays."""

@@ -14,6 +14,8 @@ from botocore.exceptions import ClientError
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
+    from rotativa.domain.inbox import InboxObject
+
 _MISSING = {"NoSuchKey", "NoSuchVersion", "404", "NotFound", "InvalidArgument"}
 CONTENT_HASH = "content-sha256"  # object metadata: the sha256 of the bytes we wrote
 
@@ -66,6 +68,29 @@ class InboxBucket:
         finally:
             body.close()
         return data, response.get("VersionId")
+
+    def current(self, key: str, limit: int) -> InboxObject | None:
+        """The key's current version, bytes and identity from one GET (never a HEAD then a
+        GET: another upload could land between the two)."""
+        from rotativa.domain.inbox import InboxObject  # the RenderFunction never loads it
+
+        try:
+            response = self.client.get_object(Bucket=self.name, Key=key)
+        except ClientError as exc:
+            if _missing(exc):
+                return None
+            raise
+        body = response["Body"]
+        try:
+            data: bytes = body.read(limit + 1)  # never more than the limit and one byte
+        finally:
+            body.close()
+        return InboxObject(
+            data=data,
+            version_id=response.get("VersionId"),
+            etag=response.get("ETag"),
+            last_modified=response["LastModified"],
+        )
 
     def exists(self, key: str) -> bool:
         return _head(self.client, self.name, key) is not None

@@ -47,3 +47,12 @@ class InvalidateQueue(SqsQueue):
     def send(self, changes: Sequence[tuple[str, str]]) -> None:
         if changes:
             self.send_bodies([json.dumps({"changes": [list(c) for c in changes]}, sort_keys=True)])
+
+
+class IngestRechecks(SqsQueue):
+    """Uploads for ingest to look at again (an address they waited for was let go)."""
+
+    def send(self, keys: Sequence[str]) -> None:
+        from rotativa.domain.inbox import Recheck
+
+        self.send_bodies([Recheck(key).message() for key in dict.fromkeys(keys)])

@@ -31,7 +31,7 @@ from pydantic_core import PydanticCustomError
 
 from rotativa.domain.markdown import is_allowed_url, summary_from_body
 from rotativa.domain.messages import kind_of
-from rotativa.domain.pages import is_site_page
+from rotativa.domain.pages import canonical_path, is_site_page
 from rotativa.domain.site import SiteSettings
 from rotativa.domain.slugs import SLUG_MAX_LENGTH, is_valid_slug, slugify
 
@@ -425,7 +425,8 @@ def normalize_alias(value: str) -> str:
     if last and "." not in last:
         # The CDN serves `/2017/x` as `/2017/x/` (the viewer-request rewrite): one address.
         text += "/"
-    return text
+    # One spelling per object: `/x/index.html`, `/%78/` and `/x/` are the same key in S3.
+    return canonical_path(text)
 
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")

@@ -43,10 +43,26 @@ class InboxEvent:
     version_id: str | None = None
     sequencer: str | None = None
     size: int | None = None
+    etag: str | None = None
+    confirmed_order: str | None = None  # set by ingest once S3 has confirmed the event
 
     @property
     def order(self) -> str:
+        if self.confirmed_order is not None:
+            return self.confirmed_order
         return order_key(self.sequencer, self.event_time)
+
+    def describes(self, current: InboxObject) -> bool:
+        """Whether this event is about the object S3 holds now: its version (a versioned
+        inbox), else its ETag. An event naming neither (a hand-made one) is only a hint."""
+        if self.version_id and current.version_id:
+            return self.version_id == current.version_id
+        if self.etag and current.etag:
+            return self.etag.strip('"') == current.etag.strip('"')
+        return False
+
+    def names_a_version(self) -> bool:
+        return bool(self.version_id or self.etag)
 
     @property
     def is_article(self) -> bool:
@@ -57,6 +73,40 @@ class InboxEvent:
     @property
     def is_media(self) -> bool:
         return self.key.startswith(MEDIA_PREFIX) and not self.key.endswith("/")
+
+
+@dataclass(frozen=True)
+class InboxObject:
+    """An inbox object as S3 holds it now: the truth an event is checked against."""
+
+    data: bytes
+    version_id: str | None
+    etag: str | None
+    last_modified: datetime
+
+
+def confirmed_order(current: InboxObject, event: InboxEvent) -> str:
+    """The order of the version S3 holds now, from what S3 says rather than the event.
+
+    A forged or replayed event may carry any sequencer or time; if that decided the order,
+    one forged "newest ever" event would make every later real upload look stale and
+    freeze the article. So the order is S3's own LastModified (whole seconds), and the
+    event's sequencer (or time) only breaks ties inside that second, and only when the
+    event is about this very version. A later real upload is then always newer.
+    """
+    seconds = int(current.last_modified.timestamp())
+    tie = "0" * ORDER_WIDTH
+    if event.describes(current):
+        tie = order_key(event.sequencer, event.event_time)
+        if not event.sequencer and int(event.event_time.timestamp()) != seconds:
+            tie = "0" * ORDER_WIDTH  # an event time outside the object's second says nothing
+    return f"{seconds:012X}{tie}"
+
+
+def order_after(order: str) -> str:
+    """An order just after `order` and before any later upload's (a delete's tombstone:
+    S3 keeps no time for an absence that an event could not forge)."""
+    return order + "~"
 
 
 def order_key(sequencer: str | None, event_time: datetime) -> str:
@@ -122,7 +172,8 @@ def _event(record: Any) -> InboxEvent | None:
         event_time=_time(record.get("eventTime")),
         version_id=obj.get("versionId") or None,
         sequencer=obj.get("sequencer") or None,
-        size=obj.get("size"),
+        size=obj.get("size") if isinstance(obj.get("size"), int) else None,
+        etag=str(obj["eTag"]) if obj.get("eTag") else None,
     )
 
 
@@ -134,3 +185,34 @@ def _time(value: Any) -> datetime:
             raise MalformedNotification(f"eventTime {value!r} is not ISO 8601") from None
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     raise MalformedNotification("S3 record without eventTime")
+
+
+RECHECK_MARKER = "rotativa.recheck"
+
+
+@dataclass(frozen=True)
+class Recheck:
+    """ "Look at this upload again": sent by the IndexFunction when an address (or a file
+    name) that the upload was waiting for has been let go. It carries no version and no
+    order: ingest reads the upload as S3 holds it now, like any event."""
+
+    key: str
+
+    def message(self) -> str:
+        return json.dumps({"type": RECHECK_MARKER, "key": self.key}, sort_keys=True)
+
+    @classmethod
+    def from_message(cls, body: str | Mapping[str, Any]) -> Recheck | None:
+        try:
+            data = json.loads(body) if isinstance(body, str) else body
+        except ValueError:
+            return None
+        if not isinstance(data, Mapping) or data.get("type") != RECHECK_MARKER:
+            return None
+        key = data.get("key")
+        if not isinstance(key, str) or not key.startswith(ARTICLES_PREFIX):
+            raise MalformedNotification(f"recheck without an article key: {key!r}")
+        return cls(key)
+
+    def event(self, bucket: str, now: datetime) -> InboxEvent:
+        return InboxEvent(bucket=bucket, key=self.key, change=Change.PUT, event_time=now)

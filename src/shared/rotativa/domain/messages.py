@@ -234,9 +234,25 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     },
     "slug_taken": {
         "it": "l'indirizzo {path} è già usato da {owner}: scegli un altro slug con 'slug: …' "
-        "o un'altra sezione",
+        "o un'altra sezione (se {owner} lascia l'indirizzo, questo articolo sarà pubblicato "
+        "da solo)",
         "en": "the address {path} is already used by {owner}: choose another slug with "
-        "'slug: …' or another section",
+        "'slug: …' or another section (if {owner} lets the address go, this article is "
+        "published by itself)",
+    },
+    "alias_taken": {
+        "it": "'{field}': il vecchio indirizzo {value} è già di {owner} e resta suo: "
+        "toglilo dagli aliases o chiedi a chi gestisce {owner} di liberarlo",
+        "en": "'{field}': the old address {value} already belongs to {owner} and stays "
+        "with it: remove it from aliases or ask whoever edits {owner} to let it go",
+    },
+    "name_twin": {
+        "it": "esiste anche {twin} con lo stesso nome: vale il file Markdown (.md) e questo "
+        "non è pubblicato; cancella uno dei due (se {twin} viene cancellato, questo file "
+        "è pubblicato da solo)",
+        "en": "{twin} has the same name: the Markdown (.md) file wins and this one is not "
+        "published; delete one of the two (if {twin} is deleted, this file is published "
+        "by itself)",
     },
     "image_missing": {
         "it": "l'immagine '{value}' non è stata caricata: caricala in media/ o correggi "

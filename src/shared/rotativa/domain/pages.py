@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 PER_PAGE = 20
 FEED_SIZE = 50
@@ -156,27 +156,63 @@ def object_key(path: str) -> str:
     return key + "index.html" if key == "" or key.endswith("/") else key
 
 
-#: First path segments whose pages the site makes itself, whatever the sections are.
+#: First key segments whose objects the site makes itself, whatever the sections are
+#: (`media/` objects belong to the media upload of the same key, never to an article).
 _SITE_TREES = frozenset({"tag", "autore", "assets", "media", "sitemaps"})
-_SITE_FILES = frozenset({FEED_PATH, SITEMAP_INDEX_PATH, NEWS_SITEMAP_PATH, NOT_FOUND_PATH})
+#: Top-level objects the site makes: the home, its feeds and maps, the 404, the crawlers'
+#: files. Compared as keys, so `/index.html` is the homepage and `/%72obots.txt` robots.
+SITE_FILES = frozenset(
+    {
+        "index.html",
+        "404.html",
+        "feed.xml",
+        "sitemap.xml",
+        "news-sitemap.xml",
+        "robots.txt",
+        "favicon.ico",
+    }
+)
+_INDEX = "index.html"
+
+
+def canonical_path(path: str) -> str:
+    """The one spelling of the site address whose object is `object_key(path)`: decoded,
+    `index.html` folded into its folder (`/x/index.html` and `/%78/` are `/x/`). Claims and
+    redirects are kept under this spelling, so two spellings can never own one object."""
+    key = object_key(path)
+    if key == _INDEX or key.endswith("/" + _INDEX):
+        key = key[: -len(_INDEX)]
+    # Encoded once, as a viewer would ask for it: `object_key` of the result is `key` again.
+    return "/" + quote(key, safe="/-._~!$&'()*+,;=:@")
+
+
+def site_owns(key: str, section_slugs: Iterable[str] | None) -> bool:
+    """Whether the object `key` of the site bucket is one the site makes itself (home,
+    fronts, listings and their pages, feeds, sitemaps, assets, media, robots.txt, 404):
+    no article page and no redirect is ever written or deleted there.
+
+    Judged on the key S3 stores, never on a pretty path. Article pages
+    (`<section>/<slug>/index.html`) and other addresses are not the site's: each is
+    claimed by one upload in the table. `section_slugs` None: the site takes any section,
+    so any first segment may be one."""
+    segments = key.split("/")
+    if len(segments) == 1:
+        return key in SITE_FILES or key == ""
+    first, rest = segments[0], segments[1:]
+    if first in _SITE_TREES or first == "":
+        return True
+    if section_slugs is None or first in set(section_slugs):
+        return rest in ([_INDEX], ["feed.xml"], [""]) or rest[0] == "page"
+    return False
 
 
 def is_site_page(path: str, section_slugs: Iterable[str] | None) -> bool:
-    """Whether the site itself makes the page at `path` (home, listings, feeds, sitemaps,
-    assets, media): an old address may redirect from anywhere else, never from these.
-    Article addresses (`/<section>/<slug>/`) are not: they are claimed per upload.
-    `section_slugs` None: the site takes any section, so any first segment may be one."""
-    path = unquote(path)  # `/%74ag/x/` is `/tag/x/` to S3
-    if path == HOME_PATH or path in _SITE_FILES:
-        return True
-    segments = [s for s in path.split("/") if s]
-    if not segments:
-        return True
-    if segments[0] in _SITE_TREES:
-        return True
-    if section_slugs is None or segments[0] in set(section_slugs):
-        return len(segments) == 1 or segments[1] in ("page", "feed.xml")
-    return False
+    """Whether the site itself makes the page at `path` (see `site_owns`): an old address
+    may redirect from anywhere else, never from these."""
+    try:
+        return site_owns(object_key(path), section_slugs)
+    except ValueError:
+        return True  # not a site path at all: nobody may claim it
 
 
 # --- stable buckets ---------------------------------------------------------------------

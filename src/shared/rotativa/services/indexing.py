@@ -25,9 +25,10 @@ from rotativa.domain.pages import (
     bucket_of,
     pages_changed_by,
 )
-from rotativa.domain.records import StoredArticle, memberships
+from rotativa.domain.records import ArticleState, StoredArticle, memberships
 from rotativa.domain.related import RELATED_BOX_SIZE, TagStatistics, related_articles, score
 from rotativa.domain.site import SiteSettings
+from rotativa.domain.twins import TWIN_WINNER, name_address, twin_of
 
 if TYPE_CHECKING:
     from rotativa.services.scheduling import Timetable
@@ -86,8 +87,9 @@ class IndexStore(Protocol):
         """Record which months have articles, for the sitemap index."""
         ...
 
-    def put_redirects(self, key: str, paths: Sequence[str]) -> None:
-        """Lead old addresses to the upload `key`."""
+    def put_redirects(self, key: str, paths: Sequence[str], *, replace: bool = False) -> list[str]:
+        """Lead old addresses to the upload `key`, each only while no other upload holds
+        it (`replace`: the article's own former address, taken back); the ones it holds."""
         ...
 
     def delete_redirects(self, key: str, paths: Sequence[str]) -> None:
@@ -99,6 +101,20 @@ class IndexStore(Protocol):
 
 class PageQueue(Protocol):
     def send(self, pages: Iterable[PageRef]) -> None: ...
+
+
+class WaitingList(Protocol):
+    """Uploads refused because another upload held their address (the table)."""
+
+    def waiting_for(self, address: str) -> list[str]: ...
+
+    def forget_waiting(self, address: str, keys: Sequence[str]) -> None: ...
+
+
+class Rechecks(Protocol):
+    """Asks ingest to look at uploads again (the ingest queue)."""
+
+    def send(self, keys: Sequence[str]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -114,8 +130,10 @@ class Indexer:
         pages: PageQueue,
         settings: IndexSettings | None = None,
         timetable: Timetable | None = None,
+        waiting: tuple[WaitingList, Rechecks] | None = None,
     ) -> None:
         self.site = site
+        self.waiting = waiting  # who waits for an address this change lets go
         self.store = store
         self.queue = pages
         self.settings = settings or IndexSettings()
@@ -143,7 +161,27 @@ class Indexer:
         if self.timetable is not None:
             # A change made here (a moment already past) comes back as its own record.
             self.timetable.follow(old, new, now)
+        self._wake(key, old, new)
         return self._index(old, new, now)
+
+    def _wake(self, key: str, old: StoredArticle | None, new: StoredArticle | None) -> None:
+        """An address let go (a delete, a move) or a Markdown file deleted: the uploads that
+        were refused for it are looked at again, so the editor need not upload them again.
+        Sent before they are forgotten: a retried record sends them twice, never zero times."""
+        if self.waiting is None:
+            return
+        freed = []
+        if old is not None and old.path is not None and old.path != (new.path if new else None):
+            freed.append(old.path)
+        gone = new is None or new.state is ArticleState.DELETED
+        if gone and twin_of(key) is not None and key.lower().endswith(TWIN_WINNER):
+            freed.append(name_address(key))
+        waiting, rechecks = self.waiting
+        for address in freed:
+            keys = [k for k in waiting.waiting_for(address) if k != key]
+            if keys:
+                rechecks.send(keys)
+                waiting.forget_waiting(address, keys)
 
     def enqueue(self, pages: Iterable[PageRef]) -> None:
         """Queue each page once, however many changes of a batch named it."""
@@ -210,7 +248,11 @@ class Indexer:
         new_aliases = set(new.article.aliases) if new is not None and new.article else set()
         added, dropped = new_aliases - old_aliases, old_aliases - new_aliases
         if added:
-            self.store.put_redirects(key, sorted(added))
+            # An alias is never a live article's address, nor another upload's alias: the
+            # first holder keeps it (the upload's report names the holder).
+            owners = self.store.path_owners(sorted(added))
+            free = sorted(p for p in added if owners.get(p, key) == key)
+            added = set(self.store.put_redirects(key, free)) if free else set()
         if dropped:
             self.store.delete_redirects(key, sorted(dropped))
         pages = {PageRef.redirect(path) for path in added | dropped}
@@ -219,7 +261,7 @@ class Indexer:
         if old_path != new_path:  # moved, published or unpublished: every old address too
             if old_path is not None and new_path is not None:
                 # The page that moves away becomes a redirect (its removal renders it).
-                self.store.put_redirects(key, [old_path])
+                self.store.put_redirects(key, [old_path], replace=True)
             if old is not None:  # an upload's first version has no old address but aliases
                 pages |= {PageRef.redirect(path) for path in self.store.redirects_of(key)}
             pages.discard(PageRef.redirect(old_path or ""))  # rendered as the old page's removal

@@ -9,17 +9,27 @@ the site bucket as they are now in the inbox, so reordered events converge.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import PurePosixPath
 from typing import Any, Protocol
 
-from rotativa.domain.inbox import MEDIA_PREFIX, REPORTS_PREFIX, Change, InboxEvent
+from rotativa.domain.article import Article
+from rotativa.domain.inbox import (
+    MEDIA_PREFIX,
+    REPORTS_PREFIX,
+    Change,
+    InboxEvent,
+    InboxObject,
+    confirmed_order,
+    order_after,
+)
 from rotativa.domain.problems import Problem, Severity, error, warning
 from rotativa.domain.records import ArticleState, StoredArticle
 from rotativa.domain.schedules import lifecycle_state
 from rotativa.domain.site import SiteSettings
+from rotativa.domain.twins import TWIN_WINNER, name_address, twin_of
 from rotativa.services.validation import ValidationReport, validate_upload
 
 
@@ -38,9 +48,11 @@ class Commit:
 class Inbox(Protocol):
     """The inbox bucket, as the ValidateFunction uses it."""
 
-    def read(self, key: str, version_id: str | None, limit: int) -> tuple[bytes, str | None] | None:
-        """The object's bytes (at most `limit` + 1 of them) and the version they are, or
-        None when it is gone. Without `version_id`, the current version."""
+    name: str
+
+    def current(self, key: str, limit: int) -> InboxObject | None:
+        """The object as S3 holds it now (at most `limit` + 1 bytes of it, with its version,
+        ETag and time, all from one read), or None when there is none."""
         ...
 
     def exists(self, key: str) -> bool: ...
@@ -63,7 +75,20 @@ class ArticleLedger(Protocol):
 
     def get(self, key: str) -> StoredArticle | None: ...
 
-    def commit(self, stored: StoredArticle, *, release_path: str | None) -> Commit: ...
+    def commit(
+        self, stored: StoredArticle, *, release_path: str | None, seen: str | None
+    ) -> Commit:
+        """Write `stored` if the upload's item is still the one read (order `seen`; None:
+        there was none), claiming its address and releasing `release_path`."""
+        ...
+
+    def address_holders(self, paths: Sequence[str]) -> dict[str, str]:
+        """Who holds each of these addresses (an article's page or an old address)."""
+        ...
+
+    def wait_for(self, path: str, key: str) -> None:
+        """Remember that `key` wants `path`: when its holder lets it go, `key` is tried again."""
+        ...
 
 
 class Telemetry(Protocol):
@@ -81,6 +106,7 @@ class IngestOutcome(StrEnum):
     MEDIA_COPIED = "media-copied"
     MEDIA_REMOVED = "media-removed"
     IGNORED = "ignored"
+    FOREIGN = "foreign"  # about another bucket than the inbox: changes nothing
 
 
 @dataclass(frozen=True)
@@ -117,7 +143,19 @@ class Ingest:
         self.ledger = ledger
         self.telemetry = telemetry
 
+    #: Commits that lose a race with another one are tried again from a fresh read.
+    ATTEMPTS = 5
+
     def handle(self, event: InboxEvent) -> IngestResult:
+        """Bring the table in line with what the inbox holds now for the event's key.
+
+        The event is a hint to look, never the truth: it may be replayed, reordered,
+        forged or about another bucket. What S3 holds now (the key's current version, or
+        its absence) is read and committed only if the table still holds what was read
+        before, so concurrent events for one key converge on S3's last word."""
+        if event.bucket != self.inbox.name:
+            self.telemetry.count("ForeignEventIgnored")
+            return IngestResult(event, IngestOutcome.FOREIGN)
         if event.is_media:
             copied = self.media.mirror(event.key)
             return IngestResult(
@@ -125,45 +163,77 @@ class Ingest:
             )
         if not event.is_article:
             return IngestResult(event, IngestOutcome.IGNORED)
+        for _ in range(self.ATTEMPTS):
+            result = self._attempt(event)
+            if result is not None:
+                return result
+        raise RuntimeError(f"{event.key}: lost {self.ATTEMPTS} commits in a row; retry later")
+
+    def _attempt(self, event: InboxEvent) -> IngestResult | None:
+        """One read-check-commit; None when another commit got in between (try again)."""
         before = self.ledger.get(event.key)
-        if before is not None and before.order >= event.order:
+        # The adapter reads at most the limit and one byte; validation refuses the excess.
+        current = self.inbox.current(event.key, self.settings.max_upload_bytes)
+        if current is None:
+            if before is None or before.state is ArticleState.DELETED:
+                return IngestResult(event, IngestOutcome.STALE)  # gone: nothing to publish
+            return self._unpublish(event, before)  # S3 says it is gone, whatever the event
+        if event.change is Change.DELETE or (
+            event.names_a_version() and not event.describes(current)
+        ):
+            # The key holds another version than the event speaks of: that version's own
+            # event (or the current one, already committed) decides.
             return IngestResult(event, IngestOutcome.STALE)
-        if event.change is Change.DELETE:
-            return self._unpublish(event, before)
-        return self._publish(event, before)
+        if (
+            before is not None
+            and current.version_id is not None
+            and before.version_id == current.version_id
+        ):
+            return IngestResult(event, IngestOutcome.STALE)  # already this version
+        order = confirmed_order(current, event)
+        if before is not None and order <= before.order:
+            order = order_after(before.order)  # reports and readers see orders only grow
+        event = replace(event, version_id=current.version_id, confirmed_order=order)
+        return self._publish(event, before, current.data)
 
     # --- deletes --------------------------------------------------------------------------
 
-    def _unpublish(self, event: InboxEvent, before: StoredArticle | None) -> IngestResult:
+    def _unpublish(self, event: InboxEvent, before: StoredArticle) -> IngestResult | None:
+        order = order_after(before.order)
+        event = replace(event, confirmed_order=order)
         tombstone = StoredArticle(
             key=event.key,
-            order=event.order,
+            order=order,
             state=ArticleState.DELETED,
             received_at=event.event_time,
             version_id=event.version_id,
-            first_published=before.first_published if before else None,
+            first_published=before.first_published,
         )
-        commit = self.ledger.commit(tombstone, release_path=before.path if before else None)
+        commit = self.ledger.commit(tombstone, release_path=before.path, seen=before.order)
         if commit.outcome is not CommitOutcome.COMMITTED:
-            return IngestResult(event, IngestOutcome.STALE)
+            return None
         self._clear_report(event)
         self.telemetry.count("ArticleUnpublished")
         return IngestResult(event, IngestOutcome.UNPUBLISHED)
 
     # --- puts -----------------------------------------------------------------------------
 
-    def _publish(self, event: InboxEvent, before: StoredArticle | None) -> IngestResult:
-        # The adapter reads at most the limit and one byte; validation refuses the excess.
-        found = self.inbox.read(event.key, event.version_id, self.settings.max_upload_bytes)
-        if found is None:
-            return IngestResult(event, IngestOutcome.STALE)  # deleted since: its event follows
-        data, version_id = found
-        event = replace(event, version_id=version_id or event.version_id)
+    def _publish(
+        self, event: InboxEvent, before: StoredArticle | None, data: bytes
+    ) -> IngestResult | None:
         report = validate_upload(event.key, data, self.settings)
         if report.article is None:
             return self._reject(event, report.problems)
-        problems = (*report.problems, *self._missing_media(report))
         article = report.article
+        twin = twin_of(event.key)
+        if twin is not None and twin.endswith(TWIN_WINNER) and self.inbox.exists(twin):
+            # `x.md` and `x.json` are one name: the Markdown file wins, whichever came first.
+            self.ledger.wait_for(name_address(event.key), event.key)
+            live = before is not None and before.state is not ArticleState.DELETED
+            if live and before is not None and self._unpublish(event, before) is None:
+                return None  # something changed meanwhile: look again
+            return self._reject(event, (error("name_twin", field="file", twin=twin),))
+        problems = (*report.problems, *self._missing_media(report), *self._aliases_held(article))
         # The upload's own time decides an embargo, not the clock of whichever retry runs
         # this: a retried event lands in the same state.
         state = lifecycle_state(article, event.event_time)
@@ -189,10 +259,20 @@ class Ingest:
             else (before.updated if before else None),
         )
         release = before.path if before is not None and before.path != article.path else None
-        commit = self.ledger.commit(stored, release_path=release)
+        commit = self.ledger.commit(
+            stored, release_path=release, seen=before.order if before else None
+        )
         if commit.outcome is CommitOutcome.STALE:
-            return IngestResult(event, IngestOutcome.STALE)
+            return None
+        if twin is not None and commit.outcome is CommitOutcome.PATH_TAKEN and commit.owner == twin:
+            # The JSON twin has the address: it steps aside for the Markdown file.
+            twin_before = self.ledger.get(twin)
+            if twin_before is not None and twin_before.state is not ArticleState.DELETED:
+                self._step_aside(twin_before, replace(event, key=twin, version_id=None))
+            return None  # try again, now that the address is free
         if commit.outcome is CommitOutcome.PATH_TAKEN:
+            # Kept in mind: when the holder lets the address go, this upload is tried again.
+            self.ledger.wait_for(article.path, event.key)
             taken = error("slug_taken", field="slug", path=article.path, owner=commit.owner or "?")
             return self._reject(event, (*problems, taken))
         if problems:
@@ -202,6 +282,37 @@ class Ingest:
         outcome, metric = _OUTCOMES[state]
         self.telemetry.count(metric)
         return IngestResult(event, outcome, tuple(problems))
+
+    def _step_aside(self, loser: StoredArticle, event: InboxEvent) -> None:
+        """Unpublish the JSON twin of a Markdown upload and tell its editor why."""
+        order = order_after(loser.order)
+        tombstone = StoredArticle(
+            key=loser.key,
+            order=order,
+            state=ArticleState.DELETED,
+            received_at=event.event_time,
+            first_published=loser.first_published,
+        )
+        commit = self.ledger.commit(tombstone, release_path=loser.path, seen=loser.order)
+        if commit.outcome is CommitOutcome.COMMITTED:
+            self.ledger.wait_for(name_address(loser.key), loser.key)
+            twin = twin_of(loser.key) or "?"
+            self._write_report(
+                replace(event, confirmed_order=order),
+                "rejected",
+                [error("name_twin", field="file", twin=twin)],
+            )
+
+    def _aliases_held(self, article: Article) -> list[Problem]:
+        """Aliases another upload holds (as its page or its own old address) stay with it."""
+        if not article.aliases:
+            return []
+        holders = self.ledger.address_holders(article.aliases)
+        return [
+            warning("alias_taken", field="aliases", value=path, owner=holder)
+            for path in article.aliases
+            if (holder := holders.get(path)) is not None and holder != article.key
+        ]
 
     def _missing_media(self, report: ValidationReport) -> list[Problem]:
         image = report.article.image if report.article else None

@@ -32,6 +32,7 @@ from rotativa.domain.pages import (
     is_site_page,
     month_sitemap_path,
     object_key,
+    site_owns,
 )
 from rotativa.domain.records import StoredArticle
 from rotativa.domain.site import SiteSettings
@@ -99,6 +100,12 @@ class Output:
     content_type: str = "text/html; charset=utf-8"
     cache_control: str = HTML_CACHE
     redirect: str | None = None  # an old address: the path it answers 301 with
+    site_made: bool = True  # False: an upload's object (its page, or an old address of it)
+
+
+class OwnershipRefused(RuntimeError):
+    """An output would write or delete an object its owner is not: a page the site makes
+    under an upload's name, or an upload's page or redirect over a page the site makes."""
 
 
 class PageRenderer:
@@ -119,16 +126,29 @@ class PageRenderer:
     def render(self, refs: Iterable[PageRef], now: datetime) -> list[tuple[str, str]]:
         """Render each distinct page once; returns (path, change id) of what changed."""
         changes: list[tuple[str, str]] = []
+        refused: list[str] = []
         for ref in sorted(set(refs)):
             for output in self.outputs(ref, now):
-                change = self._store(output)
+                try:
+                    change = self._store(output)
+                except OwnershipRefused as exc:
+                    refused.append(str(exc))  # the other pages of the batch still go out
+                    continue
                 if change is not None:
                     changes.append((output.path, change))
         self.invalidations.send(changes)
+        if refused:
+            raise OwnershipRefused("; ".join(refused))
         return changes
 
     def _store(self, output: Output) -> str | None:
         key = object_key(output.path)
+        if site_owns(key, self.site.section_slugs) != output.site_made:
+            # Validation and the claims keep this from happening; this is the last guard
+            # between a bad record and the site's own pages, and it fails loudly.
+            raise OwnershipRefused(
+                f"{key!r} is not {'the site' if output.site_made else 'an upload'}'s"
+            )
         if output.body is None:
             return f"deleted:{key}" if self.storage.delete(key) else None
         return self.storage.put_if_changed(
@@ -178,7 +198,7 @@ class PageRenderer:
                 updated=stored.updated,
                 related=list(related.values()),
             )
-            outputs.append(Output(stored.article.path, body))
+            outputs.append(Output(stored.article.path, body, site_made=False))
         stale = ref.path and (not live or stored is None or stored.path != ref.path)
         if stale and self.source.path_owner(ref.path) in (None, ref.ref):
             # Unpublished, or moved to a new address: what remains is a redirect or nothing.
@@ -201,10 +221,10 @@ class PageRenderer:
         owner = self.source.redirect_owner(path)
         stored = self.source.get(owner) if owner is not None else None
         if stored is None or not stored.visible or stored.path in (None, path):
-            return Output(path, None)  # nothing to lead to: the address is gone
+            return Output(path, None, site_made=False)  # nothing to lead to: the address is gone
         target = stored.path
         assert target is not None
-        return Output(path, self.renderer.moved_page(target), redirect=target)
+        return Output(path, self.renderer.moved_page(target), redirect=target, site_made=False)
 
     def _home(self) -> bytes:
         pinned = self.source.slice(ListingId(ListingKind.PINNED), skip_newest=0, take=1)
