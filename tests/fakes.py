@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from rotativa.domain.article import ArticleTeaser
+from rotativa.domain.inbox import InboxObject
 from rotativa.domain.pages import ListingId, PageRef
 from rotativa.domain.records import StoredArticle
-from rotativa.services.indexing import IndexStore, PageQueue
+from rotativa.services.indexing import IndexStore, PageQueue, WaitingList
+from rotativa.services.ingest import (
+    ArticleLedger,
+    Commit,
+    CommitOutcome,
+    Inbox,
+    SiteMedia,
+    Telemetry,
+)
 from rotativa.services.rendering import Invalidations, PageSource, SiteStorage
 from rotativa.services.scheduling import ScheduleBook, StateLedger
 
@@ -214,3 +224,117 @@ def _schedules_conform(
     schedules: MemorySchedules, ledger: MemoryLedger
 ) -> tuple[ScheduleBook, StateLedger]:
     return schedules, ledger  # mypy checks the fakes here
+
+
+class MemoryInbox:
+    """The inbox bucket: versioned objects, reports, with S3's last word on each key."""
+
+    def __init__(self, name: str = "inbox") -> None:
+        self.name = name
+        self.objects: dict[str, InboxObject] = {}
+        self.reports: dict[str, dict[str, Any]] = {}
+        self._versions = 0
+
+    def upload(self, key: str, data: bytes, at: datetime) -> InboxObject:
+        self._versions += 1
+        found = InboxObject(data, f"v{self._versions}", f'"e{self._versions}"', at)
+        self.objects[key] = found
+        return found
+
+    def remove(self, key: str) -> None:
+        self.objects.pop(key, None)
+
+    def current(self, key: str, limit: int) -> InboxObject | None:
+        found = self.objects.get(key)
+        if found is None:
+            return None
+        return InboxObject(
+            found.data[: limit + 1], found.version_id, found.etag, found.last_modified
+        )
+
+    def exists(self, key: str) -> bool:
+        return key in self.objects
+
+    def read_report(self, key: str) -> Mapping[str, Any] | None:
+        return self.reports.get(key)
+
+    def write_report(self, key: str, report: Mapping[str, Any]) -> None:
+        self.reports[key] = dict(report)
+
+    def delete_report(self, key: str) -> None:
+        self.reports.pop(key, None)
+
+
+class MemoryMedia:
+    def __init__(self, inbox: MemoryInbox) -> None:
+        self.inbox = inbox
+        self.objects: set[str] = set()
+
+    def mirror(self, key: str) -> bool:
+        if key in self.inbox.objects:
+            self.objects.add(key)
+            return True
+        self.objects.discard(key)
+        return False
+
+
+class MemoryArticleLedger:
+    """The article items and address claims, with the table's conditional commit."""
+
+    def __init__(self) -> None:
+        self.articles: dict[str, StoredArticle] = {}
+        self.claims: dict[str, str] = {}  # path → upload key
+        self.redirects: dict[str, str] = {}
+        self.waiting: dict[str, set[str]] = {}
+        self.commits = 0
+
+    def get(self, key: str) -> StoredArticle | None:
+        return self.articles.get(key)
+
+    def commit(
+        self, stored: StoredArticle, *, release_path: str | None, seen: str | None
+    ) -> Commit:
+        current = self.articles.get(stored.key)
+        if (current.order if current else None) != seen:
+            return Commit(CommitOutcome.STALE)
+        path = stored.path
+        if path is not None and self.claims.get(path, stored.key) != stored.key:
+            return Commit(CommitOutcome.PATH_TAKEN, self.claims[path])
+        self.articles[stored.key] = stored
+        if path is not None:
+            self.claims[path] = stored.key
+        if release_path not in (None, path) and self.claims.get(release_path or "") == stored.key:
+            del self.claims[release_path or ""]
+        self.commits += 1
+        return Commit(CommitOutcome.COMMITTED)
+
+    def address_holders(self, paths: Sequence[str]) -> dict[str, str]:
+        found = {p: self.redirects[p] for p in paths if p in self.redirects}
+        found.update({p: self.claims[p] for p in paths if p in self.claims})
+        return found
+
+    def wait_for(self, path: str, key: str) -> None:
+        self.waiting.setdefault(path, set()).add(key)
+
+    def waiting_for(self, address: str) -> list[str]:
+        return sorted(self.waiting.get(address, ()))
+
+    def forget_waiting(self, address: str, keys: Sequence[str]) -> None:
+        self.waiting.get(address, set()).difference_update(keys)
+
+
+class CountingTelemetry:
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+
+    def count(self, name: str, value: int = 1) -> None:
+        self.counts[name] = self.counts.get(name, 0) + value
+
+
+def _ingest_fakes_conform(
+    inbox: MemoryInbox,
+    media: MemoryMedia,
+    ledger: MemoryArticleLedger,
+    telemetry: CountingTelemetry,
+) -> tuple[Inbox, SiteMedia, ArticleLedger, Telemetry, WaitingList]:
+    return inbox, media, ledger, telemetry, ledger  # mypy checks the fakes here

@@ -80,6 +80,7 @@ def reports(cloud: LocalCloud) -> dict[str, dict[str, Any]]:
         body = cloud.clients.s3.get_object(Bucket=cloud.inbox, Key=key)["Body"].read()
         report = json.loads(body)
         report.pop("version_id", None)  # moto makes new version ids in every stack
+        report.pop("order", None)  # from S3's clock (LastModified): another stack, another time
         found[key] = report
     return found
 

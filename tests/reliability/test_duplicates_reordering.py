@@ -8,13 +8,15 @@ pipeline run between batches). The final site bucket, table and reports must equ
 of a fresh stack given the same operations once, in order.
 
 What legitimately differs, and is left out of the comparison: version ids (moto draws new
-ones per stack), `received_at`, `first_published` and `updated` (when the system *saw* a
-version: a reordered run may never see an intermediate one). The generated articles all
-carry a `date` later than every event, so none of those fields reaches a page. For the
-same reason the old addresses an article leaves when it moves differ: an address that was
-live only in a version the reordered run skipped never had readers there. So redirects
-are compared by what must hold in each run (each leads in one hop to a live page, and none
-sits on one), and the pages apart from them must be equal.
+ones per stack), `order` (ingest takes it from S3's LastModified, not from the event, so
+that a forged event cannot freeze an article), `received_at`, `first_published` and
+`updated` (when the system *saw* a version: a reordered run may never see an intermediate
+one). The generated articles all carry a `date` later than every event, so none of those
+fields reaches a page. For the same reason the old addresses an article leaves when it
+moves differ: an address that was live only in a version the reordered run skipped never
+had readers there. So redirects are compared by what must hold in each run (each leads in
+one hop to a live page, and none sits on one), and the pages apart from them must be
+equal.
 """
 
 from __future__ import annotations
@@ -152,10 +154,8 @@ def comparable(items: dict[str, dict[str, Any]]) -> dict[str, Any]:
     for name, item in items.items():
         item = dict(item)
         if item.get("sk") == "article":
-            for field in ("received_at", "version_id", "first_published", "updated"):
-                item.pop(field, None)
-            if item["key"] == ANCHOR:
-                item.pop("order")  # moto's own event: ordered by its event time
+            for field in ("received_at", "version_id", "first_published", "updated", "order"):
+                item.pop(field, None)  # `order` starts with S3's LastModified: each stack's own
         if "teaser" in item:
             teaser = json.loads(item["teaser"])
             teaser.pop("updated", None)

@@ -334,7 +334,7 @@ class Ingest:
 
     def _write_report(self, event: InboxEvent, status: str, problems: Any) -> None:
         current = self.inbox.read_report(event.key)
-        if current is not None and str(current.get("order", "")) > event.order:
+        if current is not None and _newer_report(current, event):
             return  # a newer upload already has its report
         language = self.settings.locale
         self.inbox.write_report(
@@ -354,5 +354,13 @@ class Ingest:
 
     def _clear_report(self, event: InboxEvent) -> None:
         current = self.inbox.read_report(event.key)
-        if current is not None and str(current.get("order", "")) <= event.order:
+        if current is not None and not _newer_report(current, event):
             self.inbox.delete_report(event.key)
+
+
+def _newer_report(report: Mapping[str, Any], event: InboxEvent) -> bool:
+    """Whether `report` is about a later upload than `event`'s. A report on the very version
+    the event is about is not: looking at it again (a recheck) gives the newer verdict."""
+    if event.version_id is not None and report.get("version_id") == event.version_id:
+        return False
+    return str(report.get("order", "")) > event.order
