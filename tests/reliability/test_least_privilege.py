@@ -412,6 +412,18 @@ def test_no_function_is_allowed_a_data_plane_action_on_every_resource() -> None:
                 )
 
 
+def test_no_role_of_the_stack_allows_a_data_plane_action_on_every_resource() -> None:
+    # the functions' roles and the others (EventBridge Scheduler's) alike
+    for name, role in _of_type(cloudformation(), "AWS::IAM::Role").items():
+        assert not role["Properties"].get("ManagedPolicyArns"), name
+        for policy in role["Properties"].get("Policies", []):
+            for statement in _list(policy["PolicyDocument"]["Statement"]):
+                if "*" in _list(statement.get("Resource", [])):
+                    assert set(_list(statement["Action"])) <= ONLY_ON_EVERY_RESOURCE, (
+                        f"{name}: {statement.get('Sid')} on *"
+                    )
+
+
 def test_every_call_is_allowed_and_every_allowance_is_called(
     used_actions: dict[str, set[str]],
 ) -> None:
