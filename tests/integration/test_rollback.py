@@ -66,14 +66,19 @@ def _clients(aws_clients: AwsClients) -> Any:
         ("/sport/derby/", KEY),
         (KEY, KEY),
         ("/" + KEY, KEY),
+        ("/sport/derby", KEY),
         ("feed.xml", "feed.xml"),
+        ("/sport/caff%C3%A8/", "sport/caffè/index.html"),
+        ("sport/caff%C3%A8/index.html", "sport/caff%C3%A8/index.html"),
     ],
 )
 def test_a_key_or_an_address_names_one_object(typed: str, key: str) -> None:
     assert object_key(typed) == key
 
 
-@pytest.mark.parametrize("typed", ["", "  ", "sport/../index.html", "sport//x/", "./index.html"])
+@pytest.mark.parametrize(
+    "typed", ["", "  ", "sport/../index.html", "sport//x/", "./index.html", "/sport/%2E%2E/x/"]
+)
 def test_what_is_not_one_object_is_refused(typed: str) -> None:
     with pytest.raises(RollbackError):
         object_key(typed)
@@ -139,6 +144,16 @@ def test_a_deleted_object_comes_back(site: SiteBucket, versions: SiteVersions) -
     assert result.replaced is None
     listed = site.client.list_objects_v2(Bucket=site.name, Prefix="sport/")
     assert [item["Key"] for item in listed["Contents"]] == [KEY]
+
+
+def test_a_key_of_any_characters_is_rolled_back(site: SiteBucket, versions: SiteVersions) -> None:
+    key = "sport/caffè e +più/index.html"
+    site.put_if_changed(key, b"<h1>1</h1>", **PAGE)
+    site.put_if_changed(key, b"<h1>2</h1>", **PAGE)
+
+    roll_back(key, versions, RecordedInvalidation())
+
+    assert _current(site, key)["Body"] == b"<h1>1</h1>"
 
 
 def test_a_named_version_is_restored(site: SiteBucket, versions: SiteVersions) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
+from urllib.parse import unquote
 
 __all__ = [
     "ObjectHistory",
@@ -82,8 +83,10 @@ class RolledBack:
 
 
 def object_key(text: str) -> str:
-    """The site bucket key for what the operator typed: a key (`sport/x/index.html`) or
-    the page's address (`/sport/x/`, `/`), as the CDN maps it onto the bucket.
+    """The site bucket key for what the operator typed: a key (`sport/x/index.html`) as it
+    is, or a page's address (`/sport/x/`, `/sport/x`, `/`) mapped onto the bucket as the
+    distribution's viewer-request function maps it (percent-escapes decoded, a last
+    segment without a dot is a folder, a folder is its `index.html`).
 
     Dot segments and empty segments are refused rather than resolved: a rollback names
     one object exactly, and `a/../b` is a different key in S3 than `b`.
@@ -91,11 +94,17 @@ def object_key(text: str) -> str:
     stripped = text.strip()
     if not stripped:
         raise RollbackError("name a site object: a key (sport/x/index.html) or a path (/sport/x/)")
-    key = stripped.lstrip("/")
+    if stripped.startswith("/"):
+        address = unquote(stripped)
+        last = address.rsplit("/", 1)[1]
+        if last and "." not in last:
+            address += "/"
+        key = address.lstrip("/")
+    else:
+        key = stripped
     if key == "" or key.endswith("/"):
         key += "index.html"
-    segments = key.split("/")
-    if any(segment in ("", ".", "..") for segment in segments):
+    if any(segment in ("", ".", "..") for segment in key.split("/")):
         raise RollbackError(f"{text!r} is not one site object: empty or dot segments")
     return key
 
