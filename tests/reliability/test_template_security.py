@@ -1,4 +1,6 @@
-"""Buckets, queues, table and CDN in template.yaml: encrypted, private, TLS only."""
+"""Buckets, queues, table and CDN in template.yaml: encrypted, private, TLS only; and
+watched: every dead-letter queue alarms, every function's logs are kept for a while,
+every site object can be rolled back."""
 
 from __future__ import annotations
 
@@ -6,10 +8,11 @@ from typing import Any
 
 import pytest
 
-from rotativa.local.template import load_template
+from rotativa.local.template import ResolveContext, evaluate_condition, load_template
 from tests.conftest import ROOT
 
-RESOURCES: dict[str, Any] = load_template(ROOT / "template.yaml")["Resources"]
+TEMPLATE: dict[str, Any] = load_template(ROOT / "template.yaml")
+RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
 BUCKETS = [n for n, r in RESOURCES.items() if r["Type"] == "AWS::S3::Bucket"]
 QUEUES = [n for n, r in RESOURCES.items() if r["Type"] == "AWS::SQS::Queue"]
 BLOCK_ALL = {"BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"}
@@ -58,6 +61,129 @@ def test_every_bucket_is_encrypted_private_and_tls_only(bucket: str) -> None:
 def test_the_inbox_keeps_versions() -> None:
     versioning = RESOURCES["InboxBucket"]["Properties"]["VersioningConfiguration"]
     assert versioning == {"Status": "Enabled"}
+
+
+def test_the_site_keeps_versions_for_a_while_so_a_bad_write_can_be_rolled_back() -> None:
+    properties = RESOURCES["SiteBucket"]["Properties"]
+    assert properties["VersioningConfiguration"] == {"Status": "Enabled"}
+    rules = [r for r in properties["LifecycleConfiguration"]["Rules"] if r["Status"] == "Enabled"]
+    [expiry] = [r for r in rules if "NoncurrentVersionExpiration" in r]
+    assert "Prefix" not in expiry, "every object, not some"
+    assert "Filter" not in expiry, "every object, not some"
+    days = expiry["NoncurrentVersionExpiration"]["NoncurrentDays"]
+    assert days == {"Ref": "SiteVersionRetentionDays"}
+    assert TEMPLATE["Parameters"]["SiteVersionRetentionDays"]["MinValue"] >= 1
+    assert not any("ExpirationInDays" in r for r in rules), "current objects never expire"
+
+
+# ---------------------------------------------------------------------------- watched
+
+
+def _targets(key: str, value: Any) -> set[str]:
+    """Logical ids of queues `value` names under any `key` (as `!GetAtt Q.Arn`)."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for name, item in value.items():
+            if name == key and isinstance(item, dict) and "Fn::GetAtt" in item:
+                found.add(item["Fn::GetAtt"][0])
+            found |= _targets(key, item)
+    elif isinstance(value, list):
+        for item in value:
+            found |= _targets(key, item)
+    return found
+
+
+def dead_letter_queues() -> set[str]:
+    """Queues named like one, or that something sends what it gave up on to: a
+    RedrivePolicy, a stream's on-failure destination, a schedule's dead-letter config."""
+    named = {q for q in QUEUES if q.upper().endswith("DLQ")}
+    redrive = _targets("deadLetterTargetArn", RESOURCES)
+    on_failure = _targets("Destination", RESOURCES)
+    scheduler = _targets("Arn", [r["Properties"].get("Target", {}).get("DeadLetterConfig")
+                                 for r in RESOURCES.values()
+                                 if r["Type"] == "AWS::Scheduler::Schedule"])  # fmt: skip
+    return named | ((redrive | on_failure | scheduler) & set(QUEUES))
+
+
+def test_the_dead_letter_queues_are_found() -> None:
+    assert dead_letter_queues() == {
+        "IngestDLQ", "RenderDLQ", "InvalidateDLQ", "IndexDLQ", "ScheduleDLQ"
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("queue", sorted(dead_letter_queues()))
+def test_every_dead_letter_queue_alarms_on_its_first_message(queue: str) -> None:
+    alarms = [
+        r["Properties"]
+        for r in RESOURCES.values()
+        if r["Type"] == "AWS::CloudWatch::Alarm"
+        and r["Properties"].get("Dimensions")
+        == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}]
+    ]
+    assert len(alarms) == 1, f"{queue}: one alarm on its depth"
+    [alarm] = alarms
+    assert (alarm["Namespace"], alarm["MetricName"]) == (
+        "AWS/SQS",
+        "ApproximateNumberOfMessagesVisible",
+    )
+    assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("GreaterThanThreshold", 0)
+    assert alarm["Statistic"] in {"Maximum", "Sum", "Average"}
+    assert alarm.get("ActionsEnabled", True) is True
+    [action] = alarm["AlarmActions"]
+    assert RESOURCES[action["Ref"]]["Type"] == "AWS::SNS::Topic"
+    assert "Condition" not in RESOURCES[action["Ref"]], "the topic always exists"
+
+
+def _context(**parameters: str) -> ResolveContext:
+    return ResolveContext.for_template(
+        TEMPLATE, stack_name="s", region="eu-south-1", account_id="1", parameters=parameters
+    )
+
+
+def test_the_alarm_topic_mails_the_address_given_and_nobody_without_one() -> None:
+    [(name, subscription)] = [
+        (n, r) for n, r in RESOURCES.items() if r["Type"] == "AWS::SNS::Subscription"
+    ]
+    properties = subscription["Properties"]
+    assert properties["Protocol"] == "email"
+    assert properties["Endpoint"] == {"Ref": "AlarmEmail"}
+    assert RESOURCES[properties["TopicArn"]["Ref"]]["Type"] == "AWS::SNS::Topic"
+    condition = subscription["Condition"]
+    assert TEMPLATE["Parameters"]["AlarmEmail"]["Default"] == ""
+    assert evaluate_condition(condition, _context()) is False, f"{name}: no e-mail, none"
+    assert evaluate_condition(condition, _context(AlarmEmail="redazione@example.org")) is True
+
+
+@pytest.mark.parametrize(
+    "function", [n for n, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::Function"]
+)
+def test_every_function_logs_to_its_own_declared_group_with_a_retention(function: str) -> None:
+    properties = RESOURCES[function]["Properties"]
+    name = properties["FunctionName"]["Fn::Sub"]
+    groups = [
+        n
+        for n, r in RESOURCES.items()
+        if r["Type"] == "AWS::Logs::LogGroup"
+        and r["Properties"]["LogGroupName"] == {"Fn::Sub": f"/aws/lambda/{name}"}
+    ]
+    assert len(groups) == 1, f"{function}: its log group /aws/lambda/{name} is declared"
+    [group] = groups
+    retention = RESOURCES[group]["Properties"]["RetentionInDays"]
+    assert retention == {"Ref": "LogRetentionDays"}
+    assert int(TEMPLATE["Parameters"]["LogRetentionDays"]["Default"]) > 0
+    # and its role writes there only, and cannot make another group
+    role = RESOURCES[properties["Role"]["Fn::GetAtt"][0]]["Properties"]
+    statements = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
+    logs = [s for s in statements if any(str(a).startswith("logs:") for a in _list(s["Action"]))]
+    assert [s["Resource"] for s in logs] == [{"Fn::GetAtt": [group, "Arn"]}]
+    assert {a for s in logs for a in _list(s["Action"])} == {
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+    }
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
 
 
 @pytest.mark.parametrize("queue", QUEUES)

@@ -13,6 +13,7 @@ from rotativa.domain.site import SiteSettings
 from rotativa.domain.upload import ARTICLE_EXTENSIONS
 from rotativa.rebuild_cli import add_rebuild_command
 from rotativa.redrive_cli import add_redrive_command
+from rotativa.rollback_cli import add_rollback_command
 from rotativa.services.validation import ValidationReport, validate_stream
 from rotativa.wordpress_cli import add_import_command
 
@@ -54,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     add_import_command(commands)
     add_redrive_command(commands)
     add_rebuild_command(commands)
+    add_rollback_command(commands)
     return parser
 
 

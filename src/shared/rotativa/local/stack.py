@@ -3,13 +3,14 @@
 DESIGN.md makes `template.yaml` the single source of truth for the wiring; the local cloud
 must therefore read it rather than repeat it. `provision` walks the template's resources
 in dependency order and creates, through the boto3 clients it is given (moto's in-process
-mock or a moto server), what moto can emulate: buckets with their notifications, queues
-with their redrive policies, the table with its stream, the distribution. What moto
+mock or a moto server), what moto can emulate: buckets with their versioning, lifecycle and
+notifications, queues with their redrive policies, the table with its stream, the
+distribution, log groups with their retention, the alarm topic and the alarms. What moto
 cannot emulate (CloudFront functions, origin access controls, response headers policies,
-layers, Lambda functions themselves) gets a stable made-up identity so references to it
-still resolve, and a note says so. Functions are read from the raw SAM shapes (Globals,
-Events) into `FunctionSpec`s, every intrinsic resolved, for the runner that delivers
-events to the handlers. No resource, queue or function name is written in this module.
+IAM roles, layers, Lambda functions themselves) gets a stable made-up identity so
+references to it still resolve, and a note says so. Functions are read from the raw SAM
+shapes (Globals, Events) into `FunctionSpec`s, every intrinsic resolved, for the runner
+that delivers events to the handlers. No resource, queue or function name is written in this module.
 """
 
 from __future__ import annotations
@@ -61,13 +62,21 @@ _LAYER_TYPES: Final = ("AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersi
 
 @dataclass(frozen=True)
 class AwsClients:
-    """The clients the local cloud needs, all pointed at the same (moto) endpoint."""
+    """The clients the local cloud needs, all pointed at the same (moto) endpoint.
+
+    `logs`, `sns` and `cloudwatch` only provision (log groups, the alarm topic, alarms):
+    when not given, `provision` makes them in the same region, on the endpoint that
+    AWS_ENDPOINT_URL names (as `prepare_environment` sets it for a moto server).
+    """
 
     s3: S3Client
     sqs: SQSClient
     dynamodb: DynamoDBClient
     cloudfront: CloudFrontClient
     scheduler: EventBridgeSchedulerClient
+    logs: Any = None
+    sns: Any = None
+    cloudwatch: Any = None
 
     @classmethod
     def create(cls, region: str, *, endpoint_url: str | None = None) -> AwsClients:
@@ -81,7 +90,19 @@ class AwsClients:
             dynamodb=session.client("dynamodb", endpoint_url=endpoint_url),
             cloudfront=session.client("cloudfront", endpoint_url=endpoint_url),
             scheduler=session.client("scheduler", endpoint_url=endpoint_url),
+            logs=session.client("logs", endpoint_url=endpoint_url),
+            sns=session.client("sns", endpoint_url=endpoint_url),
+            cloudwatch=session.client("cloudwatch", endpoint_url=endpoint_url),
         )
+
+    def provisioning_client(self, service: Literal["logs", "sns", "cloudwatch"]) -> Any:
+        """The given client for `service`, or one in the S3 client's region."""
+        given = getattr(self, service)
+        if given is not None:
+            return given
+        import boto3
+
+        return boto3.session.Session(region_name=self.s3.meta.region_name).client(service)
 
 
 @dataclass(frozen=True)
@@ -387,6 +408,13 @@ class _Build:
                 Bucket=name,
                 VersioningConfiguration={"Status": props["VersioningConfiguration"]["Status"]},
             )
+        if "LifecycleConfiguration" in props:
+            # moto keeps the rules (GetBucketLifecycleConfiguration answers them) but never
+            # expires anything: locally, old versions stay until the moto server stops.
+            lifecycle: Any = {
+                "Rules": [_lifecycle_rule(r) for r in props["LifecycleConfiguration"]["Rules"]]
+            }
+            s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration=lifecycle)
         if "BucketEncryption" in props:
             encryption: Any = {
                 "Rules": [
@@ -418,6 +446,7 @@ class _Build:
             {
                 "BucketName",
                 "VersioningConfiguration",
+                "LifecycleConfiguration",
                 "BucketEncryption",
                 "PublicAccessBlockConfiguration",
                 "OwnershipControls",
@@ -547,6 +576,78 @@ class _Build:
             arn = scheduler.update_schedule(Name=name, **request)["ScheduleArn"]
         self.ignore(logical_id, props, {"Name", *wanted})
         self.register(logical_id, "AWS::Scheduler::Schedule", name, {"Arn": arn})
+
+    # -- CloudWatch Logs, SNS and CloudWatch alarms (kept by moto, never acted upon)
+
+    def log_group(self, logical_id: str, props: Mapping[str, Any]) -> None:
+        """The log group with its retention. Locally the functions log to the terminal:
+        the group exists so that what reads the stack (and the roles' ARNs) finds it."""
+        logs = self.clients.provisioning_client("logs")
+        name = props.get("LogGroupName") or f"/aws/cloudformation/{self.stack_name}-{logical_id}"
+        try:
+            logs.create_log_group(logGroupName=name)
+        except ClientError as error:
+            if _code(error) != "ResourceAlreadyExistsException":
+                raise
+        if "RetentionInDays" in props:
+            logs.put_retention_policy(
+                logGroupName=name, retentionInDays=int(props["RetentionInDays"])
+            )
+        else:
+            logs.delete_retention_policy(logGroupName=name)
+        self.ignore(logical_id, props, {"LogGroupName", "RetentionInDays"})
+        arn = f"arn:{self.partition}:logs:{self.region}:{self.account_id}:log-group:{name}"
+        # CloudFormation's Arn attribute ends in `:*` (the group's streams): roles use it.
+        self.register(logical_id, "AWS::Logs::LogGroup", name, {"Arn": f"{arn}:*"})
+
+    def topic(self, logical_id: str, props: Mapping[str, Any]) -> None:
+        """The topic (Ref is its ARN, as in CloudFormation); moto accepts publishes and
+        keeps them, nobody is e-mailed."""
+        sns = self.clients.provisioning_client("sns")
+        name = props.get("TopicName") or f"{self.stack_name}-{logical_id}-{self.suffix(logical_id)}"
+        attributes = {
+            key: scalar_text(props[key])
+            for key in ("DisplayName", "KmsMasterKeyId")
+            if key in props
+        }
+        arn = sns.create_topic(Name=name, Attributes=attributes)["TopicArn"]
+        self.ignore(logical_id, props, {"TopicName", "DisplayName", "KmsMasterKeyId"})
+        self.register(logical_id, "AWS::SNS::Topic", arn, {"TopicArn": arn, "TopicName": name})
+
+    def subscription(self, logical_id: str, props: Mapping[str, Any]) -> None:
+        """Subscribed on moto, where an e-mail subscription stays pending and sends nothing."""
+        sns = self.clients.provisioning_client("sns")
+        arn = sns.subscribe(
+            TopicArn=props["TopicArn"], Protocol=props["Protocol"], Endpoint=props["Endpoint"]
+        ).get("SubscriptionArn", f"{props['TopicArn']}:pending")
+        self.ignore(logical_id, props, {"TopicArn", "Protocol", "Endpoint"})
+        self.register(logical_id, "AWS::SNS::Subscription", arn)
+
+    def alarm(self, logical_id: str, props: Mapping[str, Any]) -> None:
+        """The alarm as declared; moto stores it and keeps it in INSUFFICIENT_DATA (it
+        evaluates no metric), so locally `rotativa status` is what tells dead letters."""
+        cloudwatch = self.clients.provisioning_client("cloudwatch")
+        name = props.get("AlarmName") or f"{self.stack_name}-{logical_id}-{self.suffix(logical_id)}"
+        request: dict[str, Any] = {"AlarmName": name}
+        for key in ("AlarmDescription", "Namespace", "MetricName", "Statistic",
+                    "ComparisonOperator", "TreatMissingData", "Unit",
+                    "ExtendedStatistic", "EvaluateLowSampleCountPercentile"):  # fmt: skip
+            if key in props:
+                request[key] = scalar_text(props[key])
+        for key in ("Period", "EvaluationPeriods", "DatapointsToAlarm"):
+            if key in props:
+                request[key] = int(props[key])
+        if "Threshold" in props:
+            request["Threshold"] = float(props["Threshold"])
+        for key in ("AlarmActions", "OKActions", "InsufficientDataActions", "Dimensions"):
+            if key in props:
+                request[key] = list(props[key])
+        if "ActionsEnabled" in props:
+            request["ActionsEnabled"] = _truthy(props["ActionsEnabled"])
+        cloudwatch.put_metric_alarm(**request)
+        self.ignore(logical_id, props, set(request))
+        arn = f"arn:{self.partition}:cloudwatch:{self.region}:{self.account_id}:alarm:{name}"
+        self.register(logical_id, "AWS::CloudWatch::Alarm", name, {"Arn": arn})
 
     # -- DynamoDB
 
@@ -907,6 +1008,10 @@ _CREATORS: Final[dict[str, Callable[[_Build, str, Mapping[str, Any]], None]]] = 
     "AWS::Scheduler::ScheduleGroup": _Build.schedule_group,
     "AWS::Scheduler::Schedule": _Build.schedule,
     "AWS::CloudFront::Distribution": _Build.distribution,
+    "AWS::Logs::LogGroup": _Build.log_group,
+    "AWS::SNS::Topic": _Build.topic,
+    "AWS::SNS::Subscription": _Build.subscription,
+    "AWS::CloudWatch::Alarm": _Build.alarm,
 }
 
 #: CloudFormation queue properties that are SQS attributes of the same name.
@@ -968,6 +1073,40 @@ def _encryption_rule(rule: Mapping[str, Any]) -> dict[str, Any]:
         shape["ApplyServerSideEncryptionByDefault"] = rule["ServerSideEncryptionByDefault"]
     if "BucketKeyEnabled" in rule:
         shape["BucketKeyEnabled"] = _truthy(rule["BucketKeyEnabled"])
+    return shape
+
+
+def _lifecycle_rule(rule: Mapping[str, Any]) -> dict[str, Any]:
+    """CloudFormation's lifecycle rule in the S3 API's shape (the parts this house uses).
+
+    CloudFormation flattens what the API nests: `ExpiredObjectDeleteMarker` and
+    `ExpirationInDays` are the API's `Expiration`, `Prefix` its `Filter`.
+    """
+    shape: dict[str, Any] = {"Status": rule["Status"]}
+    if "Id" in rule:
+        shape["ID"] = rule["Id"]
+    shape["Filter"] = {"Prefix": rule.get("Prefix", "")}
+    expiration: dict[str, Any] = {}
+    if "ExpirationInDays" in rule:
+        expiration["Days"] = int(rule["ExpirationInDays"])
+    if "ExpiredObjectDeleteMarker" in rule:
+        expiration["ExpiredObjectDeleteMarker"] = _truthy(rule["ExpiredObjectDeleteMarker"])
+    if expiration:
+        shape["Expiration"] = expiration
+    noncurrent = rule.get("NoncurrentVersionExpiration")
+    if noncurrent:
+        shape["NoncurrentVersionExpiration"] = {
+            key: int(value) for key, value in noncurrent.items()
+        }
+    elif "NoncurrentVersionExpirationInDays" in rule:
+        shape["NoncurrentVersionExpiration"] = {
+            "NoncurrentDays": int(rule["NoncurrentVersionExpirationInDays"])
+        }
+    abort = rule.get("AbortIncompleteMultipartUpload")
+    if abort:
+        shape["AbortIncompleteMultipartUpload"] = {
+            "DaysAfterInitiation": int(abort["DaysAfterInitiation"])
+        }
     return shape
 
 

@@ -1,0 +1,60 @@
+"""The site bucket's kept versions (S3), for `rotativa rollback`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import boto3
+
+from rotativa.rollback import ObjectHistory
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+#: Headers S3 keeps per version that CopyObject would otherwise replace or drop: with
+#: MetadataDirective=REPLACE they are all given again, so the copy is the old object.
+_KEPT = (
+    "ContentType",
+    "CacheControl",
+    "ContentEncoding",
+    "ContentDisposition",
+    "ContentLanguage",
+    # Not copied by CopyObject at all (S3 documents it): a redirect object would come
+    # back as an empty page without it.
+    "WebsiteRedirectLocation",
+)
+
+
+class SiteVersions:
+    def __init__(self, bucket: str, client: S3Client | None = None) -> None:
+        self.bucket = bucket
+        self.client: S3Client = client or boto3.client("s3")
+
+    def history(self, key: str) -> ObjectHistory:
+        versions: list[str] = []
+        markers: set[str] = set()
+        deleted = False
+        paginator = self.client.get_paginator("list_object_versions")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=key):
+            for version in page.get("Versions", []):
+                if version["Key"] == key:
+                    versions.append(str(version["VersionId"]))
+            for marker in page.get("DeleteMarkers", []):
+                if marker["Key"] == key:
+                    markers.add(str(marker["VersionId"]))
+                    deleted = deleted or bool(marker.get("IsLatest"))
+        return ObjectHistory(key, tuple(versions), frozenset(markers), deleted)
+
+    def restore(self, key: str, version_id: str) -> str:
+        head = self.client.head_object(Bucket=self.bucket, Key=key, VersionId=version_id)
+        found: dict[str, Any] = dict(head)
+        kept = {name: found[name] for name in _KEPT if found.get(name)}
+        copied = self.client.copy_object(
+            Bucket=self.bucket,
+            Key=key,
+            CopySource={"Bucket": self.bucket, "Key": key, "VersionId": version_id},
+            MetadataDirective="REPLACE",
+            Metadata=dict(found.get("Metadata") or {}),
+            **kept,
+        )
+        return str(copied.get("VersionId", "null"))
