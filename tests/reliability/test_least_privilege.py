@@ -224,6 +224,14 @@ def recorded() -> Iterator[Recorded]:
             cloud.delete("articles/uno.md")
             cloud.delete("media/foto.jpg")
             cloud.run_until_quiet()
+            # an alias (its holders looked up), an address two uploads want (one waits), and
+            # the holder deleted (the waiting one looked at again through the ingest queue)
+            alias = "aliases: [/2017/quattro/]\n"
+            cloud.put("articles/quattro.md", article("Quattro", slug="conteso", extra=alias))
+            cloud.put("articles/cinque.md", article("Cinque", slug="conteso"))
+            cloud.run_until_quiet()
+            cloud.delete("articles/quattro.md")
+            cloud.run_until_quiet()
             # an embargo made, moved, and come due; an expiry made and come due
             soon = datetime.now(UTC) + timedelta(hours=1)
             for hours in (1, 2):
