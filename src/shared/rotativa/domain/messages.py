@@ -267,6 +267,12 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "en": "'{field}' contains a character a web page cannot carry ({char}): retype it "
         "rather than pasting it",
     },
+    "frontmatter_character": {
+        "it": "il front matter contiene un carattere di controllo invisibile ({char}): "
+        "riscrivi la riga senza copiarla da un altro programma",
+        "en": "the front matter contains an invisible control character ({char}): retype "
+        "the line rather than pasting it",
+    },
     "slug_reserved": {
         "it": "'{field}': '{value}' è il nome di una pagina del sito (sezioni, pagine, tag, "
         "autori, feed, sitemap, assets, media): scegli un altro slug, ad esempio '{suggestion}'",
