@@ -431,6 +431,9 @@ class Article(BaseModel):
         both are raised together, so the editor reads them all at once; a field refused by
         the schema is not shown to the model, which would only say it again.
         """
+        # A JSON body may carry CR line ends as escapes: the same text as a Markdown file's,
+        # whose line ends are normalised on reading.
+        body = body.replace("\r\n", "\n").replace("\r", "\n")
         check = _check_upload(fields, body)
         data: dict[str, Any] = {
             name: value
