@@ -36,7 +36,7 @@ from rotativa.domain.messages import kind_of
 from rotativa.domain.pages import is_reserved_slug, is_site_page, is_site_tree
 from rotativa.domain.site import SiteSettings
 from rotativa.domain.slugs import SLUG_MAX_LENGTH, is_valid_slug, slugify
-from rotativa.domain.text import BIDI_CONTROLS, first_unpublishable, shorten
+from rotativa.domain.text import BIDI_CONTROLS, CharacterClass, first_unpublishable, shorten
 
 TITLE_MAX = 200
 SUMMARY_MAX = 500
@@ -127,6 +127,14 @@ def _value_shown(value: Any) -> str:
     return shorten(str(value), 40)
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _check_text(
     check: _UploadCheck, loc: tuple[str | int, ...], value: Any, *, multiline: bool = False
 ) -> None:
@@ -138,7 +146,13 @@ def _check_text(
             params: dict[str, Any] = {"char": bad.codepoint}
             if multiline:
                 params["text_line"] = bad.line
-            check.flag(loc, value, rejection(bad.kind.value, params))
+            problem = rejection(bad.kind.value, params)
+            if bad.kind is CharacterClass.INVALID or not _encodable(value):
+                # The model must not see it: a lone surrogate in a message's parameters
+                # cannot even be rendered (UTF-8 has no encoding for it).
+                check.refuse(loc, value, problem)
+            else:
+                check.flag(loc, value, problem)
     elif isinstance(value, (bool, int, float)):
         shown = {"kind": kind_of(value), "value": _value_shown(value)}
         check.refuse(loc, value, rejection("expected_text_quoted", shown))
