@@ -411,7 +411,7 @@ FIELD_NAMES = st.sampled_from([*UPLOAD_FIELDS, "body", "key", "path", "order", "
 
 
 @hypothesis_settings(
-    max_examples=4000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(fields=st.dictionaries(FIELD_NAMES, JSON_VALUES, max_size=6), as_json=st.booleans())
 def test_any_structure_in_any_field_gets_a_report_and_accepted_ones_serialise(
