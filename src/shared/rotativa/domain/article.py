@@ -1,5 +1,13 @@
 """The Article: what one upload means once it is valid and normalised.
 
+Two schemas live here, on purpose apart. The *upload schema* (`UPLOAD_SCHEMA`) is what an
+editor may write: the fields README.md documents, each of one kind, each text publishable;
+it is strict because an upload is untrusted. The *stored model* (`Article`) is what
+rotativa keeps and reads back from the table, with its own shapes (a section or a tag as
+`{name, slug}`, the upload's key): before they were one model, and storage's shapes could
+be written by an upload (`section: {name: Sport, slug: autore}` put an article on an author
+page). `Article.from_upload` applies the first, then the second.
+
 Validation needs to know the site (its sections and time zone), so `Article.from_upload`
 passes the `SiteSettings` to the validators through pydantic's context. Errors the editor
 can act on are raised as `PydanticCustomError`s whose type is a catalogue code; the
@@ -36,7 +44,7 @@ from rotativa.domain.messages import kind_of
 from rotativa.domain.pages import is_reserved_slug, is_site_page, is_site_tree
 from rotativa.domain.site import SiteSettings
 from rotativa.domain.slugs import SLUG_MAX_LENGTH, is_valid_slug, slugify
-from rotativa.domain.text import BIDI_CONTROLS, CharacterClass, first_unpublishable, shorten
+from rotativa.domain.text import CharacterClass, character_class, first_unpublishable, shorten
 
 TITLE_MAX = 200
 SUMMARY_MAX = 500
@@ -275,10 +283,6 @@ def _check_slug(
         check.refuse(("slug",), slug, rejection("slug_reserved", suggestion))
 
 
-# Bidirectional overrides and isolates: they can make a title read differently from
-# what it is (Trojan Source); no headline needs them.
-_BIDI_CONTROLS = BIDI_CONTROLS
-
 Line = Annotated[str, StringConstraints(strip_whitespace=True)]
 
 
@@ -288,10 +292,10 @@ def rejection(code: str, params: dict[str, Any] | None = None) -> PydanticCustom
 
 
 def _check_plain_text(value: str, *, multiline: bool = False) -> str:
+    """The stored model's own check (controls and bidi, as when records were written), then
+    NFC. Uploads meet the whole of `first_unpublishable` first, in the upload schema."""
     for char in value:
-        if char in _BIDI_CONTROLS or (
-            unicodedata.category(char) == "Cc" and not (multiline and char in "\n\t")
-        ):
+        if character_class(char, multiline=multiline) is CharacterClass.CONTROL:
             raise rejection("control_characters")
     return unicodedata.normalize("NFC", value)
 
