@@ -145,6 +145,12 @@ def test_empty_optional_fields_mean_not_given(settings: SiteSettings) -> None:
     assert report.article.pinned is False
     assert report.article.image is None
     assert report.article.tags == ()
+    # AND so inside the image
+    data = md("image:\n  src: media/a.jpg\n  alt: Una foto\n  caption:\n")
+    image = validate_upload("articles/prova.md", data, settings).article
+    assert image is not None
+    assert image.image is not None
+    assert image.image.caption == ""
 
 
 def test_documented_kinds_are_accepted(settings: SiteSettings) -> None:

@@ -161,7 +161,7 @@ def _check_text(
                 check.refuse(loc, value, problem)
             else:
                 check.flag(loc, value, problem)
-    elif isinstance(value, (bool, int, float)):
+    elif isinstance(value, (bool, int, float, date_type)):  # a YAML date is not text either
         shown = {"kind": kind_of(value), "value": _value_shown(value)}
         check.refuse(loc, value, rejection("expected_text_quoted", shown))
     else:
@@ -460,6 +460,8 @@ class Article(BaseModel):
             and name not in check.refused
             and (value is not None or name in REQUIRED_FIELDS)  # empty means not given
         }
+        if isinstance(data.get("image"), dict):
+            data["image"] = {k: v for k, v in data["image"].items() if v is not None}
         _check_slug(check, key, data, settings)
         safe_body = body if "body" not in check.refused | check.flagged else ""
         article: Article | None = None
