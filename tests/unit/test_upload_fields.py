@@ -547,3 +547,16 @@ def test_a_report_on_a_lone_surrogate_can_be_written_and_read(settings: SiteSett
     assert len(long["field"]) == 100
     assert len(long["message"]) == 500
     assert long["message"].endswith("…")
+
+
+def test_line_ends_are_judged_by_each_field_as_before(settings: SiteSettings) -> None:
+    # GIVEN a folded YAML summary (it ends with a line end) and a title on two lines
+    folded = md("summary: >\n  Un sommario\n  su due righe\n")
+    two_lines = md("", "x\n").replace(b"title: Titolo", b'title: "Uno\\nDue"')
+    # THEN the summary is one line of text, and the title is refused as it always was
+    article = validate_upload("articles/prova.md", folded, settings).article
+    assert article is not None
+    assert article.summary == "Un sommario su due righe"
+    assert errors(validate_upload("articles/prova.md", two_lines, settings)) == [
+        ("control_characters", "title", 2)
+    ]

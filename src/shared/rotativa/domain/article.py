@@ -147,9 +147,14 @@ def _check_text(
     check: _UploadCheck, loc: tuple[str | int, ...], value: Any, *, multiline: bool = False
 ) -> None:
     """A text, and only a text: numbers and true/false are not (quoting them makes them
-    one), nor lists or mappings (the shapes storage writes for sections and tags)."""
+    one), nor lists or mappings (the shapes storage writes for sections and tags).
+
+    Tab and line ends are judged by each field, as before this schema: the stored model
+    strips them around a title, folds them inside tags and names, and refuses them inside a
+    title or summary; here they pass, and everything HTML/XML cannot carry does not.
+    `multiline` (the body) also reports the line of the text the character is on."""
     if isinstance(value, str):
-        bad = first_unpublishable(value, multiline=multiline)
+        bad = first_unpublishable(value, multiline=True)
         if bad is not None:
             params: dict[str, Any] = {"char": bad.codepoint}
             if multiline:
