@@ -15,19 +15,23 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given
+from hypothesis import HealthCheck, event, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
+from lxml import etree  # type: ignore[import-untyped]
 
 from rotativa.adapters.articles_table import stored_from_item
-from rotativa.domain.article import UPLOAD_FIELDS, Article
+from rotativa.domain.article import UPLOAD_FIELDS, Article, ArticleStatus
 from rotativa.domain.inbox import Change, InboxEvent
-from rotativa.domain.pages import RESERVED_SLUGS, is_reserved_slug
-from rotativa.domain.records import ArticleState
+from rotativa.domain.pages import FEED_PATH, RESERVED_SLUGS, PageRef, is_reserved_slug, object_key
+from rotativa.domain.records import ArticleState, StoredArticle
 from rotativa.domain.site import SiteSettings
 from rotativa.domain.text import CharacterClass, character_class, first_unpublishable, visible
+from rotativa.services.indexing import Indexer
 from rotativa.services.ingest import Commit, CommitOutcome, Ingest
+from rotativa.services.rendering import PageRenderer
 from rotativa.services.validation import ValidationReport, validate_upload
+from tests.fakes import MemoryPages, MemorySite, RecordingInvalidations, RecordingQueue
 
 ANY_SECTION = SiteSettings(name="Prova", base_url="https://example.invalid/")
 
@@ -442,14 +446,44 @@ def test_any_structure_in_any_field_gets_a_report_and_accepted_ones_serialise(
     for problem in report.problems:
         json.dumps(problem.as_dict(), ensure_ascii=True)
         visible(problem.message()).encode("utf-8")
-    # AND an accepted article serialises as UTF-8, and so does its page's body
+    # AND an accepted article serialises as UTF-8, and so do its page and the feed
+    event("accepted" if report.article is not None else "rejected")
     if report.article is not None:
         json.dumps(report.article.model_dump(mode="json"), ensure_ascii=False).encode("utf-8")
         report.article.model_dump_json().encode("utf-8")
         report.body_html.encode("utf-8")
+        page, feed = _published(settings, report.article)
+        page.decode("utf-8")
+        etree.fromstring(feed)  # the feed is XML: no character XML forbids got in
         assert first_unpublishable(report.article.title) is None
         assert all(first_unpublishable(t.name) is None for t in report.article.tags)
         assert first_unpublishable(report.article.body, multiline=True) is None
+
+
+def _published(settings: SiteSettings, article: Article) -> tuple[bytes, bytes]:
+    """The article's page and the site feed, rendered as the RenderFunction does."""
+    now = datetime(2024, 6, 1, tzinfo=UTC)
+    article = article.model_copy(update={"status": ArticleStatus.PUBLISHED})
+    store, site = MemoryPages(), MemorySite()
+    store.articles[article.key] = StoredArticle(
+        article.key, "01", ArticleState.PUBLISHED, now, article=article, first_published=now
+    )
+    Indexer(settings, store, RecordingQueue()).apply(article.key, None, now)
+    refs = [PageRef.article(article.key, article.path), PageRef.feed()]
+    PageRenderer(settings, store, site, RecordingInvalidations()).render(refs, now)
+    return site.objects[object_key(article.path)], site.objects[object_key(FEED_PATH)]
+
+
+def test_an_accepted_article_renders_as_utf8_and_xml(settings: SiteSettings) -> None:
+    # GIVEN an article using everything a page may carry: RTL marks, emoji, tabs, accents
+    text = "Città \u200fمرحبا\u200f \U0001f3c6 fine"
+    data = js({"summary": text, "tags": [text], "body": f"{text}\tcon tab\n\n{text}"})
+    report = validate_upload("articles/prova.json", data, settings)
+    assert report.article is not None, errors(report)
+    # WHEN it is rendered; THEN its page is UTF-8 and the feed well-formed XML
+    page, feed = _published(settings, report.article)
+    assert "مرحبا" in page.decode("utf-8")
+    assert etree.fromstring(feed) is not None
 
 
 # --- the rejection report is bounded and always readable -------------------------------
