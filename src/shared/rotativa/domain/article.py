@@ -364,7 +364,7 @@ class Tag(BaseModel):
         if isinstance(value, dict):
             return value
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = str(value)  # `tags: [2024]` means the text 2024
+            value = str(value)  # not from an upload: its schema asks for "2024" quoted
         if not isinstance(value, str):
             raise rejection("expected_text", {"kind": kind_of(value)})
         name = " ".join(_check_plain_text(value).split())
