@@ -95,7 +95,8 @@ def record(cloud: LocalCloud, key: str, name: str, version: str | None, sequence
 
 def apply(cloud: LocalCloud, ops: list[Operation], forged: list[Forgery]) -> list[str]:
     s3 = cloud.clients.s3
-    bodies, versions = [], {}
+    bodies: list[str] = []
+    versions: dict[str, str | None] = {}
     for i, op in enumerate(ops):
         at = EVENT_TIME + timedelta(seconds=i)
         sequencer = f"{0x0066310C5B7E4F2A51 + i * 7:X}"

@@ -182,10 +182,25 @@ def test_yaml_one_point_one_surprises_are_plain_text(settings: SiteSettings) -> 
     assert [t.name for t in a.tags] == ["on", "10:30"]
 
 
-def test_numbers_are_accepted_as_text(settings: SiteSettings) -> None:
-    a = article(settings, "title: 1984\nsection: Sport\ntags: [2024]\n")
+def test_numbers_are_text_when_quoted(settings: SiteSettings) -> None:
+    # GIVEN a headline and a tag that are numbers, written as text (README: fields are text)
+    a = article(settings, "title: '1984'\nsection: Sport\ntags: ['2024']\n")
+    # THEN they are that text
     assert a.title == "1984"
     assert a.tags[0].slug == "2024"
+
+
+def test_unquoted_numbers_are_not_text(settings: SiteSettings) -> None:
+    # GIVEN the same fields as YAML numbers
+    report = validate_upload(
+        "articles/prova.md", b"---\ntitle: 1984\nsection: Sport\ntags: [2024]\n---\nx\n", settings
+    )
+    # THEN each is refused where it is, with the quoting that would make it text
+    assert [(p.code, p.field, p.line) for p in report.errors] == [
+        ("expected_text_quoted", "title", 2),
+        ("expected_text_quoted", "tags[0]", 4),
+    ]
+    assert '("1984")' in report.errors[0].message("it")
 
 
 def test_article_round_trips_through_json(settings: SiteSettings) -> None:

@@ -114,3 +114,28 @@ def test_console_script_runs_as_a_process() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 non validi" in result.stdout
+
+
+def test_what_uploads_hold_is_printed_escaped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a file whose name and fields carry terminal escapes, a bidi override and a lone
+    # surrogate (a JSON escape)
+    bad = tmp_path / "a\x1b[2Jb\u202egnp.json"
+    bad.write_text(
+        '{"title": "Titolo", "section": "Sport", "body": "x", '
+        '"\\u001b]0;pwned\\u0007": 1, "tags": ["ok\\ud800"]}'
+    )
+
+    # WHEN it is checked
+    code, out = run(capsys, str(bad))
+
+    # THEN every line is plain printable text, the characters shown as escapes
+    assert code == 1
+    for line in out:
+        assert line.isprintable(), repr(line)
+        line.encode("utf-8")
+    text = "\n".join(out)
+    assert "a\\x1b[2Jb\\u202egnp.json" in text
+    assert "\\x1b]0;pwned\\x07" in text
+    assert "U+D800" in text

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from rotativa.domain.messages import LANGUAGES, Language, render_message
 from rotativa.domain.site import SiteSettings
+from rotativa.domain.text import visible
 from rotativa.domain.upload import ARTICLE_EXTENSIONS
 from rotativa.rebuild_cli import add_rebuild_command
 from rotativa.redrive_cli import add_redrive_command
@@ -116,9 +117,13 @@ def check_file(path: Path, settings: SiteSettings) -> ValidationReport:
 def format_problems(
     path: Path | str, report: ValidationReport, language: Language
 ) -> Iterator[str]:
+    """One line per problem. File names and messages quote what uploads hold, so their
+    controls, bidi and invisible characters are printed escaped (`\x1b`, `\u202e`): a
+    hostile file cannot move the cursor, recolour or reorder the editor's terminal."""
+    shown = visible(str(path))
     for problem in report.problems:
-        where = f"{path}:{problem.line}" if problem.line is not None else f"{path}"
-        yield f"{where}: {problem.severity.value}: {problem.message(language)}"
+        where = f"{shown}:{problem.line}" if problem.line is not None else shown
+        yield f"{where}: {problem.severity.value}: {visible(problem.message(language))}"
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -127,20 +132,21 @@ def _check(args: argparse.Namespace) -> int:
         missing.append(args.site)
     if missing:
         for path in missing:
-            print(f"rotativa check: {render_message('check_missing_path', 'it', value=path)}",
-                  file=sys.stderr)  # fmt: skip
+            message = render_message("check_missing_path", "it", value=visible(str(path)))
+            print(f"rotativa check: {message}", file=sys.stderr)
         return EXIT_USAGE
     try:
         sites = {path: load_site(args.site, path) for path in args.paths}
     except (OSError, ValueError) as exc:
-        print(f"rotativa check: {exc}", file=sys.stderr)
+        print(f"rotativa check: {visible(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     files = valid = warnings = 0
     language: Language = args.lang or next(iter(sites.values())).locale
     for root in args.paths:
         found = list(article_files(root))
         if not found:
-            print(f"{root}: warning: {render_message('check_no_files', language, value=root)}")
+            shown = visible(str(root))
+            print(f"{shown}: warning: {render_message('check_no_files', language, value=shown)}")
         for path in found:
             report = check_file(path, sites[root])
             files += 1

@@ -1,5 +1,13 @@
 """The Article: what one upload means once it is valid and normalised.
 
+Two schemas live here, on purpose apart. The *upload schema* (`UPLOAD_SCHEMA`) is what an
+editor may write: the fields README.md documents, each of one kind, each text publishable;
+it is strict because an upload is untrusted. The *stored model* (`Article`) is what
+rotativa keeps and reads back from the table, with its own shapes (a section or a tag as
+`{name, slug}`, the upload's key): before they were one model, and storage's shapes could
+be written by an upload (`section: {name: Sport, slug: autore}` put an article on an author
+page). `Article.from_upload` applies the first, then the second.
+
 Validation needs to know the site (its sections and time zone), so `Article.from_upload`
 passes the `SiteSettings` to the validators through pydantic's context. Errors the editor
 can act on are raised as `PydanticCustomError`s whose type is a catalogue code; the
@@ -11,6 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date as date_type
 from datetime import datetime
 from enum import StrEnum
@@ -23,17 +32,19 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from rotativa.domain.markdown import is_allowed_url, summary_from_body
 from rotativa.domain.messages import kind_of
-from rotativa.domain.pages import canonical_path, is_site_page
+from rotativa.domain.pages import canonical_path, is_reserved_slug, is_site_page, is_site_tree
 from rotativa.domain.site import SiteSettings
 from rotativa.domain.slugs import SLUG_MAX_LENGTH, is_valid_slug, slugify
+from rotativa.domain.text import CharacterClass, character_class, first_unpublishable, shorten
 
 TITLE_MAX = 200
 SUMMARY_MAX = 500
@@ -48,14 +59,234 @@ BODY_MAX_BYTES = 200_000
 EARLIEST_YEAR = 1900
 LATEST_YEAR = 2199
 
-UPLOAD_FIELDS = (
-    "title", "section", "date", "slug", "tags", "authors", "summary", "image", "status",
-    "publish_at", "expires_at", "pinned", "related", "aliases",
+
+class FieldType(StrEnum):
+    """The kinds of value an upload's fields take, as README.md's upload table documents."""
+
+    TEXT = "text"  # one line of text
+    LONG_TEXT = "long text"  # the body: lines, tabs allowed
+    NAMES = "names"  # a list of texts; a single text is a list of one
+    IMAGE = "image"  # a mapping of src, alt, caption, each a text
+    MOMENT = "moment"  # ISO 8601 text (or a YAML timestamp, should the loader make one)
+    FLAG = "flag"  # true or false
+    CHOICE = "choice"  # one of a few texts
+
+
+#: The upload schema: every field an editor may write, and the one kind it takes. Nothing
+#: else of an upload is read. `Article` below is the stored model, and reads back what
+#: storage wrote (sections and tags as `{name, slug}`, keys, bodies): those shapes are its
+#: own and never come from an upload, because `Article.from_upload` checks this first.
+UPLOAD_SCHEMA: Mapping[str, FieldType] = {
+    "title": FieldType.TEXT,
+    "section": FieldType.TEXT,
+    "date": FieldType.MOMENT,
+    "slug": FieldType.TEXT,
+    "tags": FieldType.NAMES,
+    "authors": FieldType.NAMES,
+    "summary": FieldType.TEXT,
+    "image": FieldType.IMAGE,
+    "status": FieldType.CHOICE,
+    "publish_at": FieldType.MOMENT,
+    "expires_at": FieldType.MOMENT,
+    "pinned": FieldType.FLAG,
+    "related": FieldType.NAMES,
+    "aliases": FieldType.NAMES,
+}
+UPLOAD_FIELDS = tuple(UPLOAD_SCHEMA)
+IMAGE_FIELDS = ("src", "alt", "caption")
+REQUIRED_FIELDS = ("title", "section")
+_LIST_LIMITS = {"tags": TAGS_MAX, "authors": AUTHORS_MAX, "related": RELATED_MAX,
+                "aliases": ALIASES_MAX}  # fmt: skip
+
+#: Names only storage writes (the article item, its teaser, its address claim, the stored
+#: model's own fields): an upload that sets one is trying to shape what it does not own, or
+#: was made from a dump of the table; it is refused, not silently ignored. Other unknown
+#: names are warned about and ignored (a typo such as `titel` should not block the news).
+STORAGE_FIELDS = frozenset(
+    {
+        "pk", "sk", "key", "path", "order", "state", "received_at", "version_id", "article",
+        "first_published", "updated", "modified", "teaser", "owner", "claim", "redirect",
+        "memberships", "position", "is_draft", "is_local",
+    }
 )  # fmt: skip
 
-# Bidirectional overrides and isolates: they can make a title read differently from
-# what it is (Trojan Source); no headline needs them.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+@dataclass
+class _UploadCheck:
+    """What the upload schema found: errors, and which fields the stored model must not see
+    (`refused`: wrong kind) or whose character errors it would only repeat (`flagged`)."""
+
+    errors: list[InitErrorDetails] = field(default_factory=list)
+    refused: set[str] = field(default_factory=set)
+    flagged: set[str] = field(default_factory=set)
+
+    def refuse(self, loc: tuple[str | int, ...], value: Any, problem: PydanticCustomError) -> None:
+        self.errors.append({"type": problem, "loc": loc, "input": value})
+        self.refused.add(str(loc[0]))
+
+    def flag(self, loc: tuple[str | int, ...], value: Any, problem: PydanticCustomError) -> None:
+        self.errors.append({"type": problem, "loc": loc, "input": value})
+        self.flagged.add(str(loc[0]))
+
+
+def _value_shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return shorten(str(value), 40)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _check_text(
+    check: _UploadCheck, loc: tuple[str | int, ...], value: Any, *, multiline: bool = False
+) -> None:
+    """A text, and only a text: numbers and true/false are not (quoting them makes them
+    one), nor lists or mappings (the shapes storage writes for sections and tags).
+
+    Tab and line ends are judged by each field, as before this schema: the stored model
+    strips them around a title, folds them inside tags and names, and refuses them inside a
+    title or summary; here they pass, and everything HTML/XML cannot carry does not.
+    `multiline` (the body) also reports the line of the text the character is on."""
+    if isinstance(value, str):
+        bad = first_unpublishable(value, multiline=True)
+        if bad is not None:
+            params: dict[str, Any] = {"char": bad.codepoint}
+            if multiline:
+                params["text_line"] = bad.line
+            problem = rejection(bad.kind.value, params)
+            if bad.kind is CharacterClass.INVALID or not _encodable(value):
+                # The model must not see it: a lone surrogate in a message's parameters
+                # cannot even be rendered (UTF-8 has no encoding for it).
+                check.refuse(loc, value, problem)
+            else:
+                check.flag(loc, value, problem)
+    elif isinstance(value, (bool, int, float, date_type)):  # a YAML date is not text either
+        shown = {"kind": kind_of(value), "value": _value_shown(value)}
+        check.refuse(loc, value, rejection("expected_text_quoted", shown))
+    else:
+        check.refuse(loc, value, rejection("expected_text", {"kind": kind_of(value)}))
+
+
+def _check_field(check: _UploadCheck, name: str, kind: FieldType, value: Any) -> None:
+    loc: tuple[str | int, ...] = (name,)
+    if kind is FieldType.TEXT or kind is FieldType.LONG_TEXT:
+        _check_text(check, loc, value, multiline=kind is FieldType.LONG_TEXT)
+    elif kind is FieldType.NAMES:
+        if isinstance(value, str):
+            _check_text(check, loc, value)
+        elif not isinstance(value, list):
+            check.refuse(loc, value, rejection("expected_list", {"kind": kind_of(value)}))
+        elif len(value) <= _LIST_LIMITS[name]:  # longer: refused by its count, item unseen
+            for index, item in enumerate(value):
+                _check_text(check, (name, index), item)
+    elif kind is FieldType.IMAGE:
+        if not isinstance(value, dict):
+            check.refuse(
+                loc,
+                value,
+                rejection(
+                    "expected_mapping",
+                    {"kind": kind_of(value), "accepted": ", ".join(IMAGE_FIELDS)},
+                ),
+            )
+            return
+        for part, item in value.items():
+            if part not in IMAGE_FIELDS:
+                check.refuse(
+                    (name, str(part)),
+                    item,
+                    rejection("image_field_unknown", {"accepted": ", ".join(IMAGE_FIELDS)}),
+                )
+            elif item is not None:
+                _check_text(check, (name, part), item)
+    elif kind is FieldType.MOMENT:
+        if isinstance(value, str):
+            _check_text(check, loc, value)
+        elif not isinstance(value, date_type):  # datetime is a date too
+            check.refuse(loc, value, rejection("date_invalid", {"value": _value_shown(value)}))
+    elif kind is FieldType.FLAG:
+        if not isinstance(value, bool):
+            check.refuse(loc, value, rejection("expected_bool", {"value": repr(value)[:40]}))
+    elif kind is FieldType.CHOICE and not isinstance(value, str):
+        accepted = " or ".join(f"'{s.value}'" for s in ArticleStatus)
+        shown = {"value": repr(value)[:40], "accepted": accepted}
+        check.refuse(loc, value, rejection("choice_invalid", shown))
+    elif isinstance(value, str):
+        _check_text(check, loc, value)
+
+
+def _check_upload(fields: Mapping[str, Any], body: str) -> _UploadCheck:
+    """The upload schema applied to an upload's fields: only documented fields, each of its
+    documented kind, each text publishable. Pure; never raises."""
+    check = _UploadCheck()
+    for name, value in fields.items():
+        if name in STORAGE_FIELDS:
+            accepted = {"accepted": ", ".join(UPLOAD_FIELDS)}
+            check.refuse((str(name),), value, rejection("storage_field", accepted))
+            continue
+        kind = UPLOAD_SCHEMA.get(name) if isinstance(name, str) else None
+        if kind is None or (value is None and name in REQUIRED_FIELDS):
+            continue  # unknown names: warned about and ignored; a blank title: said below
+        if value is not None:
+            _check_field(check, name, kind, value)
+    _check_field(check, "body", FieldType.LONG_TEXT, body)
+    return check
+
+
+def _reraised(details: Any) -> InitErrorDetails:
+    """A pydantic error of the stored model, to be raised again beside the schema's own."""
+    kind = str(details["type"])
+    ctx = details.get("ctx")
+    if kind.startswith("rotativa."):
+        error_type: str | PydanticCustomError = PydanticCustomError(kind, kind, ctx)
+    else:
+        error_type = kind
+    init: InitErrorDetails = {"type": error_type, "loc": details["loc"], "input": details["input"]}
+    if ctx is not None and not kind.startswith("rotativa."):
+        init["ctx"] = ctx
+    return init
+
+
+#: What the stored model says of a text the schema already flagged: said once is enough.
+_REPEATS = frozenset({"rotativa.control_characters", "string_unicode"})
+
+
+def _check_slug(
+    check: _UploadCheck, key: str, data: dict[str, Any], settings: SiteSettings
+) -> None:
+    """The slug given, or made from the file name, is one the site does not use itself.
+    Stored records are not judged again: a rule added later must not make them unreadable."""
+    slug = data.get("slug")
+    if slug is None and "slug" not in check.refused:
+        stem = PurePosixPath(key).stem
+        derived = slugify(stem)
+        if not derived:
+            check.refuse(("slug",), stem, rejection("slug_from_filename", {"value": stem}))
+        elif is_reserved_slug(derived, settings.section_slugs):
+            check.refuse(
+                ("slug",),
+                stem,
+                rejection(
+                    "slug_from_filename_reserved",
+                    {"value": stem, "slug": derived, "suggestion": f"{derived}-articolo"},
+                ),
+            )
+        else:
+            data["slug"] = derived
+    elif (
+        isinstance(slug, str)
+        and is_valid_slug(slug)
+        and is_reserved_slug(slug, settings.section_slugs)
+    ):
+        suggestion = {"value": slug, "suggestion": f"{slug}-articolo"}
+        check.refuse(("slug",), slug, rejection("slug_reserved", suggestion))
+
 
 Line = Annotated[str, StringConstraints(strip_whitespace=True)]
 
@@ -66,10 +297,10 @@ def rejection(code: str, params: dict[str, Any] | None = None) -> PydanticCustom
 
 
 def _check_plain_text(value: str, *, multiline: bool = False) -> str:
+    """The stored model's own check (controls and bidi, as when records were written), then
+    NFC. Uploads meet the whole of `first_unpublishable` first, in the upload schema."""
     for char in value:
-        if char in _BIDI_CONTROLS or (
-            unicodedata.category(char) == "Cc" and not (multiline and char in "\n\t")
-        ):
+        if character_class(char, multiline=multiline) is CharacterClass.CONTROL:
             raise rejection("control_characters")
     return unicodedata.normalize("NFC", value)
 
@@ -99,7 +330,8 @@ class Section(BaseModel):
     @classmethod
     def _from_name(cls, value: Any, info: ValidationInfo) -> Any:
         if isinstance(value, dict):
-            return value  # already normalised (read back from storage)
+            # Read back from storage; an upload's section is text (see `UPLOAD_SCHEMA`).
+            return value
         if not isinstance(value, str):
             raise rejection("expected_text", {"kind": kind_of(value)})
         name = " ".join(_check_plain_text(value).split())
@@ -110,7 +342,12 @@ class Section(BaseModel):
                 accepted = ", ".join(s.name for s in settings.sections)
                 raise rejection("section_unknown", {"value": name[:80], "accepted": accepted})
             return {"name": configured.name, "slug": configured.slug}
-        return _name_and_slug(name)
+        named = _name_and_slug(name)
+        if is_site_tree(named["slug"]):
+            # A site that takes any section still makes /tag/, /autore/, /media/…: a section
+            # named so would put its articles on those pages' addresses.
+            raise rejection("section_reserved", {"value": name[:80], "path": f"/{named['slug']}/"})
+        return named
 
 
 class Tag(BaseModel):
@@ -127,7 +364,7 @@ class Tag(BaseModel):
         if isinstance(value, dict):
             return value
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = str(value)  # `tags: [2024]` means the text 2024
+            value = str(value)  # not from an upload: its schema asks for "2024" quoted
         if not isinstance(value, str):
             raise rejection("expected_text", {"kind": kind_of(value)})
         name = " ".join(_check_plain_text(value).split())
@@ -209,11 +446,46 @@ class Article(BaseModel):
     def from_upload(
         cls, key: str, fields: Mapping[str, Any], body: str, settings: SiteSettings
     ) -> Article:
-        """Validate an upload's fields; raises pydantic's ValidationError."""
-        data = {name: value for name, value in fields.items() if name in UPLOAD_FIELDS}
-        return cls.model_validate(
-            {**data, "key": key, "body": body}, context={"settings": settings}
-        )
+        """Validate an upload's fields; raises pydantic's ValidationError with every error.
+
+        Two steps, so that storage's shapes can never come from an upload: the upload schema
+        (`UPLOAD_SCHEMA`: documented fields, documented kinds, publishable text, a slug that
+        is not the site's) first; then this stored model normalises what passed. Errors of
+        both are raised together, so the editor reads them all at once; a field refused by
+        the schema is not shown to the model, which would only say it again.
+        """
+        # A JSON body may carry CR line ends as escapes: the same text as a Markdown file's,
+        # whose line ends are normalised on reading.
+        body = body.replace("\r\n", "\n").replace("\r", "\n")
+        check = _check_upload(fields, body)
+        data: dict[str, Any] = {
+            name: value
+            for name, value in fields.items()
+            if name in UPLOAD_SCHEMA
+            and name not in check.refused
+            and (value is not None or name in REQUIRED_FIELDS)  # empty means not given
+        }
+        if isinstance(data.get("image"), dict):
+            data["image"] = {k: v for k, v in data["image"].items() if v is not None}
+        _check_slug(check, key, data, settings)
+        safe_body = body if "body" not in check.refused | check.flagged else ""
+        article: Article | None = None
+        errors = list(check.errors)
+        try:
+            article = cls.model_validate(
+                {**data, "key": key, "body": safe_body}, context={"settings": settings}
+            )
+        except ValidationError as exc:
+            for details in exc.errors():
+                name = str(details["loc"][0]) if details["loc"] else ""
+                if name in check.refused:
+                    continue
+                if name in check.flagged and details["type"] in _REPEATS:
+                    continue
+                errors.append(_reraised(details))
+        if errors or article is None:
+            raise ValidationError.from_exception_data(cls.__name__, errors)
+        return article
 
     # --- derived and defaulted fields -----------------------------------------------------
 
@@ -224,10 +496,8 @@ class Article(BaseModel):
             return data
         data = dict(data)
         if data.get("slug") is None and isinstance(data.get("key"), str):
-            stem = PurePosixPath(data["key"]).stem
-            data["slug"] = slugify(stem)
-            if not data["slug"]:
-                raise rejection("slug_from_filename", {"value": stem})
+            # `from_upload` derives it (and says why it cannot); this is for direct callers.
+            data["slug"] = slugify(PurePosixPath(data["key"]).stem)
         if not data.get("summary") and isinstance(data.get("body"), str):
             data["summary"] = summary_from_body(data["body"])
         for name in ("tags", "authors", "related", "aliases"):

@@ -260,6 +260,54 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "en": "the image '{value}' has not been uploaded: upload it under media/ or fix "
         "'image.src'",
     },
+    # --- the upload schema: documented fields, documented kinds, publishable text -------
+    "storage_field": {
+        "it": "il campo '{field}' lo scrive rotativa, non chi carica un articolo: toglilo; "
+        "campi validi: {accepted}",
+        "en": "the field '{field}' is written by rotativa, not by uploads: remove it; "
+        "valid fields: {accepted}",
+    },
+    "expected_text_quoted": {
+        "it": "'{field}' deve essere un testo, non {kind}: se intendi il testo, scrivilo tra "
+        'virgolette ("{value}")',
+        "en": "'{field}' must be text, not {kind}: if you mean the text, put it in quotes "
+        '("{value}")',
+    },
+    "image_field_unknown": {
+        "it": "'{field}' non è un campo dell'immagine: usa solo {accepted}",
+        "en": "'{field}' is not a field of the image: use only {accepted}",
+    },
+    "character_invalid": {
+        "it": "'{field}' contiene un carattere che una pagina web non può contenere ({char}): "
+        "riscrivilo senza copiarlo da un altro programma",
+        "en": "'{field}' contains a character a web page cannot carry ({char}): retype it "
+        "rather than pasting it",
+    },
+    "frontmatter_character": {
+        "it": "il front matter contiene un carattere di controllo invisibile ({char}): "
+        "riscrivi la riga senza copiarla da un altro programma",
+        "en": "the front matter contains an invisible control character ({char}): retype "
+        "the line rather than pasting it",
+    },
+    "slug_reserved": {
+        "it": "'{field}': '{value}' è il nome di una pagina del sito (sezioni, pagine, tag, "
+        "autori, feed, sitemap, assets, media): scegli un altro slug, ad esempio '{suggestion}'",
+        "en": "'{field}': '{value}' is the name of one of the site's own pages (sections, "
+        "pages, tags, authors, feeds, sitemaps, assets, media): choose another slug, for "
+        "example '{suggestion}'",
+    },
+    "slug_from_filename_reserved": {
+        "it": "dal nome del file '{value}' viene lo slug '{slug}', che è il nome di una pagina "
+        "del sito: rinomina il file o aggiungi 'slug: …', ad esempio 'slug: {suggestion}'",
+        "en": "the file name '{value}' makes the slug '{slug}', which names one of the "
+        "site's own pages: rename the file or add 'slug: …', for example 'slug: {suggestion}'",
+    },
+    "section_reserved": {
+        "it": "la sezione '{value}' avrebbe l'indirizzo {path}, che è di pagine del sito: "
+        "scegli un altro nome di sezione",
+        "en": "the section '{value}' would have the address {path}, which belongs to the "
+        "site's own pages: choose another section name",
+    },
     # --- body ----------------------------------------------------------------------------
     "shortcode_unknown": {
         "it": "lo shortcode [{name}] non è conosciuto e resta nel testo così com'è; "

@@ -215,6 +215,44 @@ def is_site_page(path: str, section_slugs: Iterable[str] | None) -> bool:
         return True  # not a site path at all: nobody may claim it
 
 
+#: Names an article's slug may not take: the pages and trees the site makes (pagination,
+#: listings, feeds, sitemaps, assets, media, the 404 page, robots.txt), as they are spelled
+#: as slugs. An article lives at `/<section>/<slug>/`, so `page` would sit on the section's
+#: pagination and the others would read as the site's own pages (and would collide with them
+#: on a site without sections).
+RESERVED_SLUGS = frozenset(
+    {
+        *_SITE_TREES,
+        "page",
+        "index",
+        "404",
+        "feed",
+        "feed-xml",
+        "sitemap",
+        "sitemap-xml",
+        "news-sitemap",
+        "news-sitemap-xml",
+        "robots",
+        "robots-txt",
+    }
+)
+
+
+def is_reserved_slug(slug: str, section_slugs: Iterable[str] | None) -> bool:
+    """Whether an article may not take `slug`: a name the site uses for its own pages, or
+    one of its sections' slugs (`/sport/cronaca/` would read as a section inside another).
+    `section_slugs` None: the site takes any section, so only the fixed names are known."""
+    if slug in RESERVED_SLUGS:
+        return True
+    return section_slugs is not None and slug in set(section_slugs)
+
+
+def is_site_tree(slug: str) -> bool:
+    """Whether `/<slug>/` is a tree of pages the site makes (`/tag/`, `/autore/`, `/media/`…):
+    a section may not be named so on a site that takes any section."""
+    return slug in _SITE_TREES
+
+
 # --- stable buckets ---------------------------------------------------------------------
 
 

@@ -166,7 +166,10 @@ def _split_front_matter(text: str) -> tuple[str, str, int]:
 def _parse_markdown(text: str) -> ParsedUpload:
     front, body, body_line = _split_front_matter(text)
     offset = 2  # the front matter starts on the file's second line; YAML marks are 0-based
-    loader = _FrontMatterLoader(front)
+    try:
+        loader = _FrontMatterLoader(front)
+    except yaml.reader.ReaderError as exc:  # a raw control character: YAML refuses to read
+        raise UploadRejected([_unreadable_character(front, exc, offset)]) from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -194,6 +197,22 @@ def _parse_markdown(text: str) -> ParsedUpload:
     if not isinstance(value, dict):
         raise UploadRejected([error("frontmatter_not_mapping", line=offset, kind=kind_of(value))])
     return ParsedUpload(value, body, body_line, lines)
+
+
+_FIELD_AT_LINE_START = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*:")
+
+
+def _unreadable_character(front: str, exc: yaml.reader.ReaderError, offset: int) -> Problem:
+    """YAML's reader stops at a control character before any field is read: point at its
+    line, and at the field written there when the line starts with one."""
+    position = max(0, min(exc.position, len(front)))
+    line_index = front.count("\n", 0, position)
+    start = front.rfind("\n", 0, position) + 1
+    found = _FIELD_AT_LINE_START.match(front, start)
+    char = f"U+{exc.character:04X}" if isinstance(exc.character, int) else "?"
+    if found is None or found.end() > position:
+        return error("frontmatter_character", line=line_index + offset, char=char)
+    return error("control_characters", field=found[1], line=line_index + offset, char=char)
 
 
 def _inspect(node: Node, path: str, lines: dict[str, int], offset: int) -> Iterator[Problem]:

@@ -25,10 +25,12 @@ from rotativa.domain.inbox import (
     confirmed_order,
     order_after,
 )
+from rotativa.domain.messages import Language
 from rotativa.domain.problems import Problem, Severity, error, warning
 from rotativa.domain.records import ArticleState, StoredArticle
 from rotativa.domain.schedules import lifecycle_state
 from rotativa.domain.site import SiteSettings
+from rotativa.domain.text import shorten, visible
 from rotativa.domain.twins import TWIN_WINNER, name_address, twin_of
 from rotativa.services.validation import ValidationReport, validate_upload
 
@@ -126,6 +128,19 @@ _OUTCOMES = {
 
 def report_key(key: str) -> str:
     return f"{REPORTS_PREFIX}{key}.json"
+
+
+REPORT_MAX_PROBLEMS = 20  # of each severity; the report also counts them all
+REPORT_MAX_MESSAGE = 500  # characters of one message (values quoted from the upload)
+REPORT_MAX_FIELD = 100
+
+
+def _reported(problem: Problem, language: Language) -> dict[str, Any]:
+    entry = problem.as_dict(language)
+    entry["message"] = shorten(visible(str(entry["message"])), REPORT_MAX_MESSAGE)
+    if entry.get("field") is not None:
+        entry["field"] = shorten(visible(str(entry["field"])), REPORT_MAX_FIELD)
+    return entry
 
 
 class Ingest:
@@ -333,10 +348,16 @@ class Ingest:
     # --- reports --------------------------------------------------------------------------
 
     def _write_report(self, event: InboxEvent, status: str, problems: Any) -> None:
+        """The editor's report: bounded, so it can always be written and read back (the first
+        `REPORT_MAX_PROBLEMS` errors and warnings, with their totals), and with what the
+        upload brought shown escaped, so a character UTF-8 cannot encode (a JSON `\ud800`)
+        or that would drive a terminal cannot break the report or its reader."""
         current = self.inbox.read_report(event.key)
         if current is not None and _newer_report(current, event):
             return  # a newer upload already has its report
         language = self.settings.locale
+        errors = [p for p in problems if p.severity is Severity.ERROR]
+        warnings = [p for p in problems if p.severity is Severity.WARNING]
         self.inbox.write_report(
             event.key,
             {
@@ -345,10 +366,10 @@ class Ingest:
                 "version_id": event.version_id,
                 "order": event.order,
                 "uploaded_at": event.event_time.isoformat(),
-                "errors": [p.as_dict(language) for p in problems if p.severity is Severity.ERROR],
-                "warnings": [
-                    p.as_dict(language) for p in problems if p.severity is Severity.WARNING
-                ],
+                "errors": [_reported(p, language) for p in errors[:REPORT_MAX_PROBLEMS]],
+                "warnings": [_reported(p, language) for p in warnings[:REPORT_MAX_PROBLEMS]],
+                "errors_total": len(errors),
+                "warnings_total": len(warnings),
             },
         )
 

@@ -14,7 +14,7 @@ from typing import IO, Any
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from rotativa.domain.article import TAG_MAX, UPLOAD_FIELDS, Article
+from rotativa.domain.article import STORAGE_FIELDS, TAG_MAX, UPLOAD_FIELDS, Article
 from rotativa.domain.markdown import render_body
 from rotativa.domain.messages import Phrase, kind_of
 from rotativa.domain.problems import Problem, Severity, UploadRejected, error, has_errors, warning
@@ -96,7 +96,7 @@ def _locate_body_problems(
 def _unknown_fields(parsed: ParsedUpload) -> Iterator[Problem]:
     accepted = ", ".join(UPLOAD_FIELDS)
     for name in parsed.fields:
-        if name in UPLOAD_FIELDS:
+        if name in UPLOAD_FIELDS or name in STORAGE_FIELDS:  # storage's: an error, not this
             continue
         close = difflib.get_close_matches(str(name), UPLOAD_FIELDS, n=1, cutoff=0.6)
         hint = Phrase("unknown_field_hint") if close else ""
@@ -153,7 +153,11 @@ def problems_from_validation_error(exc: ValidationError, parsed: ParsedUpload) -
     for details in exc.errors():
         path = _field_path(details["loc"])
         code, params = _code_and_params(details, path)
-        problems.append(error(code, field=path or None, line=parsed.line_of(path), **params))
+        line = parsed.line_of(path)
+        text_line = params.pop("text_line", None)  # a bad character's line in the body
+        if path == "body" and isinstance(text_line, int) and "body" not in parsed.field_lines:
+            line = parsed.body_line + text_line - 1  # Markdown: the body's lines are the file's
+        problems.append(error(code, field=path or None, line=line, **params))
     return problems
 
 
