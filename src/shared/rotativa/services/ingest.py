@@ -53,8 +53,8 @@ class Inbox(Protocol):
 
 
 class SiteMedia(Protocol):
-    def mirror(self, key: str) -> bool:
-        """Make the site's copy of `key` equal the inbox's; False when it was removed."""
+    def handle(self, event: InboxEvent) -> IngestResult:
+        """Publish, refuse or remove the media file `event` is about (services/media.py)."""
         ...
 
 
@@ -119,10 +119,7 @@ class Ingest:
 
     def handle(self, event: InboxEvent) -> IngestResult:
         if event.is_media:
-            copied = self.media.mirror(event.key)
-            return IngestResult(
-                event, IngestOutcome.MEDIA_COPIED if copied else IngestOutcome.MEDIA_REMOVED
-            )
+            return self.media.handle(event)  # its bytes decide: services/media.py
         if not event.is_article:
             return IngestResult(event, IngestOutcome.IGNORED)
         before = self.ledger.get(event.key)
