@@ -337,7 +337,9 @@ def report_subject(key: str) -> str:
     if _key_reason(key) is None:
         return key
     rest = key[len(MEDIA_PREFIX) :] if key.startswith(MEDIA_PREFIX) else key
-    escaped = quote(rest, safe="").replace(".", "%2E")  # no segment is `.`/`..` or hidden
+    escaped = quote(rest, safe="", errors="surrogatepass").replace(
+        ".", "%2E"
+    )  # no segment is `.`/`..` or hidden
     if len(escaped) > 120:
         digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
         escaped = f"{escaped[:100]}~{digest}"
@@ -345,10 +347,14 @@ def report_subject(key: str) -> str:
 
 
 def printable(text: str) -> str:
-    """`text` with control characters shown as escapes, for reports and terminals."""
-    return "".join(
-        c if (0x20 <= ord(c) < 0x7F or ord(c) > 0x9F) and c != "\\" else repr(c)[1:-1] for c in text
-    )
+    """`text` with control characters and lone surrogates shown as escapes, for reports
+    (which must encode as UTF-8) and terminals."""
+    return "".join(c if _shown(c) else repr(c)[1:-1] for c in text)
+
+
+def _shown(c: str) -> bool:
+    code = ord(c)
+    return (0x20 <= code < 0x7F or code > 0x9F) and not 0xD800 <= code <= 0xDFFF
 
 
 # --- the verdict -------------------------------------------------------------------------
