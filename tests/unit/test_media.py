@@ -487,3 +487,16 @@ def test_an_upload_that_lands_while_the_function_works_is_the_one_published() ->
     service.handle(_event("media/foto.jpg"))
     # THEN it saw the version move and published the current one, not the one it read
     assert site.objects["media/foto.jpg"] == (png(), "image/png")
+
+
+def test_a_refused_media_file_is_known_as_refused() -> None:
+    from rotativa.services.media import refused_media
+
+    service, inbox, _ = _service()
+    inbox.objects["media/finta.jpg"] = (ACTIVE["html"], "v1")
+    inbox.objects["media/vera.jpg"] = (jpeg(), "v1")
+    service.handle(_event("media/finta.jpg"))
+    service.handle(_event("media/vera.jpg"))
+    assert refused_media(inbox, "media/finta.jpg")
+    assert not refused_media(inbox, "media/vera.jpg")
+    assert not refused_media(inbox, "media/mai-caricata.jpg")

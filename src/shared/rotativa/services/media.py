@@ -166,3 +166,10 @@ class MediaUploads:
         subject = report_subject(key)
         if self.inbox.read_report(subject) is not None:
             self.inbox.delete_report(subject)
+
+
+def refused_media(inbox: MediaInbox, key: str) -> bool:
+    """Whether media upload `key` stands refused (its report says so): an article whose
+    `image.src` names it shows a picture the site does not have, and should be told."""
+    report = inbox.read_report(report_subject(key))
+    return report is not None and report.get("status") == "rejected"
