@@ -500,3 +500,52 @@ def test_a_refused_media_file_is_known_as_refused() -> None:
     assert refused_media(inbox, "media/finta.jpg")
     assert not refused_media(inbox, "media/vera.jpg")
     assert not refused_media(inbox, "media/mai-caricata.jpg")
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        b"<p onmouseover=alert(1)>x</p>",
+        b"<details open ontoggle=alert(1)>",
+        b"<video><source onerror='alert(1)'>",
+        b"<x:script>alert(1)</x:script>",
+        b"<a href=' javascript :alert(1)'>",
+        b"<a href=vbscript:msgbox(1)>",
+        b"<input/autofocus/onfocus=alert(1)>",
+    ],
+)
+def test_any_element_that_can_run_makes_a_picture_a_polyglot(markup: bytes) -> None:
+    data = png() + markup
+    verdict = judge_media("media/foto.png", data, len(data))
+    assert [p.code for p in verdict.problems] == ["media_active"]
+
+
+def test_the_markup_search_is_linear_in_the_head() -> None:
+    # GIVEN the worst shapes for the polyglot search: many unclosed tags, long attributes
+    import time
+
+    from rotativa.domain import media
+
+    def cost(n: int) -> float:
+        shapes = [png() + b"<a " * n, png() + b"<a b" + b" x" * n, png() + b"<" * n]
+        started = time.perf_counter()
+        for data in shapes:
+            for _ in range(3):
+                media.sniff(data[:SNIFF_BYTES])
+        return time.perf_counter() - started
+
+    # THEN four times the input never costs much more than four times the time
+    small, large = cost(SNIFF_BYTES // 16), cost(SNIFF_BYTES // 4)
+    assert large < small * 4 * 3 + 0.05
+
+
+def test_id3_needs_a_real_tag_header() -> None:
+    assert sniff(b"ID3\x04\x00\x00\x00\x00\x02\x01" + mp3_frame()).media_type is not None
+    assert sniff(b"ID3;alert(document.cookie)//").media_type is None
+    assert sniff(b"ID3\x09\x00\x00\x00\x00\x00\x00").media_type is None
+
+
+def test_namespaced_metadata_attributes_are_not_event_handlers() -> None:
+    xmp = b'<rdf:Description tiff:Orientation="1" exif:OnlineRating="5" xmp:Rating="3"/>'
+    data = jpeg(b"\xff\xe1" + struct.pack(">H", 2 + len(xmp)) + xmp)
+    assert judge_media("media/foto.jpg", data, len(data)).accepted

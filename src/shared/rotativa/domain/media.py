@@ -112,13 +112,17 @@ _UNSUPPORTED: tuple[tuple[bytes, str], ...] = (
 )
 
 # Markup that makes a document active when a browser or a viewer renders it as HTML, SVG
-# or XML. Each is five bytes or more (after `<`), so the chance that compressed image data
-# holds one by accident in the examined head is negligible; XMP metadata (`<?xpacket`,
-# `<x:xmpmeta`, `<rdf:RDF`) is not among them.
+# or XML: the elements that run, load or navigate, any element with an event handler
+# attribute (`<p onmouseover=…>`), and script URLs. Each needs five bytes or more, so the
+# chance that compressed image data holds one by accident in the examined head is
+# negligible; XMP metadata (`<?xpacket`, `<x:xmpmeta`, `<rdf:RDF`) is not among them.
+# Every repetition is bounded, so a search is linear in the head's length.
 _MARKUP = re.compile(
-    rb"<(?:script|html|head[\s>]|body|iframe|frame|svg[\s>/]|object|embed|meta[\s>/]"
-    rb"|form[\s>]|style|link[\s>]|base[\s>]|img[\s/]|math|!doctype|\?xml|xsl:|x:script)"
-    rb"|javascript:",
+    rb"<(?:[a-z0-9_-]{1,20}:)?(?:script|html|head[\s>]|body|iframe|frame|svg[\s>/]|object"
+    rb"|embed|meta[\s>/]|form[\s>]|style|link[\s>]|base[\s>]|img[\s/]|math|!doctype|\?xml"
+    rb"|xsl:|portal|template)"
+    rb"|<[a-z][a-z0-9:-]{0,20}[^<>]{0,200}?[\s/\x22\x27]on[a-z]{3,20}\s*="
+    rb"|(?:java|vb)script\s*:",
     re.IGNORECASE,
 )
 _LEADING_WHITESPACE = b"\t\n\x0c\r "
@@ -171,7 +175,9 @@ def _signature(head: bytes) -> MediaType | None:
     if head[4:8] == b"ftyp":
         return _iso_media(head)
     if head.startswith(b"ID3") and len(head) >= 10:
-        return MP3
+        # ID3v2: major version 2-4, then a size of four 7-bit bytes
+        syncsafe = all(b < 0x80 for b in head[6:10])
+        return MP3 if head[3] in (2, 3, 4) and head[4] != 0xFF and syncsafe else None
     if len(head) >= 4 and head[0] == 0xFF:
         return _mpeg_audio(head)
     return None
