@@ -45,6 +45,9 @@ def _upload(cloud: LocalCloud, key: str, data: bytes, content_type: str = "text/
         ContentType=content_type,
         Metadata={"x-evil": "1"},
         WebsiteRedirectLocation="https://evil.example/",
+        ContentEncoding="gzip",
+        ContentLanguage="it",
+        ContentDisposition="inline",
     )
 
 
@@ -77,7 +80,8 @@ def test_a_png_is_published_with_its_own_type_and_removed_with_its_upload(
     assert head["ContentType"] == "image/png"
     assert head["CacheControl"].startswith("public")
     assert "x-evil" not in head.get("Metadata", {})
-    assert not head.get("WebsiteRedirectLocation")
+    for claimed in ("WebsiteRedirectLocation", "ContentEncoding", "ContentDisposition"):
+        assert not head.get(claimed), claimed
     assert cloud.site_files()["media/foto.png"] == png()
     assert cloud.report("media/foto.png") is None
     # WHEN it is deleted from the inbox

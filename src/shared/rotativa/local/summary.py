@@ -69,7 +69,8 @@ class UploadOutcome:
         if self.outcome is Outcome.REJECTED:
             return f"rejected: {self.first_error or 'see its report'}"
         warnings = self.warnings
-        if warnings and self.outcome in (Outcome.PUBLISHED, Outcome.DRAFT, Outcome.SCHEDULED):
+        told = (Outcome.PUBLISHED, Outcome.DRAFT, Outcome.SCHEDULED, Outcome.MEDIA_COPIED)
+        if warnings and self.outcome in told:
             noun = "warning" if len(warnings) == 1 else "warnings"
             return f"{self.outcome} ({len(warnings)} {noun}: {_first(self.report, 'warnings')})"
         return str(self.outcome)
