@@ -306,6 +306,12 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "it": "il nome dice {claimed} ma il file è {actual}: pubblicato come {content_type}",
         "en": "the name says {claimed} but the file is {actual}: published as {content_type}",
     },
+    "image_refused": {
+        "it": "l'immagine '{value}' è stata rifiutata (il motivo è in reports/{value}.json): "
+        "la pagina sarà senza immagine finché non carichi un file valido",
+        "en": "the image '{value}' was refused (reports/{value}.json says why): the page "
+        "shows no picture until a valid file is uploaded",
+    },
     "image_missing": {
         "it": "l'immagine '{value}' non è stata caricata: caricala in media/ o correggi "
         "'image.src'",
