@@ -177,3 +177,19 @@ def test_an_article_showing_a_refused_picture_still_publishes(cloud: LocalCloud)
     )
     assert _site_head(cloud, "media/finta.jpg") is None
     assert _site_head(cloud, "sport/con-finta/index.html") is not None
+
+
+def test_rotativa_status_lists_media_rejections(cloud: LocalCloud) -> None:
+    from rotativa.local.status import collect_status
+
+    # GIVEN a refused media file, one with a hostile name among them
+    _upload(cloud, "media/x.jpg", HTML)
+    _upload(cloud, "media/../index\x1b[2J.jpg", png())
+    cloud.run_until_quiet()
+    # WHEN the newsroom asks for the stack's status
+    status = collect_status(cloud.clients, cloud.stack.outputs, None)
+    # THEN both rejections are there, with their first error, the name printable
+    found = {r.key: r for r in status.rejections}
+    assert set(found) == {"media/x.jpg", "media/../index\\x1b[2J.jpg"}
+    assert found["media/x.jpg"].first_error.startswith("il contenuto è HTML")
+    assert all(r.errors == 1 for r in status.rejections)
