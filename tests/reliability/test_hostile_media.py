@@ -66,6 +66,8 @@ def attacked() -> Iterator[Attacked]:
             )
             cloud.run_until_quiet()
             before = cloud.site_files()
+            assert SAMPLE_MEDIA in before  # the samples' real photo passes the checks
+            assert "sesto-san-giovanni/sesto-piazza-petazzi-riqualificazione/index.html" in before
             for key, data, _ in MEDIA:
                 cloud.put(key, data)
             for key in HOSTILE_MEDIA_KEYS:
