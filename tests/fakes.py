@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from rotativa.domain.article import ArticleTeaser
-from rotativa.domain.inbox import InboxObject
+from rotativa.domain.inbox import InboxEvent, InboxObject
 from rotativa.domain.pages import ListingId, PageRef
 from rotativa.domain.records import StoredArticle
 from rotativa.services.indexing import IndexStore, PageQueue, WaitingList
@@ -16,6 +16,8 @@ from rotativa.services.ingest import (
     Commit,
     CommitOutcome,
     Inbox,
+    IngestOutcome,
+    IngestResult,
     SiteMedia,
     Telemetry,
 )
@@ -270,12 +272,12 @@ class MemoryMedia:
         self.inbox = inbox
         self.objects: set[str] = set()
 
-    def mirror(self, key: str) -> bool:
-        if key in self.inbox.objects:
-            self.objects.add(key)
-            return True
-        self.objects.discard(key)
-        return False
+    def handle(self, event: InboxEvent) -> IngestResult:
+        if event.key in self.inbox.objects:
+            self.objects.add(event.key)
+            return IngestResult(event, IngestOutcome.MEDIA_COPIED)
+        self.objects.discard(event.key)
+        return IngestResult(event, IngestOutcome.MEDIA_REMOVED)
 
 
 class MemoryArticleLedger:

@@ -43,7 +43,7 @@ REWRITES = {
     "/sport/": "/sport/index.html",
     "/sport/x": "/sport/x/index.html",
     "/feed.xml": "/feed.xml",
-    "/media/a.b/c": "/media/a.b/c/index.html",  # a dot counts only in the last segment
+    "/sport/a.b/c": "/sport/a.b/c/index.html",  # a dot counts only in the last segment
     "/sitemaps/news.xml": "/sitemaps/news.xml",
     "/caff%C3%A8/": "/caff%C3%A8/index.html",  # S3 decodes it: the key is caffè/index.html
 }
@@ -261,3 +261,17 @@ def test_the_dev_site_server_redirects_as_the_function_does(
     assert status == response["statusCode"]
     assert headers.get("location") == response["headers"].get("location", {}).get("value")
     assert REDIRECT_HEADER not in headers
+
+
+# ------------------------------------------------------------------ /media/*
+
+
+def test_media_are_served_by_a_behaviour_without_functions() -> None:
+    # GIVEN the distribution's cache behaviours as the template declares them
+    config = load_template(TEMPLATE)["Resources"]["Distribution"]["Properties"]
+    behaviours = config["DistributionConfig"]["CacheBehaviors"]
+    [media] = [b for b in behaviours if b["PathPattern"] == "/media/*"]
+    # THEN uploads are served as they are: neither function runs on them (a media key is
+    # never a pretty URL, and never an old address), so the dev server must not either
+    assert "FunctionAssociations" not in media
+    assert media["ResponseHeadersPolicyId"] == {"Ref": "MediaHeadersPolicy"}

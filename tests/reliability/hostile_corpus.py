@@ -11,10 +11,16 @@ from tests.conftest import ROOT
 HOSTILE = ROOT / "tests" / "hostile"
 
 
+MEDIA_MANIFEST_FILE = "media.json"  # manifest.d/media.json describes tests/hostile/media/
+
+
 def _manifest() -> dict[str, dict[str, str]]:
-    """manifest.json, plus one manifest.d/<class>.json per class of hostile input."""
+    """manifest.json, plus one manifest.d/<class>.json per class of hostile article
+    (media.json describes the media corpus instead: `media_corpus`)."""
     merged: dict[str, dict[str, str]] = json.loads((HOSTILE / "manifest.json").read_text())
     for part in sorted((HOSTILE / "manifest.d").glob("*.json")):
+        if part.name == MEDIA_MANIFEST_FILE:
+            continue
         for name, expectation in json.loads(part.read_text()).items():
             if name in merged:
                 raise ValueError(f"{part.name}: {name} is described twice")
@@ -73,3 +79,68 @@ HOSTILE_KEYS = (
 
 def corpus_files() -> list[Path]:
     return sorted((HOSTILE / "articles").iterdir())
+
+
+# --- media: tests/hostile/media/ and manifest.d/media.json --------------------------------
+
+MEDIA_MANIFEST: dict[str, dict[str, str]] = json.loads(
+    (HOSTILE / "manifest.d" / MEDIA_MANIFEST_FILE).read_text()
+)
+
+
+def generated_media(name: str) -> bytes:
+    """The media corpus files too big to commit."""
+    if name == "oversize.mp4":
+        from rotativa.domain.media import MEDIA_MAX_BYTES
+
+        header = b"\x00\x00\x00\x18ftypisom\x00\x00\x00\x00isommp41"
+        return header + b"\x00" * (MEDIA_MAX_BYTES + 1 - len(header))
+    raise KeyError(name)
+
+
+def media_corpus() -> list[tuple[str, bytes, dict[str, str]]]:
+    """(upload key `media/<name>`, bytes, expectation) for every media manifest entry:
+    {"expect": "rejected", "code": …} or {"expect": "published", "content_type": …}."""
+    entries = []
+    for name, expectation in sorted(MEDIA_MANIFEST.items()):
+        if name.startswith(GENERATED_PREFIX):
+            file = name.removeprefix(GENERATED_PREFIX)
+            data = generated_media(file)
+        else:
+            file = name
+            data = (HOSTILE / "media" / name).read_bytes()
+        entries.append((f"media/{file}", data, expectation))
+    return entries
+
+
+def media_corpus_files() -> list[Path]:
+    return sorted((HOSTILE / "media").iterdir())
+
+
+# Media keys an attacker or a broken feed may use, each with a harmless PNG: every one is
+# refused (media_key_invalid) and writes nothing to the site bucket.
+HOSTILE_MEDIA_KEYS = (
+    "media/../articles/x.md",
+    "media/../index.html",
+    "media/../sport/index.jpg",
+    "media/./a.jpg",
+    "media//a.jpg",
+    "media/a/../../feed.jpg",
+    "media/a\\b.jpg",
+    "media/..\\index.jpg",
+    "media/a\u0007b\u001bc.jpg",
+    "media/a\u0085b.jpg",
+    "media/%2e%2e/a.jpg",
+    "media/..%2Findex.jpg",
+    "media/a/index.html",
+    "media/x.html",
+    "media/x.jpg.html",
+    "media/x.svg",
+    "media/.htaccess",
+    "media/.a.jpg",
+    "media/foto sindaco.jpg",
+    "media/\u202egnp.jpg",
+    "media/perché.jpg",
+    "media/" + "x" * 300 + ".jpg",
+    "media/" + "a/" * 10 + "deep.jpg",
+)

@@ -28,7 +28,7 @@ from rotativa.domain.records import ArticleState, StoredArticle
 from rotativa.domain.site import SiteSettings
 from rotativa.domain.text import CharacterClass, character_class, first_unpublishable, visible
 from rotativa.services.indexing import Indexer
-from rotativa.services.ingest import Commit, CommitOutcome, Ingest
+from rotativa.services.ingest import Commit, CommitOutcome, Ingest, IngestOutcome, IngestResult
 from rotativa.services.rendering import PageRenderer
 from rotativa.services.validation import ValidationReport, validate_upload
 from tests.fakes import MemoryPages, MemorySite, RecordingInvalidations, RecordingQueue
@@ -518,8 +518,8 @@ class _Inbox:
 
 
 class _Media:
-    def mirror(self, key: str) -> bool:  # noqa: ARG002
-        return False
+    def handle(self, event: InboxEvent) -> IngestResult:
+        return IngestResult(event, IngestOutcome.MEDIA_REMOVED)
 
 
 class _Ledger:

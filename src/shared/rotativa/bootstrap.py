@@ -91,18 +91,20 @@ def site() -> SiteSettings:
 @cache
 def ingest(metrics: Metrics) -> Ingest:
     from rotativa.adapters.articles_table import ArticlesTable
-    from rotativa.adapters.buckets import InboxBucket, MediaMirror
+    from rotativa.adapters.buckets import MediaInbox, SiteMediaBucket
     from rotativa.services.ingest import Ingest
+    from rotativa.services.media import MediaUploads
 
     env = ValidateEnvironment.load()
-    inbox = InboxBucket(env.inbox_bucket)
-    return Ingest(
-        site(),
+    inbox = MediaInbox(env.inbox_bucket)
+    telemetry = MetricsTelemetry(metrics)
+    media = MediaUploads(
         inbox,
-        MediaMirror(env.inbox_bucket, env.site_bucket, inbox.client),  # one S3 client, not two
-        ArticlesTable(env.articles_table, site()),
-        MetricsTelemetry(metrics),
+        SiteMediaBucket(env.inbox_bucket, env.site_bucket, inbox.client),  # one S3 client
+        telemetry,
+        site().locale,
     )
+    return Ingest(site(), inbox, media, ArticlesTable(env.articles_table, site()), telemetry)
 
 
 @cache

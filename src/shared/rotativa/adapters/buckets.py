@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import mimetypes
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -13,14 +12,14 @@ from botocore.exceptions import ClientError
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import CopySourceTypeDef
 
     from rotativa.domain.inbox import InboxObject
+    from rotativa.domain.media import MediaType
+    from rotativa.services.media import MediaHead
 
 _MISSING = {"NoSuchKey", "NoSuchVersion", "404", "NotFound", "InvalidArgument"}
 CONTENT_HASH = "content-sha256"  # object metadata: the sha256 of the bytes we wrote
-
-mimetypes.add_type("image/webp", ".webp")
-mimetypes.add_type("image/avif", ".avif")
 
 
 def _missing(exc: ClientError) -> bool:
@@ -162,36 +161,86 @@ class SiteBucket:
         return True
 
 
-class MediaMirror:
-    """Copies `media/…` from the inbox to the site bucket as it is now in the inbox, so
-    that duplicated or reordered events all end in the inbox's current state."""
+class MediaInbox(InboxBucket):
+    """The inbox as media uploads read it: one version at a time, and only its head.
+
+    The ValidateFunction never holds a whole video: it reads the size and the first bytes
+    of one version, and the site's copy is made by S3 from that same version.
+    """
+
+    def head_media(self, key: str, limit: int) -> MediaHead | None:
+        from rotativa.services.media import MediaHead
+
+        head = _head(self.client, self.name, key)
+        if head is None:
+            return None
+        size = int(head.get("ContentLength", 0))
+        version_id = head.get("VersionId") or None
+        data = b""
+        if size > 0:
+            args: dict[str, Any] = {
+                "Bucket": self.name,
+                "Key": key,
+                "Range": f"bytes=0-{limit - 1}",
+            }
+            if version_id:
+                args["VersionId"] = version_id
+            try:
+                response = self.client.get_object(**args)
+            except ClientError as exc:
+                if _missing(exc):
+                    return None  # deleted between the two calls: its event follows
+                raise
+            body = response["Body"]
+            try:
+                data = body.read(limit)  # the range asked for no more; never trust that
+            finally:
+                body.close()
+        return MediaHead(
+            head=data,
+            size=size,
+            version=_version(head),
+            version_id=version_id,
+            last_modified=head.get("LastModified"),
+        )
+
+    def version_of(self, key: str) -> str | None:
+        head = _head(self.client, self.name, key)
+        return None if head is None else _version(head)
+
+
+def _version(head: Mapping[str, Any]) -> str:
+    return str(head.get("VersionId") or head.get("ETag") or "")
+
+
+class SiteMediaBucket:
+    """The site bucket's media/: copies of inbox versions, with the type their bytes prove."""
 
     def __init__(self, inbox: str, site: str, client: S3Client | None = None) -> None:
         self.inbox = inbox
         self.site = site
         self.client: S3Client = client or boto3.client("s3")
 
-    def mirror(self, key: str) -> bool:
-        head = _head(self.client, self.inbox, key)
-        if head is None:
-            self.client.delete_object(Bucket=self.site, Key=key)
-            return False
-        content_type = (
-            mimetypes.guess_type(key)[0] or head.get("ContentType") or "application/octet-stream"
-        )
+    def publish(self, key: str, source: MediaHead, media_type: MediaType, cache: str) -> None:
+        copy_source: CopySourceTypeDef = {"Bucket": self.inbox, "Key": key}
+        extra: dict[str, Any] = {}
+        if source.version_id:
+            copy_source["VersionId"] = source.version_id
+        elif source.version:
+            extra["CopySourceIfMatch"] = source.version  # the bytes that were judged
+        if media_type.disposition:
+            name = key.rsplit("/", 1)[-1]  # normal form: no quote, no control character
+            extra["ContentDisposition"] = f'{media_type.disposition}; filename="{name}"'
         self.client.copy_object(
             Bucket=self.site,
             Key=key,
-            CopySource={
-                "Bucket": self.inbox,
-                "Key": key,
-                "VersionId": head.get("VersionId", "null"),
-            }
-            if head.get("VersionId")
-            else {"Bucket": self.inbox, "Key": key},
-            ContentType=content_type,
-            CacheControl="public, max-age=86400",
-            MetadataDirective="REPLACE",
+            CopySource=copy_source,
+            ContentType=media_type.content_type,
+            CacheControl=cache,
+            MetadataDirective="REPLACE",  # the uploader's Content-Type and metadata stay behind
             TaggingDirective="REPLACE",  # editors' tags stay in the inbox
+            **extra,
         )
-        return True
+
+    def remove(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.site, Key=key)

@@ -254,6 +254,80 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "published; delete one of the two (if {twin} is deleted, this file is published "
         "by itself)",
     },
+    # --- files under media/ (domain/media.py) ------------------------------------------
+    "media_key_invalid": {
+        "it": "il nome '{value}' non può essere pubblicato in media/ ({reason}): "
+        "caricalo come {suggestion}",
+        "en": "the name '{value}' cannot be published under media/ ({reason}): "
+        "upload it as {suggestion}",
+    },
+    "media_reason_prefix": {"it": "non è sotto media/", "en": "it is not under media/"},
+    "media_reason_length": {
+        "it": "più di {length} caratteri",
+        "en": "longer than {length} characters",
+    },
+    "media_reason_control": {"it": "caratteri di controllo", "en": "control characters"},
+    "media_reason_backslash": {"it": "una barra rovesciata '\\'", "en": "a backslash '\\'"},
+    "media_reason_percent": {
+        "it": "una codifica '%' nel nome",
+        "en": "a '%' encoding in the name",
+    },
+    "media_reason_segment": {
+        "it": "una cartella vuota, '.' o '..'",
+        "en": "an empty, '.' or '..' folder",
+    },
+    "media_reason_depth": {"it": "più di {depth} cartelle", "en": "more than {depth} folders"},
+    "media_reason_name_length": {
+        "it": "un nome di più di {name_length} caratteri",
+        "en": "a name longer than {name_length} characters",
+    },
+    "media_reason_characters": {
+        "it": "caratteri diversi da lettere senza accento, cifre, '-', '_' e '.', "
+        "o un nome che comincia con '.'",
+        "en": "characters other than unaccented letters, digits, '-', '_' and '.', "
+        "or a name starting with '.'",
+    },
+    "media_reason_extension": {
+        "it": "l'estensione non è di un tipo pubblicabile ({accepted})",
+        "en": "the extension is not one of a published type ({accepted})",
+    },
+    "media_empty": {"it": "il file è vuoto", "en": "the file is empty"},
+    "media_too_large": {
+        "it": "il file supera il limite di {limit} per media/",
+        "en": "the file exceeds the {limit} limit for media/",
+    },
+    "media_active": {
+        "it": "il contenuto è {detected}, che un browser può eseguire: in media/ si "
+        "pubblicano solo immagini, PDF, audio e video ({accepted})",
+        "en": "the content is {detected}, which a browser can run: media/ publishes only "
+        "pictures, PDF, audio and video ({accepted})",
+    },
+    "media_unsupported": {
+        "it": "il file è {detected}, un formato che il sito non pubblica: convertilo in "
+        "uno di questi ({accepted})",
+        "en": "the file is {detected}, a format the site does not publish: convert it to "
+        "one of these ({accepted})",
+    },
+    "media_unrecognised": {
+        "it": "il contenuto del file non è di un formato riconosciuto ({accepted})",
+        "en": "the file's content is not of a recognised format ({accepted})",
+    },
+    "media_type_mismatch": {
+        "it": "il nome dice {claimed} ma il file è {actual}: rinominalo con l'estensione "
+        "{extension} o carica il file giusto",
+        "en": "the name says {claimed} but the file is {actual}: rename it with the "
+        "{extension} extension or upload the right file",
+    },
+    "media_type_corrected": {
+        "it": "il nome dice {claimed} ma il file è {actual}: pubblicato come {content_type}",
+        "en": "the name says {claimed} but the file is {actual}: published as {content_type}",
+    },
+    "image_refused": {
+        "it": "l'immagine '{value}' è stata rifiutata (il motivo è in reports/{value}.json): "
+        "la pagina sarà senza immagine finché non carichi un file valido",
+        "en": "the image '{value}' was refused (reports/{value}.json says why): the page "
+        "shows no picture until a valid file is uploaded",
+    },
     "image_missing": {
         "it": "l'immagine '{value}' non è stata caricata: caricala in media/ o correggi "
         "'image.src'",

@@ -21,11 +21,12 @@ import botocore.session
 from botocore.exceptions import ClientError
 
 from rotativa.domain.inbox import ARTICLES_PREFIX, MEDIA_PREFIX
+from rotativa.domain.media import report_subject
 from rotativa.local import moto_patches
 from rotativa.local.pump import EventPump, Observer
 from rotativa.local.runtime import current_function, forget_loaded_functions
 from rotativa.local.scheduler import LocalClock, LocalScheduler
-from rotativa.local.site_server import REDIRECTS_FILE
+from rotativa.local.site_server import MEDIA_TYPES_FILE, REDIRECTS_FILE, guess_type
 from rotativa.local.stack import AwsClients, LocalStack, provision
 from rotativa.local.template import load_template
 
@@ -211,11 +212,13 @@ class LocalCloud:
         }
 
     def export_site(self, out: Path) -> int:
-        """Write the site bucket into `out`; the objects' 301s (old addresses), which a
-        folder cannot hold, go to `out/REDIRECTS_FILE` for `rotativa serve`."""
+        """Write the site bucket into `out`; the objects' 301s (old addresses) and the media's
+        Content-Types, which a folder cannot hold, go to `out/REDIRECTS_FILE` and
+        `out/MEDIA_TYPES_FILE` for `rotativa serve`."""
         count = 0
         root = out.resolve()
         redirects: dict[str, str] = {}
+        media: dict[str, dict[str, str]] = {}
         for key in self.objects(self.site_bucket):
             target = (root / key).resolve()
             if not target.is_relative_to(root):
@@ -225,15 +228,25 @@ class LocalCloud:
             target.write_bytes(found["Body"].read())
             if found.get("WebsiteRedirectLocation"):
                 redirects[key] = found["WebsiteRedirectLocation"]
+            # A media file whose bytes proved another type than its name says, or that
+            # downloads (PDF): what `rotativa serve` cannot guess from the name.
+            kind, disposition = found.get("ContentType", ""), found.get("ContentDisposition")
+            if key.startswith(MEDIA_PREFIX) and (kind != guess_type(key) or disposition):
+                media[key] = {"content_type": kind}
+                if disposition:
+                    media[key]["disposition"] = disposition
             count += 1
-        listing = root / REDIRECTS_FILE
-        if redirects:
-            listing.write_text(json.dumps(redirects, indent=1, sort_keys=True) + "\n")
-        elif listing.exists():
-            listing.unlink()
+        for name, listed in ((REDIRECTS_FILE, redirects), (MEDIA_TYPES_FILE, media)):
+            listing = root / name
+            if listed:
+                listing.write_text(json.dumps(listed, indent=1, sort_keys=True) + "\n")
+            elif listing.exists():
+                listing.unlink()
         return count
 
     def report(self, key: str) -> dict[str, Any] | None:
+        if key.startswith(MEDIA_PREFIX):
+            key = report_subject(key)  # refused names are filed escaped, under media/
         try:
             body = self.clients.s3.get_object(Bucket=self.inbox, Key=f"reports/{key}.json")
         except ClientError:

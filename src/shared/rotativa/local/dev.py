@@ -30,7 +30,7 @@ from rotativa.domain.inbox import Change, MalformedNotification, parse_notificat
 from rotativa.local.cloud import DEFAULT_TEMPLATE, LocalCloud, prepare_environment
 from rotativa.local.content import ContentWatcher, parameters_for, site_from_parameters
 from rotativa.local.pump import Invocation
-from rotativa.local.site_server import BucketSource, SiteServer, cdn_headers
+from rotativa.local.site_server import BucketSource, SiteServer, cdn_behaviours
 from rotativa.local.summary import InvalidationLog, SiteWrites, UploadJudge
 from rotativa.local.target import DEFAULT_HOST, default_outputs_file, write_outputs
 from rotativa.local.template import load_template
@@ -181,7 +181,8 @@ class DevCloud:
             raise DevError(f"{options.content}: no such folder")
         parameters = parameters_for([options.content]) if options.content else {}
         template = load_template(options.template_path)
-        cdn = cdn_headers(template)  # the CSP and the rest, as the distribution adds them
+        # The CSP and the rest, per cache behaviour (/media/* has its own), as CloudFront adds them
+        cdn = cdn_behaviours(template)
         for port in (options.port, options.site_port):
             _check_port(options.host, port)
         self._moto = _moto_server(options.host, options.port)
@@ -208,7 +209,7 @@ class DevCloud:
             BucketSource(cloud.clients.s3, cloud.site_bucket),
             options.host,
             options.site_port,
-            headers=cdn,
+            behaviours=cdn,
         ).start()
         self._spawn("rotativa-pump", self._pump)
         self.outputs_file = options.outputs_file or default_outputs_file(self.endpoint)

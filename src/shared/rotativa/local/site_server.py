@@ -27,6 +27,7 @@ from urllib.parse import unquote, urlsplit
 
 from botocore.exceptions import ClientError
 
+from rotativa.domain.media import BY_EXTENSION
 from rotativa.local.template import TemplateError, is_intrinsic, scalar_text
 
 if TYPE_CHECKING:
@@ -36,6 +37,9 @@ NOT_FOUND_KEY = "404.html"
 #: Beside an exported site (`LocalCloud.export_site`): object key → the path it answers
 #: 301 with, which S3 keeps as the object's WebsiteRedirectLocation and a folder cannot.
 REDIRECTS_FILE = ".redirects.json"
+#: Beside an exported site: media key → the Content-Type (and Content-Disposition) the
+#: ValidateFunction gave it from its bytes, which a file name alone cannot say.
+MEDIA_TYPES_FILE = ".media-types.json"
 
 
 def object_key(uri: str) -> str:
@@ -52,23 +56,71 @@ def object_key(uri: str) -> str:
     return path.lstrip("/")
 
 
-def cdn_headers(template: Mapping[str, Any]) -> dict[str, str]:
-    """The headers CloudFront adds to every response of the site, read from `template`.
+@dataclass(frozen=True)
+class CdnBehaviour:
+    """One cache behaviour of the distribution, as far as a reader of the site sees it:
+    which paths it serves, the headers its ResponseHeadersPolicy adds, and whether the
+    viewer-request (pretty URLs) and viewer-response (old addresses) functions run."""
 
-    They come from the ResponseHeadersPolicy that a distribution's default cache behaviour
-    names with `!Ref` (a managed policy's id cannot be read here: no headers). Values must
-    be plain text, not intrinsic functions.
-    """
+    pattern: str | None  # CloudFront's PathPattern; None for the default behaviour
+    headers: Mapping[str, str]
+    rewrites: bool = True
+    redirects: bool = True
+
+    def serves(self, path: str) -> bool:
+        """CloudFront's path pattern rule: `*` any characters (`/` too), `?` one, case
+        counts, the leading `/` optional."""
+        if self.pattern is None:
+            return True
+        pattern = "/" + self.pattern.lstrip("/")
+        regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+        return re.fullmatch(regex, path, re.DOTALL) is not None
+
+
+def cdn_behaviours(template: Mapping[str, Any]) -> list[CdnBehaviour]:
+    """The distribution's cache behaviours in the order CloudFront tries them, the default
+    last; [] without a distribution."""
     resources: Mapping[str, Any] = template.get("Resources") or {}
     for definition in resources.values():
         if definition.get("Type") != "AWS::CloudFront::Distribution":
             continue
         config = definition.get("Properties", {}).get("DistributionConfig", {})
-        policy = config.get("DefaultCacheBehavior", {}).get("ResponseHeadersPolicyId")
-        if isinstance(policy, dict) and set(policy) == {"Ref"} and policy["Ref"] in resources:
-            properties = resources[policy["Ref"]].get("Properties", {})
-            return policy_headers(properties.get("ResponseHeadersPolicyConfig", {}))
-    return {}
+        found = [
+            _behaviour(resources, item, str(item.get("PathPattern", "")))
+            for item in config.get("CacheBehaviors") or []
+        ]
+        return [*found, _behaviour(resources, config.get("DefaultCacheBehavior") or {}, None)]
+    return []
+
+
+def _behaviour(
+    resources: Mapping[str, Any], config: Mapping[str, Any], pattern: str | None
+) -> CdnBehaviour:
+    events = {str(a.get("EventType")) for a in config.get("FunctionAssociations") or []}
+    return CdnBehaviour(
+        pattern,
+        _policy_of(resources, config.get("ResponseHeadersPolicyId")),
+        rewrites="viewer-request" in events,
+        redirects="viewer-response" in events,
+    )
+
+
+def _policy_of(resources: Mapping[str, Any], policy: Any) -> dict[str, str]:
+    if isinstance(policy, dict) and set(policy) == {"Ref"} and policy["Ref"] in resources:
+        properties = resources[policy["Ref"]].get("Properties", {})
+        return policy_headers(properties.get("ResponseHeadersPolicyConfig", {}))
+    return {}  # a managed policy's id: its headers cannot be read here
+
+
+def cdn_headers(template: Mapping[str, Any]) -> dict[str, str]:
+    """The headers CloudFront adds to the site's pages, read from `template`.
+
+    They come from the ResponseHeadersPolicy that a distribution's default cache behaviour
+    names with `!Ref` (a managed policy's id cannot be read here: no headers). Values must
+    be plain text, not intrinsic functions. Other behaviours: `cdn_behaviours`.
+    """
+    behaviours = cdn_behaviours(template)
+    return dict(behaviours[-1].headers) if behaviours else {}
 
 
 def policy_headers(config: Mapping[str, Any]) -> dict[str, str]:
@@ -118,6 +170,7 @@ class SiteObject:
     body: bytes
     content_type: str
     redirect: str | None = None  # S3's WebsiteRedirectLocation: a 301 to this site path
+    disposition: str | None = None  # Content-Disposition: media PDFs download
 
 
 class SiteSource(Protocol):
@@ -141,8 +194,9 @@ class BucketSource:
         body = response["Body"].read()
         return SiteObject(
             body,
-            response.get("ContentType") or _guess(key),
+            response.get("ContentType") or guess_type(key),
             response.get("WebsiteRedirectLocation"),
+            response.get("ContentDisposition"),
         )
 
 
@@ -154,25 +208,38 @@ class FolderSource:
 
     def get(self, key: str) -> SiteObject | None:
         parts = PurePosixPath(key).parts
-        if ".." in parts or (parts and parts[0] == REDIRECTS_FILE):
+        if ".." in parts or (parts and parts[0] in (REDIRECTS_FILE, MEDIA_TYPES_FILE)):
             return None
         path = self.root.joinpath(*parts)
         if not path.is_file():
             return None
-        return SiteObject(path.read_bytes(), _guess(key), self._redirects().get(key))
+        media = self._listing(MEDIA_TYPES_FILE).get(key)
+        media = media if isinstance(media, dict) else {}
+        return SiteObject(
+            path.read_bytes(),
+            str(media.get("content_type") or guess_type(key)),
+            self._redirects().get(key),
+            str(media["disposition"]) if media.get("disposition") else None,
+        )
 
     def _redirects(self) -> dict[str, str]:
         """The old addresses `rotativa local --out` listed beside the site (re-read: the
         folder may be exported again while it is served)."""
-        listing = self.root / REDIRECTS_FILE
+        return {str(k): str(v) for k, v in self._listing(REDIRECTS_FILE).items()}
+
+    def _listing(self, name: str) -> dict[str, Any]:
+        listing = self.root / name
         if not listing.is_file():
             return {}
         found = json.loads(listing.read_text(encoding="utf-8"))
-        return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+        return found if isinstance(found, dict) else {}
 
 
-def _guess(key: str) -> str:
-    kind = mimetypes.guess_type(key)[0] or "application/octet-stream"
+def guess_type(key: str) -> str:
+    """The Content-Type a file name suggests (what S3 objects without one are served as)."""
+    media = BY_EXTENSION.get(PurePosixPath(key).suffix.lower())
+    kind = media.content_type if media else mimetypes.guess_type(key)[0]
+    kind = kind or "application/octet-stream"
     return f"{kind}; charset=utf-8" if kind.startswith("text/") else kind
 
 
@@ -188,23 +255,30 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, *, with_body: bool) -> None:
         source = self.server.source
-        found = source.get(object_key(self.path))
+        behaviour = self.server.behaviour(urlsplit(self.path).path or "/")
+        if behaviour.rewrites:
+            key = object_key(self.path)
+        else:  # served as it is, as S3 reads the path the viewer asked for
+            key = unquote(urlsplit(self.path).path).lstrip("/")
+        found = source.get(key)
         status = HTTPStatus.OK
         if found is None:
             status = HTTPStatus.NOT_FOUND
             found = source.get(NOT_FOUND_KEY) or SiteObject(
                 b"404 Not Found\n", "text/plain; charset=utf-8"
             )
-        location = found.redirect
+        location = found.redirect if behaviour.redirects else None
         if location and re.fullmatch(r"/(?![/\\])[^\\]*", location):  # as RedirectFunction
             status = HTTPStatus.MOVED_PERMANENTLY
         self.send_response(status)
         if status is HTTPStatus.MOVED_PERMANENTLY:
             self.send_header("Location", str(location))
         self.send_header("Content-Type", found.content_type)
+        if found.disposition:
+            self.send_header("Content-Disposition", found.disposition)
         self.send_header("Content-Length", str(len(found.body)))
         self.send_header("Cache-Control", "no-store")  # the pipeline may rewrite it any time
-        for name, value in self.server.response_headers.items():
+        for name, value in behaviour.headers.items():
             self.send_header(name, value)
         self.end_headers()
         if with_body:
@@ -218,17 +292,25 @@ class _SiteHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(
-        self, address: tuple[str, int], source: SiteSource, response_headers: Mapping[str, str]
+        self,
+        address: tuple[str, int],
+        source: SiteSource,
+        behaviours: list[CdnBehaviour],
     ) -> None:
         super().__init__(address, _Handler)
         self.source = source
-        self.response_headers = dict(response_headers)
+        self.behaviours = behaviours
+
+    def behaviour(self, path: str) -> CdnBehaviour:
+        return next(b for b in self.behaviours if b.serves(path))
 
 
 class SiteServer:
     """An HTTP server for a site source, in a background thread.
 
-    `headers` go on every response, as a ResponseHeadersPolicy's do (see `cdn_headers`).
+    `headers` go on every response, as a ResponseHeadersPolicy's do (see `cdn_headers`);
+    `behaviours` (see `cdn_behaviours`) instead give each path the headers and functions
+    of the cache behaviour that serves it, as the distribution does.
     """
 
     def __init__(
@@ -237,8 +319,12 @@ class SiteServer:
         host: str = "127.0.0.1",
         port: int = 8080,
         headers: Mapping[str, str] | None = None,
+        behaviours: list[CdnBehaviour] | None = None,
     ) -> None:
-        self._server = _SiteHTTPServer((host, port), source, headers or {})
+        served = behaviours or [CdnBehaviour(None, dict(headers or {}))]
+        if served[-1].pattern is not None:
+            raise ValueError("the last behaviour must be the default (pattern None)")
+        self._server = _SiteHTTPServer((host, port), source, served)
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="rotativa-site", daemon=True
         )

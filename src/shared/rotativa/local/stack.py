@@ -761,7 +761,14 @@ class _Build:
         errors = [_error_response(item) for item in config.get("CustomErrorResponses") or []]
         if errors:
             api["CustomErrorResponses"] = {"Quantity": len(errors), "Items": errors}
+        behaviors = [
+            {"PathPattern": item["PathPattern"], **_cache_behavior(item)}
+            for item in config.get("CacheBehaviors") or []
+        ]
+        if behaviors:  # /media/* and its headers: kept, so GetDistribution shows them
+            api["CacheBehaviors"] = {"Quantity": len(behaviors), "Items": behaviors}
         handled = {
+            "CacheBehaviors",
             "Comment",
             "Enabled",
             "Origins",

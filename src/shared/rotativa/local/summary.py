@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from rotativa.adapters.articles_table import ArticlesTable
 from rotativa.adapters.buckets import InboxBucket
 from rotativa.domain.inbox import MEDIA_PREFIX, Change
+from rotativa.domain.media import report_subject
 from rotativa.domain.records import ArticleState
 from rotativa.domain.schedules import DueChange
 from rotativa.local.pump import Invocation
@@ -68,7 +69,8 @@ class UploadOutcome:
         if self.outcome is Outcome.REJECTED:
             return f"rejected: {self.first_error or 'see its report'}"
         warnings = self.warnings
-        if warnings and self.outcome in (Outcome.PUBLISHED, Outcome.DRAFT, Outcome.SCHEDULED):
+        told = (Outcome.PUBLISHED, Outcome.DRAFT, Outcome.SCHEDULED, Outcome.MEDIA_COPIED)
+        if warnings and self.outcome in told:
             noun = "warning" if len(warnings) == 1 else "warnings"
             return f"{self.outcome} ({len(warnings)} {noun}: {_first(self.report, 'warnings')})"
         return str(self.outcome)
@@ -99,8 +101,13 @@ class UploadJudge:
 
     def judge(self, key: str, change: Change = Change.PUT) -> UploadOutcome:
         if key.startswith(MEDIA_PREFIX):
+            # A refused media file has its report under reports/media/, as an article does.
+            media_report = self.inbox.read_report(report_subject(key))
+            if media_report is not None and media_report.get("status") == "rejected":
+                return UploadOutcome(key, Outcome.REJECTED, media_report)
             removed = change is Change.DELETE
-            return UploadOutcome(key, Outcome.MEDIA_REMOVED if removed else Outcome.MEDIA_COPIED)
+            outcome = Outcome.MEDIA_REMOVED if removed else Outcome.MEDIA_COPIED
+            return UploadOutcome(key, outcome, media_report)
         report = self.inbox.read_report(key)
         stored = self.table.get(key)
         rejected = (

@@ -67,8 +67,8 @@ class Inbox(Protocol):
 
 
 class SiteMedia(Protocol):
-    def mirror(self, key: str) -> bool:
-        """Make the site's copy of `key` equal the inbox's; False when it was removed."""
+    def handle(self, event: InboxEvent) -> IngestResult:
+        """Publish, refuse or remove the media file `event` is about (services/media.py)."""
         ...
 
 
@@ -172,10 +172,7 @@ class Ingest:
             self.telemetry.count("ForeignEventIgnored")
             return IngestResult(event, IngestOutcome.FOREIGN)
         if event.is_media:
-            copied = self.media.mirror(event.key)
-            return IngestResult(
-                event, IngestOutcome.MEDIA_COPIED if copied else IngestOutcome.MEDIA_REMOVED
-            )
+            return self.media.handle(event)  # its bytes decide: services/media.py
         if not event.is_article:
             return IngestResult(event, IngestOutcome.IGNORED)
         for _ in range(self.ATTEMPTS):

@@ -1,0 +1,175 @@
+"""What the ValidateFunction does with an event about a file under `media/`.
+
+The site's copy of a media file follows the inbox's current version, whatever event
+arrives and in whatever order: the file is looked at now (its size and the head of its
+bytes, at one version), judged by `domain.media` and then either copied to the site
+bucket at exactly that version with the Content-Type its bytes prove, or refused with a
+report under `reports/media/…`. A refused upload leaves what is published at its site key
+as it was, as a refused article does; a file that is gone from the inbox is removed from
+the site. Only the media upload's own site key (`domain.media.site_key`, the identity on
+keys in normal form) is ever written or deleted, and a key not in normal form writes and
+deletes nothing but its report.
+
+Two invocations may handle two uploads of one key at once. Each one, after acting, asks
+the inbox for the key's current version again and starts over if it moved, so the last
+to act is one that saw the current version: the site converges on the inbox.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from rotativa.domain.inbox import InboxEvent
+from rotativa.domain.media import (
+    CACHE_CONTROL,
+    SNIFF_BYTES,
+    MediaType,
+    judge_media,
+    printable,
+    report_subject,
+    site_key,
+)
+from rotativa.domain.messages import Language
+from rotativa.domain.problems import Problem, Severity
+from rotativa.services.ingest import IngestOutcome, IngestResult, Telemetry
+
+ROUNDS = 3  # looks at the inbox before giving up on a key that keeps changing
+
+
+@dataclass(frozen=True)
+class MediaHead:
+    """One version of an inbox object: its first bytes, its full size, which version."""
+
+    head: bytes
+    size: int
+    version: str  # S3's VersionId, or the ETag in a bucket without versions
+    version_id: str | None = None
+    last_modified: datetime | None = None
+
+
+class MediaInbox(Protocol):
+    """The inbox bucket, as media uploads need it."""
+
+    def head_media(self, key: str, limit: int) -> MediaHead | None:
+        """The current version of `key` with at most `limit` of its first bytes; None
+        when there is no such object."""
+        ...
+
+    def version_of(self, key: str) -> str | None:
+        """The current version (as `MediaHead.version`), or None when it is gone."""
+        ...
+
+    def read_report(self, key: str) -> Mapping[str, Any] | None: ...
+
+    def write_report(self, key: str, report: Mapping[str, Any]) -> None: ...
+
+    def delete_report(self, key: str) -> None: ...
+
+
+class MediaSite(Protocol):
+    """The site bucket's `media/` part, as the ValidateFunction writes it."""
+
+    def publish(self, key: str, source: MediaHead, media_type: MediaType, cache: str) -> None:
+        """Copy inbox `key` at `source.version` to the same key of the site bucket, with
+        `media_type`'s Content-Type (and Content-Disposition), never the uploader's."""
+        ...
+
+    def remove(self, key: str) -> None: ...
+
+
+class MediaUploads:
+    """Publishes, refuses or removes media files; `Ingest` hands it every media event."""
+
+    def __init__(
+        self,
+        inbox: MediaInbox,
+        site: MediaSite,
+        telemetry: Telemetry,
+        language: Language = "it",
+    ) -> None:
+        self.inbox = inbox
+        self.site = site
+        self.telemetry = telemetry
+        self.language = language
+
+    def handle(self, event: InboxEvent) -> IngestResult:
+        outcome: tuple[IngestOutcome, tuple[Problem, ...]] = (IngestOutcome.IGNORED, ())
+        for _ in range(ROUNDS):
+            version, outcome = self._settle(event)
+            if self.inbox.version_of(event.key) == version:
+                break
+        result, problems = outcome
+        metric = {
+            IngestOutcome.MEDIA_COPIED: "MediaPublished",
+            IngestOutcome.MEDIA_REMOVED: "MediaRemoved",
+            IngestOutcome.REJECTED: "UploadRejected",
+        }.get(result)
+        if metric:
+            self.telemetry.count(metric)
+        return IngestResult(event, result, problems)
+
+    def _settle(
+        self, event: InboxEvent
+    ) -> tuple[str | None, tuple[IngestOutcome, tuple[Problem, ...]]]:
+        """Make the site (and the report) agree with the inbox's current version of the
+        key; that version (None: gone) and what was done."""
+        key = event.key
+        target = site_key(key)
+        found = self.inbox.head_media(key, SNIFF_BYTES)
+        if found is None:
+            if target is not None:
+                self.site.remove(target)  # its own key, and nothing else
+            self._clear_report(key)
+            return None, (IngestOutcome.MEDIA_REMOVED, ())
+        verdict = judge_media(key, found.head, found.size)
+        if verdict.media_type is None or target is None:
+            self._write_report(event, found, "rejected", verdict.problems, None)
+            return found.version, (IngestOutcome.REJECTED, verdict.problems)
+        self.site.publish(target, found, verdict.media_type, CACHE_CONTROL)
+        if verdict.problems:
+            self._write_report(event, found, "accepted", verdict.problems, verdict.media_type)
+        else:
+            self._clear_report(key)
+        return found.version, (IngestOutcome.MEDIA_COPIED, verdict.problems)
+
+    # --- reports --------------------------------------------------------------------------
+
+    def _write_report(
+        self,
+        event: InboxEvent,
+        found: MediaHead,
+        status: str,
+        problems: tuple[Problem, ...],
+        media_type: MediaType | None,
+    ) -> None:
+        uploaded = found.last_modified or event.event_time
+        report: dict[str, Any] = {
+            "key": printable(event.key),
+            "status": status,
+            "version_id": found.version_id,
+            "order": event.order,
+            "uploaded_at": uploaded.isoformat(),
+            "size": found.size,
+            "errors": [p.as_dict(self.language) for p in problems if p.severity is Severity.ERROR],
+            "warnings": [
+                p.as_dict(self.language) for p in problems if p.severity is Severity.WARNING
+            ],
+        }
+        if media_type is not None:
+            report["content_type"] = media_type.content_type
+        self.inbox.write_report(report_subject(event.key), report)
+
+    def _clear_report(self, key: str) -> None:
+        subject = report_subject(key)
+        if self.inbox.read_report(subject) is not None:
+            self.inbox.delete_report(subject)
+
+
+def refused_media(inbox: MediaInbox, key: str) -> bool:
+    """Whether media upload `key` stands refused (its report says so): an article whose
+    `image.src` names it shows a picture the site does not have, and should be told."""
+    report = inbox.read_report(report_subject(key))
+    return report is not None and report.get("status") == "rejected"
