@@ -216,3 +216,15 @@ def test_a_recheck_message_is_recognised_and_anything_else_is_not() -> None:
     assert Recheck.from_message('{"Records": []}') is None
     with pytest.raises(ValueError, match="article key"):
         Recheck.from_message('{"type": "rotativa.recheck", "key": "media/x.html"}')
+
+
+def test_an_image_whose_file_was_refused_is_warned_about(world: World) -> None:
+    # GIVEN a picture in the inbox whose bytes were refused (HTML named .jpg)
+    world.inbox.upload("media/foto.jpg", b"<html><script>alert(1)</script>", T0)
+    world.inbox.reports["media/foto.jpg"] = {"status": "rejected", "errors": []}
+    image = "image:\n  src: media/foto.jpg\n  alt: Foto\n"
+    # WHEN an article shows it
+    result = world.ingest.handle(world.upload(KEY, article("Con foto", extra=image), T0))
+    # THEN it is published, and its report says the picture will not be there
+    assert result.outcome is IngestOutcome.PUBLISHED
+    assert [p.code for p in result.problems] == ["image_refused"]
