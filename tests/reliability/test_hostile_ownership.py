@@ -64,7 +64,22 @@ def attacks(pages: dict[str, bytes]) -> list[tuple[str, bytes]]:
     return [(k, v.encode() if isinstance(v, str) else v) for k, v in uploads]
 
 
+def lost_messages(cloud: LocalCloud) -> dict[str, int]:
+    """Messages in the dead-letter queues: each one a change the pipeline gave up on."""
+    found = {}
+    for output in ("IngestDLQUrl", "IndexDLQUrl", "RenderDLQUrl", "InvalidateDLQUrl"):
+        attributes = cloud.clients.sqs.get_queue_attributes(
+            QueueUrl=cloud.stack.outputs[output],
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        count = sum(int(v) for v in attributes.values())
+        if count:
+            found[output] = count
+    return found
+
+
 def check(cloud: LocalCloud, pages: dict[str, bytes], site_pages: dict[str, bytes]) -> None:
+    assert lost_messages(cloud) == {}, "a hostile upload failed its batch instead of its report"
     now = cloud.site_files()
     for key, title in pages.items():
         assert key in now, f"{key} was removed"
