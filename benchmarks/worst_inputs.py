@@ -66,6 +66,21 @@ def _json_fields(extra: str) -> str:
     return '{"title": "Forma peggiore", "section": "Sport", ' + extra + ', "body": "x"}'
 
 
+def joined(size: int, item: Callable[[int], str], separator: str = "\n") -> str:
+    """item(0), item(1), … joined by `separator`, to about `size` characters (never more)."""
+    parts: list[str] = []
+    total = 0
+    index = 0
+    while True:
+        part = item(index)
+        total += len(part) + len(separator)
+        if total > size:
+            break
+        parts.append(part)
+        index += 1
+    return separator.join(parts)
+
+
 def _billion_laughs(size: int) -> str:
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     index = 1
@@ -77,11 +92,11 @@ def _billion_laughs(size: int) -> str:
 
 
 def _anchors(size: int) -> str:
-    return "tags: [" + ", ".join(f"&a{i} x" for i in range(size // 8)) + "]"
+    return "tags: [" + joined(size - 10, lambda i: f"&a{i} x", ", ") + "]"
 
 
 def _aliases(size: int) -> str:
-    return "authors: [&a Mario, " + ", ".join(["*a"] * (size // 4)) + "]"
+    return "authors: [&a Mario, " + joined(size - 30, lambda i: "*a", ", ") + "]"
 
 
 # Each shape: (what it is, builder of an upload of about `size` bytes, upload key).
@@ -152,8 +167,10 @@ FILE_SHAPES: dict[str, tuple[str, Callable[[int], bytes], str]] = {
     "yaml-flow-deep": ("[[[[… in front matter", _front(lambda size: "tags: " + "[" * (size - 20)), "md"),
     "yaml-flow-deep-closed": ("[[[[x]]]] in front matter", _front(lambda size: "tags: " + "[" * (size // 2 - 20) + "x" + "]" * (size // 2 - 20)), "md"),
     "yaml-mapping-deep": ("{a: {a: {… in front matter", _front(lambda size: "tags: " + "{a: " * (size // 4 - 10)), "md"),
-    "yaml-block-deep": ("indented mappings, deeper each line", _front(lambda size: "\n".join(" " * i + "a:" for i in range(int((size * 2) ** 0.5)))), "md"),
-    "yaml-many-keys": ("100,000 keys", _front(lambda size: "\n".join(f"k{i}: v" for i in range(size // 9))), "md"),
+    "yaml-block-deep": ("indented mappings, deeper each line", _front(lambda size: joined(size, lambda i: " " * i + "a:")), "md"),
+    "yaml-many-keys": ("as many keys as fit", _front(lambda size: joined(size, lambda i: f"k{i}: v")), "md"),
+    "yaml-many-fields": ("51 fields", _front(lambda size: joined(size, lambda i: f"k{i}: v" if i < 51 else "#")), "md"),
+    "yaml-many-values": ("as many nested values as fit", _front(lambda size: "image:\n" + joined(size - 10, lambda i: f"  k{i}: v")), "md"),
     "yaml-many-items": ("a list of 100,000 items", _front(lambda size: "tags: [" + ", ".join(["x"] * (size // 3)) + "]"), "md"),
     "yaml-huge-key": ("one key 1 MB long", _front(lambda size: "a" * (size - 50) + ": x"), "md"),
     "yaml-long-scalar": ("one value 1 MB long", _front(lambda size: "summary: " + "a" * (size - 60)), "md"),
@@ -173,8 +190,9 @@ FILE_SHAPES: dict[str, tuple[str, Callable[[int], bytes], str]] = {
     "json-big-exponent": ("1e999999", _json(lambda size: _json_fields('"pinned": 1e999999')), "json"),
     "json-long-float": ("a 1 MB float", _json(lambda size: _json_fields('"pinned": 0.' + "1" * (size - 80))), "json"),
     "json-constants": ("NaN and Infinity", _json(lambda size: _json_fields('"pinned": NaN, "x": -Infinity')), "json"),
-    "json-many-keys": ("100,000 keys", _json(lambda size: _json_fields(", ".join(f'"k{i}": 1' for i in range(size // 10)))), "json"),
-    "json-many-nested-keys": ("100,000 keys in a field", _json(lambda size: _json_fields('"image": {' + ", ".join(f'"k{i}": 1' for i in range(size // 10)) + "}")), "json"),
+    "json-many-keys": ("as many keys as fit", _json(lambda size: _json_fields(joined(size - 100, lambda i: f'"k{i}": 1', ", "))), "json"),
+    "json-many-nested-keys": ("as many keys in a field as fit", _json(lambda size: _json_fields('"image": {' + joined(size - 100, lambda i: f'"k{i}": 1', ", ") + "}")), "json"),
+    "json-many-small-objects": ('[{}, {"a": 1}, …] 1 MB', _json(lambda size: _json_fields('"tags": [' + fill('{"a": 1}, ', size - 100) + "{}]")), "json"),
     "json-huge-key": ("one key 1 MB long", _json(lambda size: _json_fields('"' + "k" * (size - 80) + '": 1')), "json"),
     "json-escapes": ('"\\"\\"\\"… never closed', _json(lambda size: '{"title": "' + '\\"' * (size // 2 - 20)), "json"),
     "json-body-shortcodes": ("a 200 KB body of shortcodes", _json(lambda size: _json_fields('"summary": "s"').replace('"body": "x"', '"body": "' + fill('[textmarker color=\\"red\\"]', min(size, BODY_LIMIT) - 100) + '"')), "json"),
@@ -183,12 +201,22 @@ FILE_SHAPES: dict[str, tuple[str, Callable[[int], bytes], str]] = {
 
 
 def shapes() -> dict[str, tuple[str, Callable[[int], bytes], str, int]]:
-    """Every shape: (what it is, builder, extension, size at the limits)."""
+    """Every shape: (what it is, builder, extension, size at the limits).
+
+    YAML shapes are built twice: just under the front matter's own limit (what the YAML
+    parser really gets to read) and at the file limit (refused by that limit).
+    """
+    from rotativa.domain.upload import MAX_FRONT_MATTER_BYTES
+
     every: dict[str, tuple[str, Callable[[int], bytes], str, int]] = {}
     for name, (what, build) in BODY_SHAPES.items():
         every[name] = (what, build, "md", BODY_LIMIT - 200)
     for name, (what, build, extension) in FILE_SHAPES.items():
-        every[name] = (what, build, extension, FILE_LIMIT - 200)
+        if name.startswith("yaml-"):
+            every[name] = (what, build, extension, MAX_FRONT_MATTER_BYTES - 200)
+            every[f"{name}@1MB"] = (what, build, extension, FILE_LIMIT - 200)
+        else:
+            every[name] = (what, build, extension, FILE_LIMIT - 200)
     return every
 
 

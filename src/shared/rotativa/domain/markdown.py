@@ -75,13 +75,14 @@ _INLINE_SPECIAL = re.compile(r"[\\`*_\[\]!<>&~\n]")
 _TAG_IN_OUTPUT = re.compile(r"<[^<>]*+>")
 LOCATED_LINKS_MAX = 100  # rejected links searched for in the source; later ones share a line
 
-# What one body may cost markdown-it (pure Python, roughly 10-30 µs for each line or
-# markup character that starts a rule) before it is refused unparsed, so that a 200 KB
-# body of `[[[[`, of one-character lines or of table rows is checked in well under a
-# second. A 200 KB article of prose costs a few thousand; see docs/benchmarks.md.
+# What one body may cost markdown-it before it is refused unparsed. markdown-it-py is
+# pure Python and linear, but each character that can start an inline rule (its
+# "terminator" characters: `[`, `*`, `\\`, `<`, `-`, …) and each line costs it from
+# 2 µs (a backslash) to 20 µs (a `[` it must look for the end of): a 200 KB body of
+# nothing else took 2 to 4 s. A 200 KB article of prose costs a few thousand units;
+# MARKUP_BUDGET keeps the worst shape near half a second (docs/benchmarks.md).
 MARKUP_BUDGET = 24_000
-_MARKUP_WEIGHTS = {"\n": 2, "[": 2, "]": 1, "!": 1, "|": 2, "*": 1, "_": 1, "<": 1, "&": 1,
-                   "`": 1, "#": 1, ">": 1, "(": 1}  # fmt: skip
+_MARKUP_WEIGHTS = {"\n": 2, "[": 3, "|": 2} | {char: 1 for char in "!#$%&*+-:<=>@\\]^_`{}~"}
 
 _rejected_links: ContextVar[list[str] | None] = ContextVar("_rejected_links", default=None)
 

@@ -106,6 +106,10 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "it": "{value} non è un numero che il sito possa usare: scrivilo tra virgolette se è un testo",
         "en": "{value} is not a number the site can use: quote it if it is text",
     },
+    "json_too_large": {
+        "it": "il file contiene più di {limit} valori: un articolo ne ha poche decine",
+        "en": "the file holds more than {limit} values: an article has a few dozen",
+    },
     "upload_unreadable": {
         "it": "il file non si è potuto leggere ({detail}): controlla che sia un articolo Markdown o JSON valido",
         "en": "the file could not be read ({detail}): check that it is a valid Markdown or JSON article",
