@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from functools import cache
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -29,6 +30,7 @@ from rotativa.domain.shortcodes import (
     find_shortcodes,
     find_stray_closings,
     find_unknown_names,
+    parse_attributes,
 )
 
 if TYPE_CHECKING:
@@ -72,7 +74,13 @@ _UNSAFE_URL = re.compile(
 _IMG_TAG = re.compile(r"<img\b", re.IGNORECASE)
 _ALT_ATTRIBUTE = re.compile(r"""\balt\s*+=\s*+(?:"[^"]++"|'[^']++'|[^\s"'>]++)""", re.IGNORECASE)
 _INLINE_SPECIAL = re.compile(r"[\\`*_\[\]!<>&~\n]")
-_TAG_IN_OUTPUT = re.compile(r"<[^<>]*+>")
+# A raw HTML open tag as CommonMark reads one (name, attributes with optional quoted or
+# unquoted values), possessive throughout: a shortcode inside it is attribute text.
+_RAW_OPEN_TAG = re.compile(
+    r"""<[A-Za-z][A-Za-z0-9-]*+"""
+    r"""(?:\s++[A-Za-z_:][\w.:-]*+(?:\s*+=\s*+(?:[^\s"'=<>`]++|'[^']*+'|"[^"]*+"))?+)*+"""
+    r"""\s*+/?>"""
+)
 LOCATED_LINKS_MAX = 100  # rejected links searched for in the source; later ones share a line
 
 # What one body may cost markdown-it before it is refused unparsed. markdown-it-py is
@@ -221,6 +229,14 @@ def _code_mask(text: str, tokens: Sequence[Token]) -> str:
     return "".join(pieces)
 
 
+def _mask_raw_tags(masked: str) -> str:
+    """Raw HTML tags blanked: `<a title="[textmarker]…[/textmarker]">` is an attribute,
+    never a shortcode to expand (nor to report on)."""
+    if "<" not in masked:
+        return masked
+    return _RAW_OPEN_TAG.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), masked)
+
+
 def _code_spans(text: str) -> list[tuple[int, int]]:
     """Code spans as CommonMark pairs them: a run of k backticks up to the next run of
     exactly k. Each run's partner is found by one backward pass, so unmatched runs
@@ -262,7 +278,7 @@ def _render(
     tokens: list[Token] = []
     if block:
         tokens = _block_tokens(text, env)
-    masked = _code_mask(text, tokens)
+    masked = _mask_raw_tags(_code_mask(text, tokens))
     calls = find_shortcodes(masked, registry.names) if depth < MAX_NESTING else []
     token = "rtvsc" + hashlib.sha256(text.encode()).hexdigest()[:10]
     replacements: list[tuple[str, bool, str]] = []
@@ -345,11 +361,16 @@ def _put_back(
 def _from_source(text: str, call: ShortcodeCall) -> ShortcodeCall:
     """The call as matched on the masked text, with its content taken from the real text."""
     source = text[call.start : call.end]
+    # Attributes too: the masked text has raw tags and code blanked, `caption="<b>…"` not.
+    named, positional = parse_attributes(text[call.attributes_at[0] : call.attributes_at[1]])
+    real = replace(
+        call, source=source, attributes=MappingProxyType(named), positional=positional
+    )
     if call.content is None:
-        return replace(call, source=source)
-    content_start = call.start + source.index("]") + 1
+        return real
+    content_start = call.attributes_at[1] + 1  # after the tag's `]` (never self-closing)
     content = text[content_start : content_start + len(call.content)]
-    return replace(call, source=source, content=content)
+    return replace(real, content=content)
 
 
 def _blank_calls(masked: str, calls: Sequence[ShortcodeCall]) -> str:

@@ -114,6 +114,7 @@ class ShortcodeCall:
     escaped: bool = False
     lead: str = ""  # a lone extra `[` before the tag, kept as text as WordPress does
     trail: str = ""  # a lone extra `]` after it
+    attributes_at: tuple[int, int] = (0, 0)  # where the attribute text is, in `text`
 
 
 def find_shortcodes(
@@ -153,11 +154,11 @@ def find_shortcodes(
         if tag_end < 0:
             break  # no `]` anywhere further on: nothing later can be a tag either
         content: str | None = None
+        attributes_end = tag_end
         if text[tag_end - 1] == "/" and tag_end - 1 >= after_name:
-            attributes = text[after_name : tag_end - 1]
+            attributes_end = tag_end - 1
             end = tag_end + 1
         else:
-            attributes = text[after_name:tag_end]
             end = tag_end + 1
             closer = _first_closer(text, name, end, closers)
             if closer >= 0:
@@ -166,7 +167,7 @@ def find_shortcodes(
         trail = "]" if end < length and text[end] == "]" else ""
         end += len(trail)
         escaped = lead == "[" and trail == "]"
-        named, positional = parse_attributes(attributes)
+        named, positional = parse_attributes(text[after_name:attributes_end])
         calls.append(
             ShortcodeCall(
                 name=name,
@@ -179,6 +180,7 @@ def find_shortcodes(
                 escaped=escaped,
                 lead="" if escaped else lead,
                 trail="" if escaped else trail,
+                attributes_at=(after_name, attributes_end),
             )
         )
         position = end
