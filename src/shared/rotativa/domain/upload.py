@@ -481,8 +481,10 @@ def _parse_json(text: str) -> ParsedUpload:
             ]
         ) from None
     except _BadNumber as bad:
-        where = text.find(bad.literal)
-        line = _line_at(text, where) if where >= 0 else None
+        # As a value (after `:`, `[` or `,`), not the same characters inside a string.
+        value_at = re.compile(r"[:\[,]\s*+(" + re.escape(bad.literal) + r")(?![\w.+\-])")
+        found = value_at.search(text)
+        line = _line_at(text, found.start(1)) if found else None
         shown = bad.literal if len(bad.literal) <= 20 else bad.literal[:12] + "…"
         code = "number_too_large" if len(bad.literal) > MAX_NUMBER_LENGTH else "number_invalid"
         raise UploadRejected([error(code, line=line, value=shown)]) from None
