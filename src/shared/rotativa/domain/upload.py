@@ -353,7 +353,8 @@ class _BadNumber(Exception):
 
 
 class _TooManyValues(Exception):
-    pass
+    def __init__(self, key: str | None) -> None:
+        self.key = key  # the last key read: where the limit was crossed
 
 
 # A JSON string, closed or running to the end of the text (so an unclosed one is one
@@ -448,7 +449,7 @@ def _parse_json(text: str) -> ParsedUpload:
         nonlocal pairs
         pairs += len(items)
         if pairs > MAX_JSON_VALUES:
-            raise _TooManyValues
+            raise _TooManyValues(items[-1][0] if items else None)
         return _no_duplicates(items)
 
     try:
@@ -488,8 +489,10 @@ def _parse_json(text: str) -> ParsedUpload:
         shown = bad.literal if len(bad.literal) <= 20 else bad.literal[:12] + "…"
         code = "number_too_large" if len(bad.literal) > MAX_NUMBER_LENGTH else "number_invalid"
         raise UploadRejected([error(code, line=line, value=shown)]) from None
-    except _TooManyValues:
-        raise UploadRejected([error("json_too_large", limit=MAX_JSON_VALUES)]) from None
+    except _TooManyValues as many:
+        at = _key_offset(text, json.dumps(many.key)) if many.key is not None else -1
+        line = _line_at(text, at) if at >= 0 else None
+        raise UploadRejected([error("json_too_large", line=line, limit=MAX_JSON_VALUES)]) from None
     except RecursionError:  # the pre-scan makes this unreachable; kept as a last guard
         raise UploadRejected([error("too_deep", limit=MAX_YAML_DEPTH)]) from None
     if not isinstance(value, dict):
