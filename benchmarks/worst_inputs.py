@@ -82,13 +82,12 @@ def joined(size: int, item: Callable[[int], str], separator: str = "\n") -> str:
 
 
 def _billion_laughs(size: int) -> str:
-    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
-    index = 1
-    while sum(len(line) for line in lines) < size:
-        previous = f"*a{index - 1}"
-        lines.append(f"a{index}: &a{index} [{', '.join([previous] * 10)}]")
-        index += 1
-    return "\n".join(lines)
+    def line(index: int) -> str:
+        if index == 0:
+            return "a0: &a0 [x, x, x, x, x, x, x, x, x, x]"
+        return f"a{index}: &a{index} [{', '.join([f'*a{index - 1}'] * 10)}]"
+
+    return joined(size, line)
 
 
 def _anchors(size: int) -> str:
@@ -96,28 +95,57 @@ def _anchors(size: int) -> str:
 
 
 def _aliases(size: int) -> str:
-    return "authors: [&a Mario, " + joined(size - 30, lambda i: "*a", ", ") + "]"
+    return "authors: [&a Mario, " + joined(size - 30, lambda _: "*a", ", ") + "]"
 
 
 # Each shape: (what it is, builder of an upload of about `size` bytes, upload key).
 BODY_SHAPES: dict[str, tuple[str, Callable[[int], bytes]]] = {
-    "shortcode-repeated": ("[textmarker color=\"red\"] repeated", _body('[textmarker color="red"]')),
-    "shortcode-closed": ("[textmarker]x[/textmarker] repeated", _body('[textmarker color="E63631"]x[/textmarker] ')),
+    "shortcode-repeated": ('[textmarker color="red"] repeated', _body('[textmarker color="red"]')),
+    "shortcode-closed": (
+        "[textmarker]x[/textmarker] repeated",
+        _body('[textmarker color="E63631"]x[/textmarker] '),
+    ),
     "shortcode-openers": ("[textmarker][textmarker]… never closed", _body("[textmarker]")),
     "shortcode-unknown-openers": ("[a][a][a]…", _body("[a]")),
-    "shortcode-unknown-lines": ("[foto di mario]\\n… one unknown per line", _body("[foto di mario]\n[gallery ids=\"1\"]\n")),
-    "shortcode-unknown-words": ("[foo bar] with a [/foo] at the end", _body("[foo bar] ", "[/foo]")),
+    "shortcode-unknown-lines": (
+        "[foto di mario]\\n… one unknown per line",
+        _body('[foto di mario]\n[gallery ids="1"]\n'),
+    ),
+    "shortcode-unknown-words": (
+        "[foo bar] with a [/foo] at the end",
+        _body("[foo bar] ", "[/foo]"),
+    ),
     "shortcode-escaped": ("[[textmarker]] repeated", _body("[[textmarker]]")),
     "shortcode-half-escaped": ("[[textmarker] repeated", _body("[[textmarker]")),
     "shortcode-brackets": ("[[[[… then ]]]]", _nested("[", "]")),
     "shortcode-no-close-bracket": ("[textmarker a[textmarker a… no ]", _body("[textmarker a")),
-    "shortcode-unbalanced-quotes": ("[textmarker color=\"red] repeated", _body('[textmarker color="red]x ')),
-    "shortcode-open-quote": ("[textmarker color=\"… no closing quote", _body('[textmarker color="a ')),
-    "shortcode-typographic": ("[textmarker color=”E63631″] repeated", _body("[textmarker color=”E63631″]x[/textmarker]")),
-    "shortcode-typographic-bare": ("”″’ inside one tag", lambda size: article("[textmarker color=" + fill("”″’&#8221; ", size - 30) + "]x[/textmarker]")),
+    "shortcode-unbalanced-quotes": (
+        '[textmarker color="red] repeated',
+        _body('[textmarker color="red]x '),
+    ),
+    "shortcode-open-quote": (
+        '[textmarker color="… no closing quote',
+        _body('[textmarker color="a '),
+    ),
+    "shortcode-typographic": (
+        "[textmarker color=”E63631″] repeated",
+        _body("[textmarker color=”E63631″]x[/textmarker]"),
+    ),
+    "shortcode-typographic-bare": (
+        "”″’ inside one tag",
+        lambda size: article(
+            "[textmarker color=" + fill("”″’&#8221; ", size - 30) + "]x[/textmarker]"
+        ),
+    ),
     "shortcode-closers": ("[/textmarker] with no opener", _body("[/textmarker]")),
-    "shortcode-nested": ("[textmarker]×k x [/textmarker]×k", _nested("[textmarker]", "[/textmarker]")),
-    "shortcode-nested-caption": ("[caption]×k <img> [/caption]×k", _nested("[caption]<img src=\"/media/a.jpg\" alt=\"a\"> ", "[/caption]")),
+    "shortcode-nested": (
+        "[textmarker]×k x [/textmarker]×k",
+        _nested("[textmarker]", "[/textmarker]"),
+    ),
+    "shortcode-nested-caption": (
+        "[caption]×k <img> [/caption]×k",
+        _nested('[caption]<img src="/media/a.jpg" alt="a"> ', "[/caption]"),
+    ),
     "shortcode-self-closing": ("[textmarker/] repeated", _body("[textmarker color=red/]")),
     "shortcode-slashes": ("[textmarker //////… ", _body("[textmarker " + "/" * 50 + " ")),
     "shortcode-in-code": ("`[textmarker]` spans", _body("`[textmarker]` ")),
@@ -125,7 +153,10 @@ BODY_SHAPES: dict[str, tuple[str, Callable[[int], bytes]]] = {
     "backticks-long": ("a line of backticks", _body("`")),
     "blockquote-deep": ("> > > > … x", lambda size: article(fill("> ", size) + "x\n")),
     "list-deep": ("- - - - … x", lambda size: article(fill("- ", size) + "x\n")),
-    "list-indented": ("nested lists by indentation", lambda size: article("".join("  " * (i % 200) + "- x\n" for i in range(size // 200)) * 1)),
+    "list-indented": (
+        "nested lists by indentation",
+        lambda size: article(joined(size, lambda i: "  " * (i % 200) + "- x") + "\n"),
+    ),
     "ordered-deep": ("1. 1. 1. … x", lambda size: article(fill("1. ", size) + "x\n")),
     "emphasis-stars": ("a line of *", _body("*")),
     "emphasis-mixed": ("*a _a **a __a … never closed", _body("*a _a **a __a ")),
@@ -134,15 +165,27 @@ BODY_SHAPES: dict[str, tuple[str, Callable[[int], bytes]]] = {
     "link-brackets": ("[[[[… no closer", _body("[")),
     "link-images": ("![x]( repeated", _body("![x](")),
     "link-many": ("[x](javascript:1) per line", _body("[x](javascript:alert(1))\n")),
-    "link-references": ("[x]: /a definitions, then [x] uses", lambda size: article(fill("[r]: /a\n", size // 2) + fill("[r] ", size // 2))),
+    "link-references": (
+        "[x]: /a definitions, then [x] uses",
+        lambda size: article(fill("[r]: /a\n", size // 2) + fill("[r] ", size // 2)),
+    ),
     "link-angle": ("<http:// autolinks never closed", _body("<http://")),
     "html-comments": ("<!-- never closed", _body("<!--")),
     "html-tag-openers": ("<a <a <a … no >", _body("<a ")),
-    "html-img-openers": ("<img <img … no >", lambda size: article("<img src=x>\n" + fill("<img ", size - 20))),
-    "html-attribute-spaces": ("<a href=   …   x>", lambda size: article("<a href=" + " " * (size - 20) + "x>y</a>")),
+    "html-img-openers": (
+        "<img <img … no >",
+        lambda size: article("<img src=x>\n" + fill("<img ", size - 20)),
+    ),
+    "html-attribute-spaces": (
+        "<a href=   …   x>",
+        lambda size: article("<a href=" + " " * (size - 20) + "x>y</a>"),
+    ),
     "html-blocks": ("<script>x</script> per line", _body("<script>x</script>\n\n")),
     "html-event-handlers": ("<b onclick=x> per line", _body("<b onclick=x>y</b>\n")),
-    "html-in-attribute": ("shortcodes inside HTML attributes", _body('<a title="[textmarker color=red]x[/textmarker]">y</a> ')),
+    "html-in-attribute": (
+        "shortcodes inside HTML attributes",
+        _body('<a title="[textmarker color=red]x[/textmarker]">y</a> '),
+    ),
     "entities": ("&#&#&#…", _body("&#")),
     "backslashes": ("\\\\\\ …", _body("\\")),
     "tables": ("|a|b| rows", lambda size: article("|a|b|\n|-|-|\n" + fill("|x|y|\n", size - 20))),
@@ -157,46 +200,183 @@ BODY_SHAPES: dict[str, tuple[str, Callable[[int], bytes]]] = {
 }
 
 FILE_SHAPES: dict[str, tuple[str, Callable[[int], bytes], str]] = {
-    "file-body-too-large": ("a 1 MB Markdown body", lambda size: article(fill("x ", size - 100)), "md"),
-    "file-shortcodes": ("a 1 MB body of shortcodes", lambda size: article(fill('[textmarker color="red"]', size - 100)), "md"),
-    "file-no-closing-fence": ("front matter never closed", lambda size: ("---\n" + fill("title: x\n", size - 10)).encode(), "md"),
+    "file-body-too-large": (
+        "a 1 MB Markdown body",
+        lambda size: article(fill("x ", size - 100)),
+        "md",
+    ),
+    "file-shortcodes": (
+        "a 1 MB body of shortcodes",
+        lambda size: article(fill('[textmarker color="red"]', size - 100)),
+        "md",
+    ),
+    "file-no-closing-fence": (
+        "front matter never closed",
+        lambda size: ("---\n" + fill("title: x\n", size - 10)).encode(),
+        "md",
+    ),
     "file-fences": ("a body of --- lines", lambda size: article(fill("---\n", size - 100)), "md"),
     "yaml-billion-laughs": ("aliases of aliases", _front(_billion_laughs), "md"),
     "yaml-anchors": ("many anchors", _front(_anchors), "md"),
     "yaml-aliases": ("many aliases of one anchor", _front(_aliases), "md"),
-    "yaml-flow-deep": ("[[[[… in front matter", _front(lambda size: "tags: " + "[" * (size - 20)), "md"),
-    "yaml-flow-deep-closed": ("[[[[x]]]] in front matter", _front(lambda size: "tags: " + "[" * (size // 2 - 20) + "x" + "]" * (size // 2 - 20)), "md"),
-    "yaml-mapping-deep": ("{a: {a: {… in front matter", _front(lambda size: "tags: " + "{a: " * (size // 4 - 10)), "md"),
-    "yaml-block-deep": ("indented mappings, deeper each line", _front(lambda size: joined(size, lambda i: " " * i + "a:")), "md"),
-    "yaml-many-keys": ("as many keys as fit", _front(lambda size: joined(size, lambda i: f"k{i}: v")), "md"),
-    "yaml-many-fields": ("51 fields", _front(lambda size: joined(size, lambda i: f"k{i}: v" if i < 51 else "#")), "md"),
-    "yaml-many-values": ("as many nested values as fit", _front(lambda size: "image:\n" + joined(size - 10, lambda i: f"  k{i}: v")), "md"),
-    "yaml-many-items": ("a list of 100,000 items", _front(lambda size: "tags: [" + ", ".join(["x"] * (size // 3)) + "]"), "md"),
+    "yaml-flow-deep": (
+        "[[[[… in front matter",
+        _front(lambda size: "tags: " + "[" * (size - 20)),
+        "md",
+    ),
+    "yaml-flow-deep-closed": (
+        "[[[[x]]]] in front matter",
+        _front(lambda size: "tags: " + "[" * (size // 2 - 20) + "x" + "]" * (size // 2 - 20)),
+        "md",
+    ),
+    "yaml-mapping-deep": (
+        "{a: {a: {… in front matter",
+        _front(lambda size: "tags: " + "{a: " * (size // 4 - 10)),
+        "md",
+    ),
+    "yaml-block-deep": (
+        "indented mappings, deeper each line",
+        _front(lambda size: joined(size, lambda i: " " * i + "a:")),
+        "md",
+    ),
+    "yaml-many-keys": (
+        "as many keys as fit",
+        _front(lambda size: joined(size, lambda i: f"k{i}: v")),
+        "md",
+    ),
+    "yaml-many-fields": (
+        "51 fields",
+        _front(lambda size: joined(size, lambda i: f"k{i}: v" if i < 51 else "#")),
+        "md",
+    ),
+    "yaml-many-values": (
+        "as many nested values as fit",
+        _front(lambda size: "image:\n" + joined(size - 10, lambda i: f"  k{i}: v")),
+        "md",
+    ),
+    "yaml-many-items": (
+        "a list of 100,000 items",
+        _front(lambda size: "tags: [" + ", ".join(["x"] * (size // 3)) + "]"),
+        "md",
+    ),
     "yaml-huge-key": ("one key 1 MB long", _front(lambda size: "a" * (size - 50) + ": x"), "md"),
-    "yaml-long-scalar": ("one value 1 MB long", _front(lambda size: "summary: " + "a" * (size - 60)), "md"),
-    "yaml-long-quoted": ("one quoted value 1 MB long", _front(lambda size: 'summary: "' + "a\\\\" * (size // 3 - 30) + '"'), "md"),
-    "yaml-unclosed-quote": ("a quote never closed", _front(lambda size: 'summary: "' + "a " * (size // 2 - 30)), "md"),
+    "yaml-long-scalar": (
+        "one value 1 MB long",
+        _front(lambda size: "summary: " + "a" * (size - 60)),
+        "md",
+    ),
+    "yaml-long-quoted": (
+        "one quoted value 1 MB long",
+        _front(lambda size: 'summary: "' + "a\\\\" * (size // 3 - 30) + '"'),
+        "md",
+    ),
+    "yaml-unclosed-quote": (
+        "a quote never closed",
+        _front(lambda size: 'summary: "' + "a " * (size // 2 - 30)),
+        "md",
+    ),
     "yaml-long-int": ("a 1 MB integer", _front(lambda size: "pinned: " + "9" * (size - 60)), "md"),
     "yaml-comments": ("comment lines", _front(lambda size: fill("# x\n", size - 60)), "md"),
-    "yaml-documents": ("many YAML documents", _front(lambda size: fill("a: 1\n--- \n", size - 60)), "md"),
-    "yaml-multiline": ("a folded scalar of many lines", _front(lambda size: "summary: >\n" + fill("  a\n", size - 60)), "md"),
+    "yaml-documents": (
+        "many YAML documents",
+        _front(lambda size: fill("a: 1\n--- \n", size - 60)),
+        "md",
+    ),
+    "yaml-multiline": (
+        "a folded scalar of many lines",
+        _front(lambda size: "summary: >\n" + fill("  a\n", size - 60)),
+        "md",
+    ),
     "json-deep-arrays": ("[[[[… 1 MB", _json(lambda size: "[" * size), "json"),
-    "json-deep-closed": ("[[[[x]]]] 1 MB", _json(lambda size: "[" * (size // 2) + "]" * (size // 2)), "json"),
+    "json-deep-closed": (
+        "[[[[x]]]] 1 MB",
+        _json(lambda size: "[" * (size // 2) + "]" * (size // 2)),
+        "json",
+    ),
     "json-deep-objects": ('{"a":{"a":… 1 MB', _json(lambda size: '{"a":' * (size // 5)), "json"),
-    "json-deep-in-field": ("deep nesting under a field", _json(lambda size: _json_fields('"tags": ' + "[" * (size // 2 - 60) + "]" * (size // 2 - 60))), "json"),
-    "json-wide-shallow": ("[[],[],…] 1 MB", _json(lambda size: _json_fields('"tags": [' + fill("[],", size - 80) + "[]]")), "json"),
-    "json-big-int": ("a 1 MB integer", _json(lambda size: _json_fields('"pinned": ' + "9" * (size - 80))), "json"),
-    "json-int-4301": ("an integer past Python's 4,300 digits", _json(lambda size: _json_fields('"pinned": ' + "9" * 4301)), "json"),
-    "json-big-exponent": ("1e999999", _json(lambda size: _json_fields('"pinned": 1e999999')), "json"),
-    "json-long-float": ("a 1 MB float", _json(lambda size: _json_fields('"pinned": 0.' + "1" * (size - 80))), "json"),
-    "json-constants": ("NaN and Infinity", _json(lambda size: _json_fields('"pinned": NaN, "x": -Infinity')), "json"),
-    "json-many-keys": ("as many keys as fit", _json(lambda size: _json_fields(joined(size - 100, lambda i: f'"k{i}": 1', ", "))), "json"),
-    "json-many-nested-keys": ("as many keys in a field as fit", _json(lambda size: _json_fields('"image": {' + joined(size - 100, lambda i: f'"k{i}": 1', ", ") + "}")), "json"),
-    "json-many-small-objects": ('[{}, {"a": 1}, …] 1 MB', _json(lambda size: _json_fields('"tags": [' + fill('{"a": 1}, ', size - 100) + "{}]")), "json"),
-    "json-huge-key": ("one key 1 MB long", _json(lambda size: _json_fields('"' + "k" * (size - 80) + '": 1')), "json"),
-    "json-escapes": ('"\\"\\"\\"… never closed', _json(lambda size: '{"title": "' + '\\"' * (size // 2 - 20)), "json"),
-    "json-body-shortcodes": ("a 200 KB body of shortcodes", _json(lambda size: _json_fields('"summary": "s"').replace('"body": "x"', '"body": "' + fill('[textmarker color=\\"red\\"]', min(size, BODY_LIMIT) - 100) + '"')), "json"),
-    "json-many-strings": ('["a","a",…] 1 MB', _json(lambda size: _json_fields('"tags": [' + fill('"a",', size - 80) + '"a"]')), "json"),
+    "json-deep-in-field": (
+        "deep nesting under a field",
+        _json(
+            lambda size: _json_fields('"tags": ' + "[" * (size // 2 - 60) + "]" * (size // 2 - 60))
+        ),
+        "json",
+    ),
+    "json-wide-shallow": (
+        "[[],[],…] 1 MB",
+        _json(lambda size: _json_fields('"tags": [' + fill("[],", size - 80) + "[]]")),
+        "json",
+    ),
+    "json-big-int": (
+        "a 1 MB integer",
+        _json(lambda size: _json_fields('"pinned": ' + "9" * (size - 80))),
+        "json",
+    ),
+    "json-int-4301": (
+        "an integer past Python's 4,300 digits",
+        _json(lambda _: _json_fields('"pinned": ' + "9" * 4301)),
+        "json",
+    ),
+    "json-big-exponent": (
+        "1e999999",
+        _json(lambda _: _json_fields('"pinned": 1e999999')),
+        "json",
+    ),
+    "json-long-float": (
+        "a 1 MB float",
+        _json(lambda size: _json_fields('"pinned": 0.' + "1" * (size - 80))),
+        "json",
+    ),
+    "json-constants": (
+        "NaN and Infinity",
+        _json(lambda _: _json_fields('"pinned": NaN, "x": -Infinity')),
+        "json",
+    ),
+    "json-many-keys": (
+        "as many keys as fit",
+        _json(lambda size: _json_fields(joined(size - 100, lambda i: f'"k{i}": 1', ", "))),
+        "json",
+    ),
+    "json-many-nested-keys": (
+        "as many keys in a field as fit",
+        _json(
+            lambda size: _json_fields(
+                '"image": {' + joined(size - 100, lambda i: f'"k{i}": 1', ", ") + "}"
+            )
+        ),
+        "json",
+    ),
+    "json-many-small-objects": (
+        '[{}, {"a": 1}, …] 1 MB',
+        _json(lambda size: _json_fields('"tags": [' + fill('{"a": 1}, ', size - 100) + "{}]")),
+        "json",
+    ),
+    "json-huge-key": (
+        "one key 1 MB long",
+        _json(lambda size: _json_fields('"' + "k" * (size - 80) + '": 1')),
+        "json",
+    ),
+    "json-escapes": (
+        '"\\"\\"\\"… never closed',
+        _json(lambda size: '{"title": "' + '\\"' * (size // 2 - 20)),
+        "json",
+    ),
+    "json-body-shortcodes": (
+        "a 200 KB body of shortcodes",
+        _json(
+            lambda size: _json_fields('"summary": "s"').replace(
+                '"body": "x"',
+                '"body": "'
+                + fill('[textmarker color=\\"red\\"]', min(size, BODY_LIMIT) - 100)
+                + '"',
+            )
+        ),
+        "json",
+    ),
+    "json-many-strings": (
+        '["a","a",…] 1 MB',
+        _json(lambda size: _json_fields('"tags": [' + fill('"a",', size - 80) + '"a"]')),
+        "json",
+    ),
 }
 
 
@@ -261,9 +441,8 @@ def table(results: list[dict[str, object]]) -> str:
     lines = [f"{'shape':<28} {'bytes':>9} {'seconds':>8}  verdict", "-" * 90]
     for row in results:
         flag = "" if row["within_budget"] else "  << over 1 s"
-        lines.append(
-            f"{row['shape']!s:<28} {row['bytes']!s:>9} {row['seconds']!s:>8}  {row['verdict']}{flag}"
-        )
+        shape, size, seconds = row["shape"], row["bytes"], row["seconds"]
+        lines.append(f"{shape!s:<28} {size!s:>9} {seconds!s:>8}  {row['verdict']}{flag}")
     return "\n".join(lines)
 
 

@@ -72,7 +72,9 @@ def _generated_parse(name: str) -> bytes | None:
         return b"---\ntitle: x\nsection: Sport\nsummary: " + b"a " * 499_000 + b"\n---\nx\n"
     if name == "parse-json-many-values.json":
         keys = ", ".join(f'"k{i}": {i}' for i in range(10_001))
-        return f'{{"title": "Valori", "section": "Sport", "image": {{{keys}}}, "body": "x"}}'.encode()
+        return (
+            f'{{"title": "Valori", "section": "Sport", "image": {{{keys}}}, "body": "x"}}'.encode()
+        )
     return None
 
 

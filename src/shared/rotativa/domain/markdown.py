@@ -90,7 +90,7 @@ LOCATED_LINKS_MAX = 100  # rejected links searched for in the source; later ones
 # nothing else took 2 to 4 s. A 200 KB article of prose costs a few thousand units;
 # MARKUP_BUDGET keeps the worst shape near half a second (docs/benchmarks.md).
 MARKUP_BUDGET = 24_000
-_MARKUP_WEIGHTS = {"\n": 2, "[": 3, "|": 2} | {char: 1 for char in "!#$%&*+-:<=>@\\]^_`{}~"}
+_MARKUP_WEIGHTS = {"\n": 2, "[": 3, "|": 2} | dict.fromkeys("!#$%&*+-:<=>@\\]^_`{}~", 1)
 
 _rejected_links: ContextVar[list[str] | None] = ContextVar("_rejected_links", default=None)
 
@@ -363,9 +363,7 @@ def _from_source(text: str, call: ShortcodeCall) -> ShortcodeCall:
     source = text[call.start : call.end]
     # Attributes too: the masked text has raw tags and code blanked, `caption="<b>…"` not.
     named, positional = parse_attributes(text[call.attributes_at[0] : call.attributes_at[1]])
-    real = replace(
-        call, source=source, attributes=MappingProxyType(named), positional=positional
-    )
+    real = replace(call, source=source, attributes=MappingProxyType(named), positional=positional)
     if call.content is None:
         return real
     content_start = call.attributes_at[1] + 1  # after the tag's `]` (never self-closing)

@@ -117,9 +117,7 @@ class ShortcodeCall:
     attributes_at: tuple[int, int] = (0, 0)  # where the attribute text is, in `text`
 
 
-def find_shortcodes(
-    text: str, grammar: re.Pattern[str] | Iterable[str]
-) -> list[ShortcodeCall]:
+def find_shortcodes(text: str, grammar: re.Pattern[str] | Iterable[str]) -> list[ShortcodeCall]:
     """Every use of the named shortcodes, left to right, as WordPress's regex finds them.
 
     One pass: each `[` is looked at once; the end of a tag is the first `]` after it (one

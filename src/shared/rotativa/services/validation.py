@@ -67,7 +67,7 @@ def validate_upload(key: str, data: bytes, settings: SiteSettings) -> Validation
     """
     try:
         return _validate(key, data, settings)
-    except Exception as exc:  # noqa: BLE001 - the upload's fault, reported to its editor
+    except Exception as exc:
         return ValidationReport(key, None, (error("upload_unreadable", detail=_kind(exc)),))
 
 
