@@ -79,7 +79,7 @@ def _check(settings: SiteSettings, key: str, data: bytes) -> Callable[[], object
 
 # --- the whole check, shape by shape --------------------------------------------------------
 
-BODY_N = 3_000
+BODY_N = 2_000
 YAML_N = MAX_FRONT_MATTER_BYTES // 4 - 1_000  # 4n stays under the front matter's limit
 FILE_N = 60_000
 
@@ -120,7 +120,7 @@ def test_rendering_a_body_is_linear_without_the_budget(
         body = build(n).decode().split("---\n", 2)[2]
         return lambda: render_body(body)
 
-    assert_linear(run_at, 3_000, name)
+    assert_linear(run_at, 2_000, name)
 
 
 def test_the_measure_tells_quadratic_from_linear() -> None:

@@ -26,6 +26,6 @@ def test_every_shape_fits_its_limit() -> None:
     for name, (_, build, _, size) in worst_inputs.shapes().items():
         data = build(size)
         assert len(data) <= worst_inputs.FILE_LIMIT, name
-        if name in worst_inputs.BODY_SHAPES:
+        if name.split("@")[0] in worst_inputs.BODY_SHAPES:
             body = data.decode().split("---\n", 2)[2]
             assert len(body.encode()) <= worst_inputs.BODY_LIMIT, name
