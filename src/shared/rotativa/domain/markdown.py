@@ -276,7 +276,13 @@ def _render(
         return _escape(text)
     env: dict[str, Any] = {}
     tokens: list[Token] = []
-    if block:
+    parsed: _Parsed | None = None
+    if block and not any(name in text for name in registry.names):
+        # No known shortcode can be in it: one full parse serves the masks, the unknown
+        # shortcodes' warnings and the rendering.
+        parsed = _parse(text, env, block=True)
+        tokens = parsed[0]
+    elif block:
         tokens = _block_tokens(text, env)
     masked = _mask_raw_tags(_code_mask(text, tokens))
     calls = find_shortcodes(masked, registry.names) if depth < MAX_NESTING else []
@@ -318,7 +324,7 @@ def _render(
         )
     prepared = "".join(pieces)
     rendered = _markdown_to_html(
-        prepared, problems, block=block, base_offset=base_offset, source=source
+        prepared, problems, block=block, base_offset=base_offset, source=source, parsed=parsed
     )
     return _put_back(rendered, token, replacements, block=block) if replacements else rendered
 
@@ -441,6 +447,21 @@ def _walk(tokens: Sequence[Token]) -> Iterator[tuple[Token, Token | None]]:
             yield child, token
 
 
+_Parsed = tuple[list["Token"], dict[str, Any], list[str]]
+
+
+def _parse(text: str, env: dict[str, Any], *, block: bool) -> _Parsed:
+    """Tokens, the environment (references) and the links validateLink refused."""
+    rejected: list[str] = []
+    reset = _rejected_links.set(rejected)
+    try:
+        md = _markdown()
+        tokens = md.parse(text, env) if block else md.parseInline(text, env)
+    finally:
+        _rejected_links.reset(reset)
+    return tokens, env, rejected
+
+
 def _markdown_to_html(
     text: str,
     problems: list[Problem],
@@ -448,15 +469,10 @@ def _markdown_to_html(
     block: bool,
     base_offset: int,
     source: _Source,
+    parsed: _Parsed | None = None,
 ) -> str:
-    rejected: list[str] = []
     env: dict[str, Any] = {}
-    reset = _rejected_links.set(rejected)
-    try:
-        md = _markdown()
-        tokens = md.parse(text, env) if block else md.parseInline(text, env)
-    finally:
-        _rejected_links.reset(reset)
+    tokens, env, rejected = parsed if parsed is not None else _parse(text, env, block=block)
     _shift_headings(tokens)
     first_line = source.line(base_offset)
     for token, parent in _walk(tokens):
