@@ -87,8 +87,9 @@ LOCATED_LINKS_MAX = 100  # rejected links searched for in the source; later ones
 # pure Python and linear, but each character that can start an inline rule (its
 # "terminator" characters: `[`, `*`, `\\`, `<`, `-`, …) and each line costs it from
 # 2 µs (a backslash) to 20 µs (a `[` it must look for the end of): a 200 KB body of
-# nothing else took 2 to 4 s. A 200 KB article of prose costs a few thousand units;
-# MARKUP_BUDGET keeps the worst shape near half a second (docs/benchmarks.md).
+# nothing else took 2 to 4 s. A 200 KB article of the samples' density costs about 7,000
+# units; at MARKUP_BUDGET the slowest shape parsed takes 0.27 s here (docs/benchmarks.md,
+# section 6), and a body past it is refused unparsed, with the line where it ran out.
 MARKUP_BUDGET = 24_000
 _MARKUP_WEIGHTS = {"\n": 2, "[": 3, "|": 2} | dict.fromkeys("!#$%&*+-:<=>@\\]^_`{}~", 1)
 
