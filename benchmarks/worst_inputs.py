@@ -180,6 +180,11 @@ BODY_SHAPES: dict[str, tuple[str, Callable[[int], bytes]]] = {
         "<a href=   …   x>",
         lambda size: article("<a href=" + " " * (size - 20) + "x>y</a>"),
     ),
+    "html-nested-div": ("<div> nested, never closed", _body("<div>")),
+    "html-nested-ul": ("<ul> nested, never closed", _body("<ul>")),
+    "html-nested-li-ul": ("<li><ul> nested, never closed", _body("<li><ul>")),
+    "html-nested-pre": ("<pre> nested, never closed", _body("<pre>")),
+    "html-misnested": ("<b><i></b></i> repeated", _body("<b><i></b></i>")),
     "html-blocks": ("<script>x</script> per line", _body("<script>x</script>\n\n")),
     "html-event-handlers": ("<b onclick=x> per line", _body("<b onclick=x>y</b>\n")),
     "html-in-attribute": (
