@@ -83,17 +83,17 @@ _RAW_OPEN_TAG = re.compile(
 )
 LOCATED_LINKS_MAX = 100  # rejected links searched for in the source; later ones share a line
 
-# What one body may cost markdown-it before it is refused unparsed. markdown-it-py is
-# pure Python and linear, but each character that can start an inline rule (its
-# "terminator" characters: `[`, `*`, `\\`, `<`, `-`, …) and each line costs it from
-# 2 µs (a backslash) to 20 µs (a `[` it must look for the end of): a 200 KB body of
-# nothing else took 2 to 4 s. A 200 KB article of the samples' density costs about 7,000
-# units; at MARKUP_BUDGET the slowest shape parsed takes 0.27 s here (docs/benchmarks.md,
+# What one body may cost markdown-it and nh3 before it is refused unparsed. markdown-it-py
+# is pure Python and linear, but each line and each character that can start an inline
+# rule (its "terminator" characters: `[`, `*`, `\\`, `<`, `-`, …) costs it from 2 µs (a
+# backslash) to 30 µs (a `[` it must look for the end of, a list item): a 200 KB body of
+# nothing else took 2 to 4 s. The samples, scaled to 200 KB, cost 3,100 to 7,200 units;
+# at MARKUP_BUDGET the slowest shape parsed takes about 0.3 s here (docs/benchmarks.md,
 # section 6), and a body past it is refused unparsed, with the line where it ran out.
-MARKUP_BUDGET = 24_000
+MARKUP_BUDGET = 20_000
 # `<` counts 3: nh3's HTML parser (html5ever) checks scopes along the stack of open
 # elements, so `<div>` nested n deep costs it n² (19,200 deep: 1 s); 8,000 deep is 0.15 s.
-_MARKUP_WEIGHTS = {"\n": 2, "[": 3, "<": 3, "|": 2} | dict.fromkeys("!#$%&*+-:=>@\\]^_`{}~", 1)
+_MARKUP_WEIGHTS = {"\n": 3, "[": 3, "<": 3, "|": 2} | dict.fromkeys("!#$%&*+-:=>@\\]^_`{}~", 1)
 
 _rejected_links: ContextVar[list[str] | None] = ContextVar("_rejected_links", default=None)
 
