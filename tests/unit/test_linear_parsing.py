@@ -42,7 +42,7 @@ NOTHING_TO_SEE = 0.004  # at 4n, faster than this is no blow-up whatever the rat
 FLOOR = 0.0005  # below this, t(n) is clock noise
 
 
-def best_time(run: Callable[[], object], repeat: int = 3) -> float:
+def best_time(run: Callable[[], object], repeat: int = 2) -> float:
     """The best of `repeat` runs, with the garbage collector out of the measurement (its
     full collections are proportional to the heap, not to the work measured)."""
     best = float("inf")
