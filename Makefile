@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .PHONY: install demo check test lint typecheck unit clean
-.PHONY: system-tools browser-tools bench bench-tools bench-quick screenshots preview soak
+.PHONY: system-tools browser-tools bench bench-worst bench-tools bench-quick screenshots preview soak
 
 # Page tests (tests/browser) need Debian's Chromium and Java (for the W3C checker) and the
 # npm tools in tools/ (playwright-core, axe-core, vnu-jar, pinned by package-lock.json).
@@ -68,9 +68,13 @@ bench-tools: $(STAMP)  ## what the benchmarks need: Debian's hugo, matplotlib fo
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq hugo; }
 	@$(BIN)/python -c "import matplotlib" 2>/dev/null || $(BIN)/pip install --quiet matplotlib
 
-bench: bench-tools  ## publish cost, burst, rebuild vs Hugo, cold starts, memory (~1 hour)
+bench: bench-tools  ## publish cost, burst, rebuild vs Hugo, cold starts, memory, worst inputs (~1 hour)
 	$(BIN)/python benchmarks/render_pages.py
 	$(BIN)/python -m benchmarks.suite
+	$(BIN)/python -m benchmarks.worst_inputs
+
+bench-worst: $(STAMP)  ## the worst input shapes at 200 KB / 1 MB, each checked in under 1 s (~1 minute)
+	$(BIN)/python -m benchmarks.worst_inputs
 
 bench-quick: bench-tools  ## the same at small sizes (a few minutes)
 	$(BIN)/python -m benchmarks.suite --quick --out build/bench/quick.json --chart build/bench/quick.png

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SAMPLES
 
 HOSTILE = ROOT / "tests" / "hostile"
 
@@ -46,9 +46,42 @@ def generated(name: str) -> bytes:
         return (
             f"---\ntitle: Shortcode\n{_FRONT}---\n".encode() + b'[textmarker color="red"]' * 20_000
         )
+    parse = _generated_parse(name)
+    if parse is not None:
+        return parse
     if name == "deep-markdown.md":
         return f"---\ntitle: Citazioni\n{_FRONT}---\n{'>' * 10_000} x\n{'- ' * 5000}y\n".encode()
     raise KeyError(name)
+
+
+def _generated_parse(name: str) -> bytes | None:
+    """Worst shapes for the parsers at the limits: a 200 KB body, a 1 MB file (issue 12)."""
+    head = f"---\ntitle: Forma peggiore\n{_FRONT}---\n".encode()
+    body_limit = 199_000
+
+    def body(unit: str) -> bytes:
+        return head + (unit * (body_limit // len(unit.encode()))).encode()
+
+    if name == "parse-repeated-200k.md":  # the issue's 100 s check
+        return body('[textmarker color="red"]')
+    if name == "parse-openers-200k.md":
+        return body("[textmarker]")
+    if name == "parse-lines-200k.md":
+        return body("x\n")
+    if name == "parse-prose-200k.md":  # a real article's density, at the limit: published
+        sample = (SAMPLES / "articles" / "sesto-piazza-petazzi-riqualificazione.md").read_text()
+        text = sample.split("---\n", 2)[2] + "\n"
+        return head + (text * (body_limit // len(text.encode()))).encode()
+    if name == "parse-json-deep-1m.json":
+        return b"[" * 999_000
+    if name == "parse-front-matter-1m.md":
+        return b"---\ntitle: x\nsection: Sport\nsummary: " + b"a " * 499_000 + b"\n---\nx\n"
+    if name == "parse-json-many-values.json":
+        keys = ", ".join(f'"k{i}": {i}' for i in range(10_001))
+        return (
+            f'{{"title": "Valori", "section": "Sport", "image": {{{keys}}}, "body": "x"}}'.encode()
+        )
+    return None
 
 
 def corpus() -> list[tuple[str, bytes, dict[str, Any]]]:

@@ -363,12 +363,14 @@ def test_every_text_field_refuses_unpublishable_characters(
 
 
 def test_yaml_escapes_are_caught_where_they_are(settings: SiteSettings) -> None:
-    data = md('tags: [ok, "a\\x07"]\nsummary: "b\\ud800"\n')
+    data = md('tags: [ok, "a\\x07"]\n')
     report = validate_upload("articles/prova.md", data, settings)
-    assert errors(report) == [
-        ("control_characters", "tags[1]", 4),
-        ("character_invalid", "summary", 5),
-    ]
+    assert errors(report) == [("control_characters", "tags[1]", 4)]
+    # libyaml refuses a lone surrogate escape as it reads; PyYAML's own reader lets it
+    # through to the character check: either way a located error, never a crash
+    data = md('summary: "b\\ud800"\n')
+    [(code, _, line)] = errors(validate_upload("articles/prova.md", data, settings))
+    assert (code, line) in {("character_invalid", 4), ("yaml_syntax", 4)}
 
 
 def test_a_raw_control_character_in_front_matter_is_located_not_a_crash(

@@ -90,6 +90,52 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "it": "un numero nel file è troppo grande: scrivilo tra virgolette se è un testo",
         "en": "a number in the file is too large: quote it if it is text",
     },
+    "body_too_complex": {
+        "it": (
+            "il testo ha troppi segni di formattazione (righe, parentesi, asterischi, "
+            "barre) da qui in poi: semplificalo o dividi l'articolo"
+        ),
+        "en": (
+            "the body has too much markup (lines, brackets, asterisks, bars) from here "
+            "on: simplify it or split the article"
+        ),
+    },
+    "frontmatter_too_large": {
+        "it": (
+            "il front matter supera {limit}: "
+            "i campi di un articolo ci stanno ampiamente, sposta il testo nel corpo"
+        ),
+        "en": (
+            "the front matter exceeds {limit}: "
+            "an article's fields fit easily, move the text into the body"
+        ),
+    },
+    "too_many_fields": {
+        "it": (
+            "troppi campi ({actual}): al massimo {limit}; i campi accettati sono quelli del README"
+        ),
+        "en": "too many fields ({actual}): at most {limit}; the accepted fields are the README's",
+    },
+    "number_invalid": {
+        "it": (
+            "{value} non è un numero che il sito possa usare: scrivilo tra virgolette se è un testo"
+        ),
+        "en": "{value} is not a number the site can use: quote it if it is text",
+    },
+    "json_too_large": {
+        "it": "il file contiene più di {limit} valori: un articolo ne ha poche decine",
+        "en": "the file holds more than {limit} values: an article has a few dozen",
+    },
+    "upload_unreadable": {
+        "it": (
+            "il file non si è potuto leggere ({detail}): "
+            "controlla che sia un articolo Markdown o JSON valido"
+        ),
+        "en": (
+            "the file could not be read ({detail}): "
+            "check that it is a valid Markdown or JSON article"
+        ),
+    },
     "json_syntax": {
         "it": "JSON non valido ({detail}): controlla virgole, virgolette e parentesi",
         "en": "invalid JSON ({detail}): check commas, quotes and brackets",

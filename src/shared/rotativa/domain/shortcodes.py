@@ -10,6 +10,7 @@ brackets (`[textmarker color=”E63631″]`); those are read as plain quotes.
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -38,7 +39,8 @@ _SPACES = re.compile("[\u00a0\u200b]+")
 # Any shortcode-looking tag, known or not: used to warn about the ones we do not render.
 # A Markdown link `[text](url)`, reference `[text][ref]` or definition `[text]: url` is
 # not a shortcode, and neither is `[text]` with spaces (ordinary bracketed prose).
-_ANY_OPENING = re.compile(r"(?<!\[)\[([A-Za-z][\w-]*)(?![\w-])((?:\s[^\]\[]*)?)/?\](?![(\[:])")
+_ANY_OPENING = re.compile(r"(?<!\[)\[([A-Za-z][\w-]*+)((?:\s[^\]\[]*+)?)/?\](?![(\[:])")
+_ANY_CLOSING = re.compile(r"\[/([A-Za-z][\w-]*+)\]")
 
 
 def normalize_quotes(text: str) -> str:
@@ -68,9 +70,18 @@ def parse_attributes(text: str) -> tuple[dict[str, str], tuple[str, ...]]:
 
 
 def shortcode_pattern(names: Iterable[str]) -> re.Pattern[str]:
-    """WordPress's get_shortcode_regex() for the given names."""
-    alternatives = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
-    return re.compile(
+    """WordPress's get_shortcode_regex() for the given names: the reference grammar.
+
+    `find_shortcodes` does not run it: on a body of openers that never close
+    (`[textmarker][textmarker]…`) or tags that never end (`[textmarker a[textmarker a…`)
+    each attempt scans to the end of the text, quadratic in the body. The scanner below
+    matches exactly what this regex matches (tests/unit/test_linear_parsing.py compares
+    them on random texts), in one pass. Given to `find_shortcodes`, the pattern stands for
+    its names.
+    """
+    ordered = tuple(sorted(names, key=len, reverse=True))
+    alternatives = "|".join(re.escape(name) for name in ordered)
+    pattern = re.compile(
         r"\[(\[?)"  # 1: a second [ escapes the shortcode
         rf"({alternatives})"  # 2: name
         r"(?![\w-])"  # not followed by a word character or a hyphen
@@ -80,6 +91,13 @@ def shortcode_pattern(names: Iterable[str]) -> re.Pattern[str]:
         r"(\]?)",  # 6: the escaping second ]
         re.DOTALL,
     )
+    _PATTERN_NAMES[pattern] = frozenset(ordered)
+    return pattern
+
+
+_PATTERN_NAMES: dict[re.Pattern[str], frozenset[str]] = {}
+MAX_NESTING = 5  # shortcodes inside shortcodes rendered; deeper ones stay text
+_NAME_RUN = re.compile(r"[\w-]+")
 
 
 @dataclass(frozen=True)
@@ -96,29 +114,85 @@ class ShortcodeCall:
     escaped: bool = False
     lead: str = ""  # a lone extra `[` before the tag, kept as text as WordPress does
     trail: str = ""  # a lone extra `]` after it
+    attributes_at: tuple[int, int] = (0, 0)  # where the attribute text is, in `text`
 
 
-def find_shortcodes(text: str, pattern: re.Pattern[str]) -> list[ShortcodeCall]:
-    calls = []
-    for m in pattern.finditer(text):
-        escaped = m.group(1) == "[" and m.group(6) == "]"
-        named, positional = parse_attributes(m.group(3))
-        lead, trail = ("", "") if escaped else (m.group(1), m.group(6))
+def find_shortcodes(text: str, grammar: re.Pattern[str] | Iterable[str]) -> list[ShortcodeCall]:
+    """Every use of the named shortcodes, left to right, as WordPress's regex finds them.
+
+    One pass: each `[` is looked at once; the end of a tag is the first `]` after it (one
+    forward-only cursor for the whole text), the end of an enclosing call the first
+    `[/name]` after the tag (positions found once per name, then bisected). So a body of
+    openers without closers, tags without `]` or closers without openers costs what its
+    length costs.
+    """
+    names = _PATTERN_NAMES[grammar] if isinstance(grammar, re.Pattern) else frozenset(grammar)
+    if not names or "[" not in text:
+        return []
+    closers: dict[str, list[int]] = {}
+    calls: list[ShortcodeCall] = []
+    tag_end = -1  # the first `]` at or after the current tag, found once going forward
+    position = 0
+    length = len(text)
+    while True:
+        p = text.find("[", position)
+        if p < 0 or p + 1 >= length:
+            break
+        lead = ""
+        name_at = p + 1
+        if text[name_at] == "[":
+            lead, name_at = "[", p + 2
+        run = _NAME_RUN.match(text, name_at)
+        if run is None or run.group(0) not in names:
+            position = p + 1
+            continue
+        name, after_name = run.group(0), run.end()
+        if tag_end < after_name:
+            tag_end = text.find("]", after_name)
+        if tag_end < 0:
+            break  # no `]` anywhere further on: nothing later can be a tag either
+        content: str | None = None
+        attributes_end = tag_end
+        if text[tag_end - 1] == "/" and tag_end - 1 >= after_name:
+            attributes_end = tag_end - 1
+            end = tag_end + 1
+        else:
+            end = tag_end + 1
+            closer = _first_closer(text, name, end, closers)
+            if closer >= 0:
+                content = text[end:closer]
+                end = closer + len(name) + 3
+        trail = "]" if end < length and text[end] == "]" else ""
+        end += len(trail)
+        escaped = lead == "[" and trail == "]"
+        named, positional = parse_attributes(text[after_name:attributes_end])
         calls.append(
             ShortcodeCall(
-                name=m.group(2),
+                name=name,
                 attributes=MappingProxyType(named),
                 positional=positional,
-                content=m.group(5),
-                start=m.start(),
-                end=m.end(),
-                source=m.group(0),
+                content=content,
+                start=p,
+                end=end,
+                source=text[p:end],
                 escaped=escaped,
-                lead=lead,
-                trail=trail,
+                lead="" if escaped else lead,
+                trail="" if escaped else trail,
+                attributes_at=(after_name, attributes_end),
             )
         )
+        position = end
     return calls
+
+
+def _first_closer(text: str, name: str, start: int, closers: dict[str, list[int]]) -> int:
+    """Where the first `[/name]` at or after `start` begins, or -1."""
+    positions = closers.get(name)
+    if positions is None:
+        tag = f"[/{name}]"
+        positions = closers[name] = [m.start() for m in re.finditer(re.escape(tag), text)]
+    index = bisect.bisect_left(positions, start)
+    return positions[index] if index < len(positions) else -1
 
 
 # Bracketed words of ordinary journalistic prose, never shortcodes.
@@ -136,6 +210,7 @@ def find_unknown_names(
     """
     known_names = set(known)
     defined = {r.casefold() for r in references}
+    closed = {m.group(1) for m in _ANY_CLOSING.finditer(text)}  # once, not once per tag
     found = []
     for m in _ANY_OPENING.finditer(text):
         name, attributes = m.group(1), m.group(2).strip()
@@ -146,15 +221,15 @@ def find_unknown_names(
             or name.casefold() in defined
         ):
             continue
-        if attributes and "=" not in attributes and f"[/{name}]" not in text:
+        if attributes and "=" not in attributes and name not in closed:
             continue  # `[foto di mario]`: words in brackets, not attributes
         found.append((name, m.start()))
     return found
 
 
 def find_stray_closings(text: str, known: Iterable[str]) -> list[tuple[str, int]]:
-    names = "|".join(re.escape(name) for name in known)
-    return [(m.group(1), m.start()) for m in re.finditer(rf"\[/({names})\]", text)]
+    names = set(known)
+    return [(m.group(1), m.start()) for m in _ANY_CLOSING.finditer(text) if m.group(1) in names]
 
 
 # --- the registry -------------------------------------------------------------------------
@@ -243,9 +318,17 @@ class ShortcodeRegistry:
     def pattern(self) -> re.Pattern[str]:
         return _compiled(self.names)
 
-    def strip(self, text: str, keep: Callable[[ShortcodeCall], str] | None = None) -> str:
-        """The text with every known shortcode replaced by its content (for plain text)."""
-        calls = find_shortcodes(text, self.pattern())
+    def strip(
+        self, text: str, keep: Callable[[ShortcodeCall], str] | None = None, depth: int = 0
+    ) -> str:
+        """The text with every known shortcode replaced by its content (for plain text).
+
+        Nested calls are unwrapped down to `MAX_NESTING` levels, as bodies are rendered:
+        `[textmarker]` ten thousand times deep is not ten thousand recursive scans.
+        """
+        if depth >= MAX_NESTING:
+            return text
+        calls = find_shortcodes(text, self.names)
         out, last = [], 0
         for call in calls:
             out.append(text[last : call.start])
@@ -254,7 +337,7 @@ class ShortcodeRegistry:
             elif keep is not None:
                 out.append(keep(call))
             else:
-                out.append(self.strip(call.content or ""))
+                out.append(self.strip(call.content or "", depth=depth + 1))
             last = call.end
         out.append(text[last:])
         return "".join(out)

@@ -4,11 +4,19 @@ Nothing here knows what a valid article is; it only turns a file into data safel
 size checked before reading, UTF-8 with or without BOM, CRLF, a YAML loader that
 builds only plain values (no `!!python/...`), with aliases, nesting and expansion bounded
 and duplicate keys refused.
+
+Every step is linear in the file, and every limit is enforced while reading, before a
+whole document is built: the front matter is refused past its size limit before YAML sees it;
+the YAML composer counts nodes, depth and what aliases would expand to as it goes
+(libyaml's event parser when PyYAML has it, ten times faster than the pure-Python one on
+the same text); JSON is pre-scanned once for depth (so the decoder never recurses past
+the limit) and read with hooks that refuse giant numbers, NaN and too many values.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,7 +24,13 @@ from pathlib import PurePosixPath
 from typing import IO, Any
 
 import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.parser import Parser
+from yaml.reader import Reader
+from yaml.resolver import Resolver
+from yaml.scanner import Scanner
 
 from rotativa.domain.messages import kind_of
 from rotativa.domain.problems import Problem, UploadRejected, error
@@ -25,9 +39,19 @@ ARTICLE_EXTENSIONS = (".md", ".json")
 MAX_YAML_ALIASES = 20
 MAX_YAML_DEPTH = 10
 MAX_YAML_VALUES = 10_000
+MAX_JSON_VALUES = MAX_YAML_VALUES
+# An article's fields at every limit (title, summary, 20 tags, 10 authors, 20 aliases,
+# 10 related, an image) are about 11 KB of YAML. Over libyaml's events the composer's own
+# limits (nodes, depth, aliases) stop any shape within 0.06 s even at 1 MB; the cut is
+# there for PyYAML's pure-Python parser (ten times slower, and quadratic on `[[[[`
+# within its 1,024-character simple-key window), where it keeps the worst under 0.3 s.
+MAX_FRONT_MATTER_BYTES_LIBYAML = 256_000
+MAX_FRONT_MATTER_BYTES_PURE = 32_000
+MAX_FIELDS = 50  # top-level fields of an upload; 14 are documented
+MAX_NUMBER_LENGTH = 40  # characters of one number; Python refuses ints past 4,300 digits
 
-_FRONT_MATTER_FENCE = re.compile(r"^---[ \t]*$")
-_FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
+_FRONT_MATTER_FENCE = re.compile(r"^---[ \t]*+$")
+_FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*+$", re.MULTILINE)
 _ALLOWED_TAGS = frozenset(
     "tag:yaml.org,2002:" + name for name in ("str", "int", "float", "bool", "null", "seq", "map")
 )
@@ -110,29 +134,112 @@ class _Limit(Exception):
         self.problem = problem
 
 
-class _FrontMatterLoader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 scalars (no `yes`/`no` booleans, no sexagesimal numbers,
-    dates kept as text for our own parser) and bounded aliases and depth."""
+class _BoundedComposer(Composer):
+    """PyYAML's composer, counting as it reads: nodes, depth, aliases, and what the
+    document would be once its aliases are expanded (billion laughs).
 
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
+    Each node's expanded size is worked out when it is complete, from its children's
+    (already known), so the count costs one look at each child; a recursive alias counts
+    once. Reading stops at the first node past a limit, with its line.
+    """
+
+    def _start_counting(self) -> None:
         self.aliases = 0
         self.depth = 0
+        self.nodes = 0
+        self.sizes: dict[int, int] = {}
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
-        if self.check_event(yaml.AliasEvent):
+        mark = self.peek_event().start_mark  # type: ignore[attr-defined]
+        if self.check_event(yaml.AliasEvent):  # type: ignore[attr-defined]
             self.aliases += 1
             if self.aliases > MAX_YAML_ALIASES:
-                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
                 raise _Limit(error("yaml_alias_limit", line=mark.line, limit=MAX_YAML_ALIASES))
+            return super().compose_node(parent, index)
+        self.nodes += 1
+        if self.nodes > MAX_YAML_VALUES:
+            raise _Limit(error("yaml_too_large", line=mark.line, limit=MAX_YAML_VALUES))
         self.depth += 1
         try:
             if self.depth > MAX_YAML_DEPTH:
-                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
                 raise _Limit(error("too_deep", line=mark.line, limit=MAX_YAML_DEPTH))
-            return super().compose_node(parent, index)
+            node: Node | None = super().compose_node(parent, index)
         finally:
             self.depth -= 1
+        if node is not None:
+            self._measure(node, mark.line)
+        return node
+
+    def _measure(self, node: Node, line: int) -> None:
+        children: list[Node] = []
+        if isinstance(node, MappingNode):
+            children = [part for pair in node.value for part in pair]
+        elif isinstance(node, SequenceNode):
+            children = node.value
+        total = 1 + sum(self.sizes.get(id(child), 1) for child in children)
+        if total > MAX_YAML_VALUES:
+            raise _Limit(error("yaml_too_large", line=line, limit=MAX_YAML_VALUES))
+        self.sizes[id(node)] = total
+
+
+class _PlainValues(SafeConstructor):
+    """SafeConstructor whose numbers are refused, with their line, past
+    MAX_NUMBER_LENGTH characters: before `int()` meets 5,000 digits (ValueError) or a
+    float 1 MB long."""
+
+    def construct_yaml_int(self, node: ScalarNode) -> int:
+        _check_number(node)
+        return super().construct_yaml_int(node)
+
+    def construct_yaml_float(self, node: ScalarNode) -> float:
+        _check_number(node)
+        return super().construct_yaml_float(node)
+
+
+def _check_number(node: ScalarNode) -> None:
+    if len(str(node.value)) > MAX_NUMBER_LENGTH:
+        raise _Limit(error("number_too_large", line=node.start_mark.line))
+
+
+_PlainValues.add_constructor("tag:yaml.org,2002:int", _PlainValues.construct_yaml_int)  # type: ignore[type-var]
+_PlainValues.add_constructor("tag:yaml.org,2002:float", _PlainValues.construct_yaml_float)  # type: ignore[type-var]
+
+try:  # libyaml's event parser under our composer; PyYAML's own when it was built without
+    from yaml._yaml import CParser as _EventParser  # type: ignore[import-not-found, unused-ignore]
+
+    _LIBYAML = True
+except ImportError:  # pragma: no cover - every PyYAML wheel we ship has libyaml
+    _LIBYAML = False
+
+MAX_FRONT_MATTER_BYTES = MAX_FRONT_MATTER_BYTES_LIBYAML if _LIBYAML else MAX_FRONT_MATTER_BYTES_PURE
+
+
+if _LIBYAML:
+
+    class _FrontMatterLoader(_BoundedComposer, _EventParser, _PlainValues, Resolver):  # type: ignore[misc, unused-ignore]
+        """YAML 1.2 scalars (no `yes`/`no` booleans, no sexagesimal numbers, dates kept as
+        text for our own parser), bounded while composing."""
+
+        def __init__(self, stream: str) -> None:
+            _EventParser.__init__(self, stream)
+            _BoundedComposer.__init__(self)
+            _PlainValues.__init__(self)
+            Resolver.__init__(self)
+            self._start_counting()
+
+else:  # pragma: no cover
+
+    class _FrontMatterLoader(  # type: ignore[no-redef]
+        Reader, Scanner, Parser, _BoundedComposer, _PlainValues, Resolver
+    ):
+        def __init__(self, stream: str) -> None:
+            Reader.__init__(self, stream)
+            Scanner.__init__(self)
+            Parser.__init__(self)
+            _BoundedComposer.__init__(self)
+            _PlainValues.__init__(self)
+            Resolver.__init__(self)
+            self._start_counting()
 
 
 _FrontMatterLoader.yaml_implicit_resolvers = {}
@@ -152,15 +259,25 @@ _FrontMatterLoader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"
 
 
 def _split_front_matter(text: str) -> tuple[str, str, int]:
-    lines = text.split("\n")
-    if not _FRONT_MATTER_FENCE.match(lines[0]):
+    """Front matter, body, and the body's first line; one regex search for the closing
+    fence, not one match per line of a 1 MB file that never closes it."""
+    first_end = text.find("\n")
+    first = text if first_end < 0 else text[:first_end]
+    if not _FRONT_MATTER_FENCE.match(first):
         raise UploadRejected([error("frontmatter_missing", line=1)])
-    for index in range(1, len(lines)):
-        if _FRONT_MATTER_END.match(lines[index]):
-            front = "\n".join(lines[1:index])
-            body = "\n".join(lines[index + 1 :])
-            return front, body, index + 2  # 1-based line of the body's first line
-    raise UploadRejected([error("frontmatter_unclosed", line=1)])
+    if first_end < 0:
+        raise UploadRejected([error("frontmatter_unclosed", line=1)])
+    closing = _FRONT_MATTER_END.search(text, first_end + 1)
+    if closing is None:
+        raise UploadRejected([error("frontmatter_unclosed", line=1)])
+    front = text[first_end + 1 : max(first_end + 1, closing.start() - 1)]
+    if len(front.encode()) > MAX_FRONT_MATTER_BYTES:
+        limit = human_size(MAX_FRONT_MATTER_BYTES)
+        raise UploadRejected([error("frontmatter_too_large", line=1, limit=limit)])
+    fence_line = text.count("\n", 0, closing.start()) + 1
+    after = text.find("\n", closing.end())
+    body = "" if after < 0 else text[after + 1 :]
+    return front, body, fence_line + 1  # 1-based line of the body's first line
 
 
 def _parse_markdown(text: str) -> ParsedUpload:
@@ -178,7 +295,11 @@ def _parse_markdown(text: str) -> ParsedUpload:
         problems = list(_inspect(node, "", lines, offset))
         if problems:
             raise UploadRejected(problems)
-        _check_expansion(node)
+        if isinstance(node, MappingNode) and len(node.value) > MAX_FIELDS:
+            line = node.value[MAX_FIELDS][0].start_mark.line + offset
+            raise UploadRejected(
+                [error("too_many_fields", line=line, actual=len(node.value), limit=MAX_FIELDS)]
+            )
         value = loader.construct_document(node)
     except _Limit as limit:
         raise UploadRejected([limit.problem.shifted(offset)]) from None
@@ -242,28 +363,6 @@ def _inspect(node: Node, path: str, lines: dict[str, int], offset: int) -> Itera
             yield from _inspect(item, child, lines, offset)
 
 
-def _check_expansion(root: Node) -> None:
-    """Aliases share nodes; count what the document would be once expanded (billion laughs)."""
-    sizes: dict[int, int] = {}
-
-    def size(node: Node) -> int:
-        known = sizes.get(id(node))
-        if known is not None:
-            return known
-        sizes[id(node)] = 1  # a recursive alias counts once instead of looping forever
-        total = 1
-        if isinstance(node, MappingNode):
-            total += sum(size(k) + size(v) for k, v in node.value)
-        elif isinstance(node, SequenceNode):
-            total += sum(size(item) for item in node.value)
-        total = min(total, MAX_YAML_VALUES + 1)
-        sizes[id(node)] = total
-        return total
-
-    if size(root) > MAX_YAML_VALUES:
-        raise _Limit(error("yaml_too_large", line=None, limit=MAX_YAML_VALUES))
-
-
 # --- JSON -------------------------------------------------------------------------------
 
 
@@ -272,42 +371,129 @@ class _DuplicateKey(Exception):
         self.key = key
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise _DuplicateKey(key)
-        result[key] = value
-    return result
+class _BadNumber(Exception):
+    def __init__(self, literal: str) -> None:
+        self.literal = literal
 
 
-def _json_key_lines(text: str, keys: list[str]) -> dict[str, int]:
-    """The line of each top-level key: the first `"key":` in the text (JSON has no marks)."""
+class _TooManyValues(Exception):
+    def __init__(self, key: str | None) -> None:
+        self.key = key  # the last key read: where the limit was crossed
+
+
+# A JSON string, closed or running to the end of the text (so an unclosed one is one
+# scan, not one per quote), or a bracket.
+_JSON_STRING = re.compile(r'"(?:[^"\\]++|\\[\s\S])*+"?')
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]++|\\[\s\S])*+"?|[\[\]{}]')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]++")
+_ONE_KIND = str.maketrans("{}", "[]")
+_COLON_AFTER = re.compile(r"\s*+:")
+
+
+def _json_too_deep(text: str) -> int | None:
+    """Where the first bracket past MAX_YAML_DEPTH opens, or None: before the decoder
+    runs, so it never recurses deeper than the limit, and linear.
+
+    Valid, shallow JSON is settled at C speed: strings out, everything but brackets out,
+    braces read as brackets (nesting is nesting), then each of MAX_YAML_DEPTH passes
+    removes the innermost `[]` pairs, one level each; nothing left means no deeper
+    nesting. Only deep or unbalanced text is walked
+    token by token, and the walk stops at the first bracket too deep.
+    """
+    if text.count("[") + text.count("{") <= MAX_YAML_DEPTH:
+        return None
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text)).translate(_ONE_KIND)
+    for _ in range(MAX_YAML_DEPTH):
+        brackets = brackets.replace("[]", "")
+        if not brackets:
+            return None
+    depth = 0
+    for match in _JSON_TOKEN.finditer(text):
+        token = match.group(0)
+        if token in ("[", "{"):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                return match.start()
+        elif token in ("]", "}"):
+            depth -= 1
+    return None
+
+
+def _top_key_lines(text: str, keys: list[str]) -> dict[str, int]:
+    """The line of each top-level key: the first `"key":` in the text (JSON has no marks).
+    At most MAX_FIELDS keys get here, so this is a bounded number of C-speed searches."""
     lines: dict[str, int] = {}
     for key in keys:
-        match = re.search(re.escape(json.dumps(key)) + r"\s*:", text)
-        if match:
-            lines[key] = text.count("\n", 0, match.start()) + 1
+        for quoted in dict.fromkeys((json.dumps(key), json.dumps(key, ensure_ascii=False))):
+            found = _key_offset(text, quoted)
+            if found >= 0:
+                lines[key] = _line_at(text, found)
+                break
     return lines
 
 
-def _depth(value: Any) -> int:
-    if isinstance(value, dict):
-        return 1 + max((_depth(v) for v in value.values()), default=0)
-    if isinstance(value, list):
-        return 1 + max((_depth(v) for v in value), default=0)
-    return 0
+def _key_offset(text: str, quoted: str) -> int:
+    """The first `quoted` followed by a colon (a key, not the same text as a value)."""
+    found = text.find(quoted)
+    while found >= 0:
+        if _COLON_AFTER.match(text, found + len(quoted)):
+            return found
+        found = text.find(quoted, found + 1)
+    return -1
+
+
+def _json_number(kind: type[int] | type[float]) -> Any:
+    def parse(literal: str) -> int | float:
+        if len(literal) > MAX_NUMBER_LENGTH:
+            raise _BadNumber(literal)
+        value = kind(literal)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise _BadNumber(literal)  # 1e999 is infinity: no field means it
+        return value
+
+    return parse
+
+
+def _json_constant(literal: str) -> Any:
+    raise _BadNumber(literal)  # NaN, Infinity, -Infinity: not JSON, and no field's value
+
+
+def _line_at(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
 
 
 def _parse_json(text: str) -> ParsedUpload:
+    too_deep_at = _json_too_deep(text)
+    if too_deep_at is not None:
+        line = _line_at(text, too_deep_at)
+        raise UploadRejected([error("too_deep", line=line, limit=MAX_YAML_DEPTH)])
+    pairs = 0
+
+    def object_pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        nonlocal pairs
+        pairs += len(items)
+        if pairs > MAX_JSON_VALUES:
+            raise _TooManyValues(items[-1][0] if items else None)
+        return _no_duplicates(items)
+
     try:
-        value = json.loads(text, object_pairs_hook=_no_duplicates)
+        value = json.loads(
+            text,
+            object_pairs_hook=object_pairs,
+            parse_int=_json_number(int),
+            parse_float=_json_number(float),
+            parse_constant=_json_constant,
+        )
     except json.JSONDecodeError as exc:
         raise UploadRejected([error("json_syntax", line=exc.lineno, detail=exc.msg)]) from None
     except _DuplicateKey as dup:
-        where = [m.start() for m in re.finditer(re.escape(json.dumps(dup.key)) + r"\s*:", text)]
-        found: list[int | None] = [text.count("\n", 0, pos) + 1 for pos in where]
-        lines = found or [None]
+        quoted = json.dumps(dup.key)
+        first = _key_offset(text, quoted)
+        last = text.rfind(quoted)
+        lines: list[int | None] = [
+            _line_at(text, first) if first >= 0 else None,
+            _line_at(text, last) if last >= 0 else None,
+        ]
         raise UploadRejected(
             [
                 error(
@@ -319,18 +505,50 @@ def _parse_json(text: str) -> ParsedUpload:
                 )
             ]
         ) from None
-    except RecursionError:
+    except _BadNumber as bad:
+        # As a value (after `:`, `[` or `,`), not the same characters inside a string.
+        # A long literal is looked for by its start: a 1 MB pattern is slow to compile.
+        probe = re.escape(bad.literal[:64]) + ("" if len(bad.literal) > 64 else r"(?![\w.+\-])")
+        found = re.search(r"[:\[,]\s*+(" + probe + ")", text)
+        number_line = _line_at(text, found.start(1)) if found else None
+        shown = bad.literal if len(bad.literal) <= 20 else bad.literal[:12] + "…"
+        code = "number_too_large" if len(bad.literal) > MAX_NUMBER_LENGTH else "number_invalid"
+        raise UploadRejected([error(code, line=number_line, value=shown)]) from None
+    except _TooManyValues as many:
+        at = _key_offset(text, json.dumps(many.key)) if many.key is not None else -1
+        many_line = _line_at(text, at) if at >= 0 else None
+        raise UploadRejected(
+            [error("json_too_large", line=many_line, limit=MAX_JSON_VALUES)]
+        ) from None
+    except RecursionError:  # the pre-scan makes this unreachable; kept as a last guard
         raise UploadRejected([error("too_deep", limit=MAX_YAML_DEPTH)]) from None
-    except ValueError:
-        raise UploadRejected([error("number_too_large")]) from None
-    if _depth(value) > MAX_YAML_DEPTH:
-        raise UploadRejected([error("too_deep", limit=MAX_YAML_DEPTH)])
     if not isinstance(value, dict):
         raise UploadRejected([error("json_not_object", line=1, kind=kind_of(value))])
+    if len(value) > MAX_FIELDS:
+        extra = _top_key_lines(text, [list(value)[MAX_FIELDS]])
+        raise UploadRejected(
+            [
+                error(
+                    "too_many_fields",
+                    line=next(iter(extra.values()), None),
+                    actual=len(value),
+                    limit=MAX_FIELDS,
+                )
+            ]
+        )
+    key_lines = _top_key_lines(text, [*value])
     body = value.pop("body", "")
-    key_lines = _json_key_lines(text, [*list(value), "body"])
     if not isinstance(body, str):
         raise UploadRejected(
             [error("expected_text", field="body", line=key_lines.get("body"), kind=kind_of(body))]
         )
     return ParsedUpload(value, body, key_lines.get("body", 1), key_lines)
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKey(key)
+        result[key] = value
+    return result

@@ -14,7 +14,7 @@ from typing import IO, Any
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from rotativa.domain.article import STORAGE_FIELDS, TAG_MAX, UPLOAD_FIELDS, Article
+from rotativa.domain.article import STORAGE_FIELDS, TAG_MAX, TAGS_MAX, UPLOAD_FIELDS, Article
 from rotativa.domain.markdown import render_body
 from rotativa.domain.messages import Phrase, kind_of
 from rotativa.domain.problems import Problem, Severity, UploadRejected, error, has_errors, warning
@@ -55,6 +55,30 @@ def validate_stream(key: str, stream: IO[bytes], settings: SiteSettings) -> Vali
 
 
 def validate_upload(key: str, data: bytes, settings: SiteSettings) -> ValidationReport:
+    """The report on one upload, whatever its bytes: this never raises.
+
+    The ValidateFunction handles a batch of SQS records; an exception here would fail the
+    record, retry it with the others' and send it to the DLQ without a word to its editor.
+    Every limit has its own located message; anything still unforeseen (a RecursionError,
+    a ValueError deep in a parser, a MemoryError) is this upload's fault alone, so it
+    becomes its rejection (`upload_unreadable`), never the batch's failure. Only the
+    upload's own checks run here, nothing that talks to AWS, so no system failure is
+    hidden by it.
+    """
+    try:
+        return _validate(key, data, settings)
+    except Exception as exc:
+        return ValidationReport(key, None, (error("upload_unreadable", detail=_kind(exc)),))
+
+
+def _kind(exc: Exception) -> str:
+    return {
+        RecursionError: "troppo annidato / too deeply nested",
+        MemoryError: "troppo grande / too large",
+    }.get(type(exc), type(exc).__name__)
+
+
+def _validate(key: str, data: bytes, settings: SiteSettings) -> ValidationReport:
     try:
         parsed = parse_upload(key, data, limit=settings.max_upload_bytes)
     except UploadRejected as rejected:
@@ -98,7 +122,8 @@ def _unknown_fields(parsed: ParsedUpload) -> Iterator[Problem]:
     for name in parsed.fields:
         if name in UPLOAD_FIELDS or name in STORAGE_FIELDS:  # storage's: an error, not this
             continue
-        close = difflib.get_close_matches(str(name), UPLOAD_FIELDS, n=1, cutoff=0.6)
+        # A key 1 MB long is compared by its start: no field name is longer than 10.
+        close = difflib.get_close_matches(str(name)[:40], UPLOAD_FIELDS, n=1, cutoff=0.6)
         hint = Phrase("unknown_field_hint") if close else ""
         yield warning(
             "unknown_field",
@@ -112,8 +137,8 @@ def _unknown_fields(parsed: ParsedUpload) -> Iterator[Problem]:
 
 def _repeated_tags(parsed: ParsedUpload) -> Iterator[Problem]:
     tags = parsed.fields.get("tags")
-    if not isinstance(tags, list):
-        return
+    if not isinstance(tags, list) or len(tags) > TAGS_MAX:
+        return  # 250,000 tags are refused by their count, not compared one by one
     seen: dict[str, str] = {}
     for index, tag in enumerate(tags):
         if not isinstance(tag, str) or len(tag) > TAG_MAX:
