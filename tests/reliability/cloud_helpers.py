@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import boto3
 import botocore.session
+import pytest
+from moto import mock_aws
 
 from rotativa.local.cloud import LocalCloud
 from rotativa.redrive import Redriver, routes
@@ -16,6 +20,21 @@ from tests.conftest import SAMPLES
 from tests.integration.pipeline_helpers import call
 
 DLQ_OUTPUTS = ("IngestDLQUrl", "RenderDLQUrl", "InvalidateDLQUrl", "IndexDLQUrl")
+
+
+@contextmanager
+def moto_cloud() -> Iterator[LocalCloud]:
+    """A fresh local cloud on moto with dummy credentials, for a module-scoped fixture."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "eu-south-1",
+            "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+        }.items():
+            patch.setenv(name, value)
+        with mock_aws():
+            yield LocalCloud.start()
 
 
 def core_session() -> botocore.session.Session:

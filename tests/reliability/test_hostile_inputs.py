@@ -18,13 +18,13 @@ from collections.abc import Iterator
 import pytest
 from lxml import etree  # type: ignore[import-untyped]
 from lxml import html as lxml_html
-from moto import mock_aws
 
 from rotativa.domain.site import SiteSettings
 from rotativa.local.cloud import LocalCloud
 from rotativa.services.validation import validate_upload
 from tests.conftest import SAMPLES
 from tests.integration.pipeline_helpers import article
+from tests.reliability.cloud_helpers import moto_cloud
 from tests.reliability.hostile_corpus import HOSTILE_KEYS, MANIFEST, corpus, corpus_files
 
 CORPUS = corpus()
@@ -102,26 +102,17 @@ def unsafe_parts(page: bytes) -> list[str]:
 
 @pytest.fixture(scope="module")
 def attacked() -> Iterator[tuple[LocalCloud, dict[str, bytes], dict[str, bytes]]]:
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in {
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": "eu-south-1",
-            "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
-        }.items():
-            patch.setenv(name, value)
-        with mock_aws():
-            cloud = LocalCloud.start()
-            for name in BYSTANDERS:
-                cloud.put(f"articles/{name}", (SAMPLES / "articles" / name).read_bytes())
-            cloud.run_until_quiet()
-            before = cloud.site_files()
-            for key, data, _ in CORPUS:
-                cloud.put(key, data)
-            for i, key in enumerate(HOSTILE_KEYS):
-                cloud.put(key, article(f"Chiave ostile {i}", section="Sport"))
-            cloud.run_until_quiet()
-            yield cloud, before, cloud.site_files()
+    with moto_cloud() as cloud:
+        for name in BYSTANDERS:
+            cloud.put(f"articles/{name}", (SAMPLES / "articles" / name).read_bytes())
+        cloud.run_until_quiet()
+        before = cloud.site_files()
+        for key, data, _ in CORPUS:
+            cloud.put(key, data)
+        for i, key in enumerate(HOSTILE_KEYS):
+            cloud.put(key, article(f"Chiave ostile {i}", section="Sport"))
+        cloud.run_until_quiet()
+        yield cloud, before, cloud.site_files()
 
 
 def test_rejected_uploads_get_their_report_and_published_ones_their_page(

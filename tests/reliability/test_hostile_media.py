@@ -14,13 +14,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from moto import mock_aws
 
 from rotativa.domain.media import report_subject
 from rotativa.domain.site import SiteSettings
 from rotativa.local.cloud import LocalCloud
 from rotativa.local.summary import Outcome, UploadJudge
 from tests.conftest import SAMPLES
+from tests.reliability.cloud_helpers import moto_cloud
 from tests.reliability.hostile_corpus import (
     HOSTILE,
     HOSTILE_MEDIA_KEYS,
@@ -49,31 +49,22 @@ def test_the_media_corpus_is_big_enough_and_fully_described() -> None:
 
 @pytest.fixture(scope="module")
 def attacked() -> Iterator[Attacked]:
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in {
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": "eu-south-1",
-            "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
-        }.items():
-            patch.setenv(name, value)
-        with mock_aws():
-            cloud = LocalCloud.start()
-            cloud.put(SAMPLE_MEDIA, (SAMPLES / SAMPLE_MEDIA).read_bytes())
-            cloud.put(
-                f"articles/{SAMPLE_ARTICLE}",
-                (SAMPLES / "articles" / SAMPLE_ARTICLE).read_bytes(),
-            )
-            cloud.run_until_quiet()
-            before = cloud.site_files()
-            assert SAMPLE_MEDIA in before  # the samples' real photo passes the checks
-            assert "sesto-san-giovanni/sesto-piazza-petazzi-riqualificazione/index.html" in before
-            for key, data, _ in MEDIA:
-                cloud.put(key, data)
-            for key in HOSTILE_MEDIA_KEYS:
-                cloud.put(key, PNG)
-            cloud.run_until_quiet()
-            yield cloud, before, cloud.site_files()
+    with moto_cloud() as cloud:
+        cloud.put(SAMPLE_MEDIA, (SAMPLES / SAMPLE_MEDIA).read_bytes())
+        cloud.put(
+            f"articles/{SAMPLE_ARTICLE}",
+            (SAMPLES / "articles" / SAMPLE_ARTICLE).read_bytes(),
+        )
+        cloud.run_until_quiet()
+        before = cloud.site_files()
+        assert SAMPLE_MEDIA in before  # the samples' real photo passes the checks
+        assert "sesto-san-giovanni/sesto-piazza-petazzi-riqualificazione/index.html" in before
+        for key, data, _ in MEDIA:
+            cloud.put(key, data)
+        for key in HOSTILE_MEDIA_KEYS:
+            cloud.put(key, PNG)
+        cloud.run_until_quiet()
+        yield cloud, before, cloud.site_files()
 
 
 def _head(cloud: LocalCloud, key: str) -> dict[str, Any]:

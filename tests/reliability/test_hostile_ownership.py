@@ -14,11 +14,11 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from moto import mock_aws
 
 from rotativa.local.cloud import LocalCloud
 from tests.conftest import SAMPLES
 from tests.integration.pipeline_helpers import article
+from tests.reliability.cloud_helpers import dead_letters, moto_cloud
 from tests.reliability.hostile_corpus import corpus
 
 SITE_PAGES = ("index.html", "404.html", "feed.xml", "sitemap.xml", "bresso/index.html",
@@ -64,22 +64,9 @@ def attacks(pages: dict[str, bytes]) -> list[tuple[str, bytes]]:
     return [(k, v.encode() if isinstance(v, str) else v) for k, v in uploads]
 
 
-def lost_messages(cloud: LocalCloud) -> dict[str, int]:
-    """Messages in the dead-letter queues: each one a change the pipeline gave up on."""
-    found = {}
-    for output in ("IngestDLQUrl", "IndexDLQUrl", "RenderDLQUrl", "InvalidateDLQUrl"):
-        attributes = cloud.clients.sqs.get_queue_attributes(
-            QueueUrl=cloud.stack.outputs[output],
-            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-        )["Attributes"]
-        count = sum(int(v) for v in attributes.values())
-        if count:
-            found[output] = count
-    return found
-
-
 def check(cloud: LocalCloud, pages: dict[str, bytes], site_pages: dict[str, bytes]) -> None:
-    assert lost_messages(cloud) == {}, "a hostile upload failed its batch instead of its report"
+    lost = {queue: bodies for queue, bodies in dead_letters(cloud).items() if bodies}
+    assert lost == {}, "a hostile upload failed its batch instead of getting its report"
     now = cloud.site_files()
     for key, title in pages.items():
         assert key in now, f"{key} was removed"
@@ -96,19 +83,10 @@ def check(cloud: LocalCloud, pages: dict[str, bytes], site_pages: dict[str, byte
 
 @pytest.fixture(scope="module")
 def published() -> Iterator[LocalCloud]:
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in {
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": "eu-south-1",
-            "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
-        }.items():
-            patch.setenv(name, value)
-        with mock_aws():
-            cloud = LocalCloud.start()
-            cloud.upload_content(SAMPLES)
-            cloud.run_until_quiet()
-            yield cloud
+    with moto_cloud() as cloud:
+        cloud.upload_content(SAMPLES)
+        cloud.run_until_quiet()
+        yield cloud
 
 
 def test_the_samples_keep_every_page_through_an_attack_and_its_deletion(

@@ -51,23 +51,6 @@ class InboxBucket:
         self.name = name
         self.client: S3Client = client or boto3.client("s3")
 
-    def read(self, key: str, version_id: str | None, limit: int) -> tuple[bytes, str | None] | None:
-        args: dict[str, Any] = {"Bucket": self.name, "Key": key}
-        if version_id:
-            args["VersionId"] = version_id
-        try:
-            response = self.client.get_object(**args)
-        except ClientError as exc:
-            if _missing(exc):
-                return None
-            raise
-        body = response["Body"]
-        try:
-            data: bytes = body.read(limit + 1)  # never more than the limit and one byte
-        finally:
-            body.close()
-        return data, response.get("VersionId")
-
     def current(self, key: str, limit: int) -> InboxObject | None:
         """The key's current version, bytes and identity from one GET (never a HEAD then a
         GET: another upload could land between the two)."""
@@ -95,11 +78,11 @@ class InboxBucket:
         return _head(self.client, self.name, key) is not None
 
     def read_report(self, key: str) -> Mapping[str, Any] | None:
-        found = self.read(_report_key(key), None, 1_000_000)
+        found = self.current(_report_key(key), 1_000_000)
         if found is None:
             return None
         try:
-            report = json.loads(found[0])
+            report = json.loads(found.data)
         except ValueError:
             return None
         return report if isinstance(report, dict) else None

@@ -303,6 +303,8 @@ def _parse_markdown(text: str) -> ParsedUpload:
         value = loader.construct_document(node)
     except _Limit as limit:
         raise UploadRejected([limit.problem.shifted(offset)]) from None
+    except yaml.reader.ReaderError as exc:  # libyaml meets the character while parsing
+        raise UploadRejected([_unreadable_character(front, exc, offset)]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + offset if mark is not None else None

@@ -210,20 +210,28 @@ class Ingest:
 
     # --- deletes --------------------------------------------------------------------------
 
-    def _unpublish(self, event: InboxEvent, before: StoredArticle) -> IngestResult | None:
+    def _bury(self, before: StoredArticle, event: InboxEvent) -> InboxEvent | None:
+        """Replace `before` with a tombstone (its order just after, its address let go);
+        the event as committed, or None when the item moved on since it was read."""
         order = order_after(before.order)
-        event = replace(event, confirmed_order=order)
         tombstone = StoredArticle(
-            key=event.key,
+            key=before.key,
             order=order,
             state=ArticleState.DELETED,
             received_at=event.event_time,
-            version_id=event.version_id,
+            version_id=event.version_id if event.key == before.key else None,
             first_published=before.first_published,
         )
         commit = self.ledger.commit(tombstone, release_path=before.path, seen=before.order)
         if commit.outcome is not CommitOutcome.COMMITTED:
             return None
+        return replace(event, key=before.key, confirmed_order=order)
+
+    def _unpublish(self, event: InboxEvent, before: StoredArticle) -> IngestResult | None:
+        buried = self._bury(before, event)
+        if buried is None:
+            return None
+        event = buried
         self._clear_report(event)
         self.telemetry.count("ArticleUnpublished")
         return IngestResult(event, IngestOutcome.UNPUBLISHED)
@@ -280,7 +288,7 @@ class Ingest:
             # The JSON twin has the address: it steps aside for the Markdown file.
             twin_before = self.ledger.get(twin)
             if twin_before is not None and twin_before.state is not ArticleState.DELETED:
-                self._step_aside(twin_before, replace(event, key=twin, version_id=None))
+                self._step_aside(twin_before, replace(event, version_id=None))
             return None  # try again, now that the address is free
         if commit.outcome is CommitOutcome.PATH_TAKEN:
             # Kept in mind: when the holder lets the address go, this upload is tried again.
@@ -297,23 +305,11 @@ class Ingest:
 
     def _step_aside(self, loser: StoredArticle, event: InboxEvent) -> None:
         """Unpublish the JSON twin of a Markdown upload and tell its editor why."""
-        order = order_after(loser.order)
-        tombstone = StoredArticle(
-            key=loser.key,
-            order=order,
-            state=ArticleState.DELETED,
-            received_at=event.event_time,
-            first_published=loser.first_published,
-        )
-        commit = self.ledger.commit(tombstone, release_path=loser.path, seen=loser.order)
-        if commit.outcome is CommitOutcome.COMMITTED:
+        buried = self._bury(loser, event)
+        if buried is not None:
             self.ledger.wait_for(name_address(loser.key), loser.key)
             twin = twin_of(loser.key) or "?"
-            self._write_report(
-                replace(event, confirmed_order=order),
-                "rejected",
-                [error("name_twin", field="file", twin=twin)],
-            )
+            self._write_report(buried, "rejected", [error("name_twin", field="file", twin=twin)])
 
     def _aliases_held(self, article: Article) -> list[Problem]:
         """Aliases another upload holds (as its page or its own old address) stay with it."""
