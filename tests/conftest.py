@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,17 @@ SEED = ROOT.parent / "shared" / "seed" / "article.txt"
 def settings() -> SiteSettings:
     """The samples' site: five sections, Italian, Europe/Rome."""
     return SiteSettings.from_file(SAMPLES / "site.yaml")
+
+
+@pytest.fixture(autouse=True)
+def _environment_restored() -> Iterator[None]:
+    """Commands run in-process (`main([...])`) may point the environment at a server they
+    were given (`--endpoint-url`): no test leaves that to the next one."""
+    saved = dict(os.environ)
+    yield
+    if dict(os.environ) != saved:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 @pytest.fixture(autouse=True)
