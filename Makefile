@@ -37,8 +37,12 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit -q
 
+# The suite runs on both cores (pytest-xdist), each test file in one worker, so that a
+# module's fixture (a published stack) is built once.
+TEST_WORKERS ?= 2
+
 test: lint typecheck browser-tools  ## ruff, mypy and the whole test suite
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 system-tools:  ## install Chromium, Java and Node from Debian when they are missing
 	@missing=""; \
