@@ -4,29 +4,15 @@ upload writes and deletes its own site key and nothing else."""
 
 from __future__ import annotations
 
-import struct
-import zlib
 from typing import Any
 
 from rotativa.local.cloud import LocalCloud
 from tests.integration.pipeline_helpers import article, publish
+from tests.unit.test_media import png  # the smallest real PNG, built once
 
 HTML = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"
+
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-
-
-def png() -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
-
-    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", ihdr)
-        + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00"))
-        + chunk(b"IEND", b"")
-    )
 
 
 def _site_head(cloud: LocalCloud, key: str) -> dict[str, Any] | None:
