@@ -91,14 +91,15 @@ def seed_table(
     now: datetime,
 ) -> int:
     """Write what N publishes would have left in the articles table; returns the items."""
+    del now  # memberships follow the stored state, never the clock
     table = ArticlesTable(cloud.table, site, cloud.clients.dynamodb)
     items: list[dict[str, Any]] = []
     counters: Counter[tuple[str, str]] = Counter()
     months: set[str] = set()
     with stream_paused(cloud):
         for article in stored:
-            table.commit(article, release_path=None)
-            joined = memberships(article, now)
+            table.commit(article, release_path=None, seen=None)
+            joined = memberships(article)
             if not joined:
                 continue
             teaser = article.teaser()
@@ -152,8 +153,16 @@ class MotoSiteBucket:
         self.bucket = cloud.site_bucket
 
     def put_if_changed(
-        self, key: str, body: bytes, *, content_type: str, cache_control: str
+        self,
+        key: str,
+        body: bytes,
+        *,
+        content_type: str,
+        cache_control: str,
+        redirect: str | None = None,
     ) -> str | None:
+        if redirect is not None:
+            raise ValueError("a seeded site has no old addresses")
         digest = hashlib.sha256(body).hexdigest()
         stored = self.backend.put_object(self.bucket, key, body, disable_notification=True)
         stored.set_metadata(
