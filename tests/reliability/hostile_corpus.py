@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -84,18 +85,26 @@ def _generated_parse(name: str) -> bytes | None:
     return None
 
 
-def corpus() -> list[tuple[str, bytes, dict[str, Any]]]:
-    """(upload key, bytes, expectation) for every entry of the manifest."""
+def _entries(
+    manifest: dict[str, dict[str, str]], folder: str, make: Callable[[str], bytes]
+) -> list[tuple[str, bytes, dict[str, str]]]:
+    """(upload key `<folder>/<name>`, bytes, expectation) for every entry of `manifest`:
+    a file of tests/hostile/<folder>/, or one `make` builds (`@generated/<name>`)."""
     entries = []
-    for name, expectation in sorted(MANIFEST.items()):
+    for name, expectation in sorted(manifest.items()):
         if name.startswith(GENERATED_PREFIX):
             file = name.removeprefix(GENERATED_PREFIX)
-            data = generated(file)
+            data = make(file)
         else:
             file = name
-            data = (HOSTILE / "articles" / name).read_bytes()
-        entries.append((f"articles/{file}", data, expectation))
+            data = (HOSTILE / folder / name).read_bytes()
+        entries.append((f"{folder}/{file}", data, expectation))
     return entries
+
+
+def corpus() -> list[tuple[str, bytes, dict[str, Any]]]:
+    """(upload key, bytes, expectation) for every entry of the manifest."""
+    return _entries(MANIFEST, "articles", generated)
 
 
 # Upload keys an attacker or a broken feed may use, each with a harmless article.
@@ -134,16 +143,7 @@ def generated_media(name: str) -> bytes:
 def media_corpus() -> list[tuple[str, bytes, dict[str, str]]]:
     """(upload key `media/<name>`, bytes, expectation) for every media manifest entry:
     {"expect": "rejected", "code": …} or {"expect": "published", "content_type": …}."""
-    entries = []
-    for name, expectation in sorted(MEDIA_MANIFEST.items()):
-        if name.startswith(GENERATED_PREFIX):
-            file = name.removeprefix(GENERATED_PREFIX)
-            data = generated_media(file)
-        else:
-            file = name
-            data = (HOSTILE / "media" / name).read_bytes()
-        entries.append((f"media/{file}", data, expectation))
-    return entries
+    return _entries(MEDIA_MANIFEST, "media", generated_media)
 
 
 def media_corpus_files() -> list[Path]:

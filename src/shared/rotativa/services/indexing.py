@@ -28,7 +28,7 @@ from rotativa.domain.pages import (
 from rotativa.domain.records import ArticleState, StoredArticle, memberships
 from rotativa.domain.related import RELATED_BOX_SIZE, TagStatistics, related_articles, score
 from rotativa.domain.site import SiteSettings
-from rotativa.domain.twins import TWIN_WINNER, name_address, twin_of
+from rotativa.domain.twins import TWIN_WINNER, name_address
 
 if TYPE_CHECKING:
     from rotativa.services.scheduling import Timetable
@@ -174,7 +174,7 @@ class Indexer:
         if old is not None and old.path is not None and old.path != (new.path if new else None):
             freed.append(old.path)
         gone = new is None or new.state is ArticleState.DELETED
-        if gone and twin_of(key) is not None and key.lower().endswith(TWIN_WINNER):
+        if gone and key.lower().endswith(TWIN_WINNER):  # a Markdown file: its twin may wait
             freed.append(name_address(key))
         waiting, rechecks = self.waiting
         for address in freed:

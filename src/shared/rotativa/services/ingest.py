@@ -329,10 +329,9 @@ class Ingest:
         key = str(PurePosixPath(image.src.lstrip("/")))
         if not key.startswith(MEDIA_PREFIX) or not self.inbox.exists(key):
             return [warning("image_missing", field="image.src", value=image.src)]
-        from rotativa.domain.media import report_subject
+        from rotativa.services.media import refused_media  # it imports this module
 
-        refused = self.inbox.read_report(report_subject(key))
-        if refused is not None and refused.get("status") == "rejected":
+        if refused_media(self.inbox, key):
             # The file is there but never reaches the site (its bytes were refused).
             return [warning("image_refused", field="image.src", value=key)]
         return []

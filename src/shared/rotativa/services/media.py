@@ -168,7 +168,13 @@ class MediaUploads:
             self.inbox.delete_report(subject)
 
 
-def refused_media(inbox: MediaInbox, key: str) -> bool:
+class MediaReports(Protocol):
+    """Where media reports are read: the inbox (the ValidateFunction's article path too)."""
+
+    def read_report(self, key: str) -> Mapping[str, Any] | None: ...
+
+
+def refused_media(inbox: MediaReports, key: str) -> bool:
     """Whether media upload `key` stands refused (its report says so): an article whose
     `image.src` names it shows a picture the site does not have, and should be told."""
     report = inbox.read_report(report_subject(key))
