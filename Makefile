@@ -90,4 +90,4 @@ preview: $(STAMP)  ## render the seed article into build/preview (open build/pre
 	$(BIN)/rotativa preview samples/articles/massimo-carrera-spartak-mosca.md --out build/preview
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build src/shared/*.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build src/shared/*.egg-info src/tools/*.egg-info

@@ -255,8 +255,8 @@ def function_environments() -> dict[str, dict[str, str]]:
     """Each function's environment as template.yaml resolves it (Globals + own)."""
     from moto import mock_aws
 
-    from rotativa.local.stack import AwsClients, provision
-    from rotativa.local.template import load_template
+    from rotativa_tools.local.stack import AwsClients, provision
+    from rotativa_tools.local.template import load_template
 
     with mock_aws():
         stack = provision(

@@ -27,9 +27,9 @@ from benchmarks.corpus import ROME, generate
 from benchmarks.seeding import seed
 from rotativa.adapters.articles_table import ArticlesTable
 from rotativa.domain.pages import PageKind, PageRef
-from rotativa.local.cloud import LocalCloud
-from rotativa.local.runtime import LOCAL_RUNTIME_ENVIRONMENT
 from rotativa.services.rebuild import site_pages
+from rotativa_tools.local.cloud import LocalCloud
+from rotativa_tools.local.runtime import LOCAL_RUNTIME_ENVIRONMENT
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBE = """\

@@ -1,4 +1,4 @@
-"""A proposed fourth speed-up for `rotativa.local.moto_patches`: a query reads a window.
+"""A proposed fourth speed-up for `rotativa_tools.local.moto_patches`: a query reads a window.
 
 The local cloud's query patch hands moto one partition instead of the whole table, but
 moto still sorts that partition with `DynamoType` comparisons (slow Python `__lt__`) and
@@ -25,7 +25,7 @@ from typing import Any
 
 from moto.dynamodb.models.table import Table
 
-from rotativa.local import moto_patches
+from rotativa_tools.local import moto_patches
 
 _applied = False
 

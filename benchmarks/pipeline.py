@@ -26,13 +26,13 @@ from typing import Any
 
 from moto import mock_aws
 
-import rotativa.local.pump as pump_module
+import rotativa_tools.local.pump as pump_module
 from benchmarks.corpus import ROME, GeneratedArticle, generate
 from benchmarks.seeding import seed
 from rotativa.domain.pages import PageKind, PageRef
 from rotativa.domain.site import SiteSettings
-from rotativa.local.cloud import LocalCloud
-from rotativa.local.pump import Invocation
+from rotativa_tools.local.cloud import LocalCloud
+from rotativa_tools.local.pump import Invocation
 
 RENDER = "RenderFunction"
 

@@ -16,12 +16,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from rotativa.cli import article_files, upload_key
 from rotativa.domain.markdown import render_body
 from rotativa.domain.site import SiteSettings
 from rotativa.rendering import SiteRenderer, paginate
 from rotativa.rendering.folder import FolderSite
 from rotativa.rendering.renderer import rendered_body
+from rotativa_tools.cli import article_files, upload_key
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"

@@ -34,9 +34,9 @@ from rotativa.adapters.articles_table import ArticlesTable, _encode, article_pk
 from rotativa.adapters.buckets import CONTENT_HASH
 from rotativa.domain.records import ArticleState, StoredArticle, memberships, month_of
 from rotativa.domain.site import SiteSettings
-from rotativa.local.cloud import LocalCloud
 from rotativa.services.rebuild import MemorySite, Rebuild, RebuildReport, site_pages
 from rotativa.services.validation import validate_upload
+from rotativa_tools.local.cloud import LocalCloud
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from rotativa.cli import article_files, upload_key
 from rotativa.domain.site import SiteSettings
 from rotativa.rendering import Listing, SiteRenderer, page_key
 from rotativa.rendering.folder import FolderSite
 from rotativa.rendering.preview import write_preview
 from rotativa.services.validation import validate_upload
+from rotativa_tools.cli import article_files, upload_key
 from tests.conftest import SAMPLES
 
 SEED_FILE = SAMPLES / "articles" / "massimo-carrera-spartak-mosca.md"

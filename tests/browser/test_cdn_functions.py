@@ -7,7 +7,7 @@ copied, and run by run_cdn_functions.mjs (one Node process for every case below)
 events shaped as CloudFront builds them:
 https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/functions-event-structure.html
 
-The dev site server (`rotativa.local.site_server`) copies both behaviours; the same cases
+The dev site server (`rotativa_tools.local.site_server`) copies both behaviours; the same cases
 run through it, so it cannot drift from what the CDN does.
 """
 
@@ -24,8 +24,8 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from rotativa.local.site_server import SiteObject, SiteServer, object_key
-from rotativa.local.template import load_template
+from rotativa_tools.local.site_server import SiteObject, SiteServer, object_key
+from rotativa_tools.local.template import load_template
 from tests.browser.conftest import require_tools
 from tests.conftest import ROOT
 

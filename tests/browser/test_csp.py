@@ -2,7 +2,7 @@
 
 The policy is the one template.yaml gives CloudFront (SecurityHeadersPolicy, read through
 the CloudFormation-aware loader), never a copy: the rendered samples are served on
-127.0.0.1 by the dev site server (`rotativa.local.site_server`) with the headers it takes
+127.0.0.1 by the dev site server (`rotativa_tools.local.site_server`) with the headers it takes
 from the template (`cdn_headers`, the same ones `rotativa dev` sends), so the policy is a
 real response header. check_pages.mjs (the harness of test_browser.py, one Chromium run
 for every page here) reports each page's `securitypolicyviolation` events, its console
@@ -28,14 +28,14 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from rotativa.local.site_server import (
+from rotativa_tools.local.site_server import (
     FolderSource,
     SiteObject,
     SiteServer,
     SiteSource,
     cdn_headers,
 )
-from rotativa.local.template import load_template
+from rotativa_tools.local.template import load_template
 from tests.browser.conftest import CHROMIUM, PLAYWRIGHT, TOOLS, require_tools
 from tests.browser.rendered import HOSTILE_PATH, SEED_PATH, RenderedSite
 from tests.conftest import ROOT

@@ -2,7 +2,7 @@
 
 Every test here goes through the real wiring: uploads into the inbox bucket, S3
 notifications, the four functions loaded from their CodeUri, the table's stream, the
-queues and the distribution, all built from template.yaml on moto by `rotativa.local`.
+queues and the distribution, all built from template.yaml on moto by `rotativa_tools.local`.
 Assertions read what a reader, an editor or the bill would see: the site bucket's pages,
 the articles table, the reports and CloudFront's invalidations.
 """
@@ -23,10 +23,10 @@ from rotativa.adapters.articles_table import ArticlesTable
 from rotativa.domain.article import Article
 from rotativa.domain.pages import ListingId, ListingKind
 from rotativa.domain.site import SiteSettings
-from rotativa.local.cloud import LocalCloud
-from rotativa.local.content import parameters_for, site_from_parameters, upload_files
-from rotativa.local.summary import SiteWrites
 from rotativa.services.validation import validate_upload
+from rotativa_tools.local.cloud import LocalCloud
+from rotativa_tools.local.content import parameters_for, site_from_parameters, upload_files
+from rotativa_tools.local.summary import SiteWrites
 from tests.conftest import SAMPLES
 
 REGION = "eu-south-1"

@@ -25,10 +25,10 @@ import pytest
 from moto import mock_aws
 
 from rotativa.adapters.scheduler import ArticleSchedules
-from rotativa.cli import main
 from rotativa.domain.schedules import DueChange, ScheduleAction, schedule_name
-from rotativa.local.build import SITE_MARKER
-from rotativa.local.site_server import FolderSource, SiteServer
+from rotativa_tools.cli import main
+from rotativa_tools.local.build import SITE_MARKER
+from rotativa_tools.local.site_server import FolderSource, SiteServer
 from tests.conftest import SAMPLES
 from tests.e2e.conftest import REGION, free_port
 

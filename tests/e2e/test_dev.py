@@ -25,8 +25,8 @@ from typing import Any, TypeVar
 import boto3
 import pytest
 
-from rotativa.local.site_server import cdn_headers
-from rotativa.local.template import load_template
+from rotativa_tools.local.site_server import cdn_headers
+from rotativa_tools.local.template import load_template
 from tests.conftest import ROOT, SAMPLES
 from tests.e2e.conftest import REGION, free_port, subprocess_environment
 
@@ -65,7 +65,7 @@ class DevProcess:
 
     def rotativa(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "rotativa", *args],
+            [sys.executable, "-m", "rotativa_tools", *args],
             capture_output=True,
             text=True,
             timeout=120,
@@ -95,7 +95,7 @@ def dev(tmp_path: Path) -> Iterator[DevProcess]:
     port, site_port = free_port(), free_port()
     outputs = tmp_path / "outputs.json"
     process = subprocess.Popen(
-        [sys.executable, "-m", "rotativa", "dev", str(content), "--port", str(port),
+        [sys.executable, "-m", "rotativa_tools", "dev", str(content), "--port", str(port),
          "--site-port", str(site_port), "--outputs-file", str(outputs)],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
-from rotativa.local.cloud import LocalCloud
-from rotativa.local.stack import AwsClients, LocalStack, provision
-from rotativa.local.template import load_template
+from rotativa_tools.local.cloud import LocalCloud
+from rotativa_tools.local.stack import AwsClients, LocalStack, provision
+from rotativa_tools.local.template import load_template
 from tests.conftest import ROOT
 
 REGION = "eu-south-1"

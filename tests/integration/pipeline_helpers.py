@@ -6,8 +6,8 @@ import json
 from typing import Any
 from urllib.parse import quote_plus
 
-from rotativa.local.cloud import LocalCloud
-from rotativa.local.runtime import invoke
+from rotativa_tools.local.cloud import LocalCloud
+from rotativa_tools.local.runtime import invoke
 
 
 def article(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 
-from rotativa.local.cloud import LocalCloud
+from rotativa_tools.local.cloud import LocalCloud
 from tests.integration.pipeline_helpers import (
     article,
     call,

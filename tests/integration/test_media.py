@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rotativa.local.cloud import LocalCloud
+from rotativa_tools.local.cloud import LocalCloud
 from tests.integration.pipeline_helpers import article, publish
 from tests.unit.test_media import png  # the smallest real PNG, built once
 
@@ -166,7 +166,7 @@ def test_an_article_showing_a_refused_picture_still_publishes(cloud: LocalCloud)
 
 
 def test_rotativa_status_lists_media_rejections(cloud: LocalCloud) -> None:
-    from rotativa.local.status import collect_status
+    from rotativa_tools.local.status import collect_status
 
     # GIVEN a refused media file, one with a hostile name among them
     _upload(cloud, "media/x.jpg", HTML)

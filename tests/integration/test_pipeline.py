@@ -18,8 +18,8 @@ from botocore.awsrequest import AWSResponse
 from rotativa.adapters.articles_table import ArticlesTable
 from rotativa.domain.pages import ListingId, ListingKind
 from rotativa.domain.site import SiteSettings
-from rotativa.local.cloud import LocalCloud
 from rotativa.services.invalidation import Invalidator
+from rotativa_tools.local.cloud import LocalCloud
 from tests.integration.pipeline_helpers import (
     all_invalidated_paths,
     article,
@@ -360,7 +360,7 @@ def test_fifty_concurrent_publishes_lose_no_listing_entry(cloud: LocalCloud) -> 
     from rotativa import bootstrap
 
     env = cloud.stack.functions["IndexFunction"].environment
-    from rotativa.local.runtime import environment
+    from rotativa_tools.local.runtime import environment
 
     with environment(env):
         indexer = bootstrap.indexer()

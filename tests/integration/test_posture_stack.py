@@ -9,7 +9,7 @@ from typing import Any
 import boto3
 
 from rotativa.adapters.buckets import SiteBucket
-from rotativa.local.stack import AwsClients, LocalStack, provision
+from rotativa_tools.local.stack import AwsClients, LocalStack, provision
 from tests.conftest import ROOT
 from tests.integration.conftest import REGION
 

@@ -15,8 +15,8 @@ from rotativa.adapters.buckets import SiteBucket
 from rotativa.adapters.queues import RenderQueue
 from rotativa.domain.pages import PageKind, object_key
 from rotativa.domain.site import SiteSettings
-from rotativa.local.cloud import LocalCloud
 from rotativa.services.rebuild import MemorySite, Rebuild, fan_out, site_pages
+from rotativa_tools.local.cloud import LocalCloud
 from tests.integration.pipeline_helpers import article
 
 ARTICLES = [

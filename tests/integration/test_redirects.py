@@ -11,8 +11,8 @@ from urllib.error import HTTPError
 
 import pytest
 
-from rotativa.local.cloud import LocalCloud
-from rotativa.local.site_server import BucketSource, FolderSource, SiteServer
+from rotativa_tools.local.cloud import LocalCloud
+from rotativa_tools.local.site_server import BucketSource, FolderSource, SiteServer
 from tests.integration.pipeline_helpers import all_invalidated_paths, article, publish, site_page
 
 KEY = "articles/ponte.md"

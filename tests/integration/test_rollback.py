@@ -18,10 +18,16 @@ from moto import mock_aws
 
 from rotativa.adapters.buckets import CONTENT_HASH, SiteBucket
 from rotativa.adapters.site_versions import SiteVersions
-from rotativa.cli import main
-from rotativa.local.stack import AwsClients, LocalStack
-from rotativa.rollback import ObjectHistory, RollbackError, choose_version, object_key, roll_back
-from rotativa.rollback_cli import rollback_site_object
+from rotativa.services.rollback import (
+    ObjectHistory,
+    RollbackError,
+    choose_version,
+    object_key,
+    roll_back,
+)
+from rotativa_tools.cli import main
+from rotativa_tools.cli.rollback import rollback_site_object
+from rotativa_tools.local.stack import AwsClients, LocalStack
 from tests.integration.conftest import REGION
 
 PAGE = {"content_type": "text/html; charset=utf-8", "cache_control": "public, max-age=300"}
@@ -242,9 +248,9 @@ def dev_endpoint(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     its outputs file, as dev writes it."""
     from moto.server import ThreadedMotoServer
 
-    from rotativa.local.stack import provision
-    from rotativa.local.target import write_outputs
-    from rotativa.local.template import load_template
+    from rotativa_tools.local.stack import provision
+    from rotativa_tools.local.target import write_outputs
+    from rotativa_tools.local.template import load_template
     from tests.conftest import ROOT
 
     port = _free_port()

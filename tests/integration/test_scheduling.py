@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rotativa.domain.schedules import DUE_MARKER, ScheduleAction, schedule_name
-from rotativa.local.cloud import LocalCloud
+from rotativa_tools.local.cloud import LocalCloud
 from tests.integration.pipeline_helpers import (
     all_invalidated_paths,
     article,

@@ -13,9 +13,9 @@ from typing import Any
 import boto3
 import pytest
 
-from rotativa.local import moto_patches
-from rotativa.local.stack import AwsClients, LocalStack, provision
-from rotativa.local.template import ParameterError, TemplateError
+from rotativa_tools.local import moto_patches
+from rotativa_tools.local.stack import AwsClients, LocalStack, provision
+from rotativa_tools.local.template import ParameterError, TemplateError
 from tests.conftest import ROOT
 from tests.integration.conftest import REGION
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from rotativa.local.cloud import DEFAULT_REGION, DEFAULT_TEMPLATE, LocalCloud
-from rotativa.local.content import site_from_parameters
-from rotativa.local.status import collect_status
-from rotativa.local.target import schedule_group_name
-from rotativa.local.template import ResolveContext, load_template
+from rotativa_tools.local.cloud import DEFAULT_REGION, DEFAULT_TEMPLATE, LocalCloud
+from rotativa_tools.local.content import site_from_parameters
+from rotativa_tools.local.status import collect_status
+from rotativa_tools.local.target import schedule_group_name
+from rotativa_tools.local.template import ResolveContext, load_template
 from tests.integration.pipeline_helpers import article
 
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from rotativa.local.stack import merge_globals
-from rotativa.local.template import (
+from rotativa_tools.local.stack import merge_globals
+from rotativa_tools.local.template import (
     PhysicalResource,
     ResolveContext,
     evaluate_condition,

@@ -14,8 +14,8 @@ import botocore.session
 import pytest
 from moto import mock_aws
 
-from rotativa.local.cloud import LocalCloud
-from rotativa.redrive import Redriver, routes
+from rotativa_tools.local.cloud import LocalCloud
+from rotativa_tools.ops.redrive import Redriver, routes
 from tests.conftest import SAMPLES
 from tests.integration.pipeline_helpers import call
 

@@ -19,9 +19,9 @@ from moto import mock_aws
 
 from rotativa import bootstrap
 from rotativa.domain.inbox import Change, InboxEvent
-from rotativa.local.cloud import LocalCloud
-from rotativa.local.runtime import environment
 from rotativa.services.ingest import IngestOutcome
+from rotativa_tools.local.cloud import LocalCloud
+from rotativa_tools.local.runtime import environment
 from tests.integration.pipeline_helpers import article, site_page, table_item
 
 VERSIONS = 6

@@ -31,7 +31,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from moto import mock_aws
 
-from rotativa.local.cloud import LocalCloud
+from rotativa_tools.local.cloud import LocalCloud
 from tests.integration.pipeline_helpers import article, call, sqs_event
 from tests.reliability.cloud_helpers import article_items, reports
 

@@ -1,6 +1,6 @@
 """AWS calls fail as AWS makes them fail: nothing is lost, and a redrive converges.
 
-A FaultInjector (rotativa.local.faults) fails a fraction of the functions' AWS calls with
+A FaultInjector (rotativa_tools.local.faults) fails a fraction of the functions' AWS calls with
 the errors each service really returns, or a read timeout. It sits above botocore's
 retries, so each injected fault is one the SDK has already given up on. The harness's own
 uploads and polling are never faulted.
@@ -16,8 +16,8 @@ import pytest
 from moto import mock_aws
 
 from rotativa.adapters.articles_table import decode_item
-from rotativa.local.cloud import LocalCloud
-from rotativa.local.faults import FaultInjector, FaultRule, everywhere
+from rotativa_tools.local.cloud import LocalCloud
+from rotativa_tools.local.faults import FaultInjector, FaultRule, everywhere
 from tests.integration.pipeline_helpers import article
 from tests.reliability.cloud_helpers import (
     core_session,
@@ -167,8 +167,8 @@ def test_a_stream_batch_given_up_on_is_replayed_from_the_stream(
 def test_the_redrive_command_counts_and_moves(aws_environment: None) -> None:  # noqa: ARG001
     import argparse
 
-    from rotativa.redrive import Redriver
-    from rotativa.redrive_cli import EXIT_OK, add_redrive_command, redrive_stack
+    from rotativa_tools.cli.redrive import EXIT_OK, add_redrive_command, redrive_stack
+    from rotativa_tools.ops.redrive import Redriver
 
     parser = argparse.ArgumentParser()
     add_redrive_command(parser.add_subparsers())

@@ -20,8 +20,8 @@ from lxml import etree  # type: ignore[import-untyped]
 from lxml import html as lxml_html
 
 from rotativa.domain.site import SiteSettings
-from rotativa.local.cloud import LocalCloud
 from rotativa.services.validation import validate_upload
+from rotativa_tools.local.cloud import LocalCloud
 from tests.conftest import SAMPLES
 from tests.integration.pipeline_helpers import article
 from tests.reliability.cloud_helpers import moto_cloud

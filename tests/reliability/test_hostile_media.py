@@ -17,8 +17,8 @@ import pytest
 
 from rotativa.domain.media import report_subject
 from rotativa.domain.site import SiteSettings
-from rotativa.local.cloud import LocalCloud
-from rotativa.local.summary import Outcome, UploadJudge
+from rotativa_tools.local.cloud import LocalCloud
+from rotativa_tools.local.summary import Outcome, UploadJudge
 from tests.conftest import SAMPLES
 from tests.reliability.cloud_helpers import moto_cloud
 from tests.reliability.hostile_corpus import (

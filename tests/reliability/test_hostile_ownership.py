@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from rotativa.local.cloud import LocalCloud
+from rotativa_tools.local.cloud import LocalCloud
 from tests.conftest import SAMPLES
 from tests.integration.pipeline_helpers import article
 from tests.reliability.cloud_helpers import dead_letters, moto_cloud

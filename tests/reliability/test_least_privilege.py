@@ -33,10 +33,10 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
-from rotativa.local.cloud import LocalCloud
-from rotativa.local.runtime import current_function
-from rotativa.local.stack import LocalStack
-from rotativa.local.template import ResolveContext, load_template, resolve
+from rotativa_tools.local.cloud import LocalCloud
+from rotativa_tools.local.runtime import current_function
+from rotativa_tools.local.stack import LocalStack
+from rotativa_tools.local.template import ResolveContext, load_template, resolve
 from tests.conftest import ROOT
 from tests.integration.pipeline_helpers import article
 from tests.reliability.cloud_helpers import core_session

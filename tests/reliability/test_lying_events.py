@@ -29,7 +29,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from moto import mock_aws
 
-from rotativa.local.cloud import LocalCloud
+from rotativa_tools.local.cloud import LocalCloud
 from tests.integration.pipeline_helpers import article, call, sqs_event
 from tests.reliability.cloud_helpers import article_items
 from tests.reliability.test_duplicates_reordering import _drain_ingest_queue, deliveries

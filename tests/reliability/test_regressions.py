@@ -10,7 +10,7 @@ from moto import mock_aws
 from rotativa.adapters.articles_table import ArticlesTable
 from rotativa.domain.pages import ListingId, ListingKind
 from rotativa.domain.site import SiteSettings
-from rotativa.local.cloud import LocalCloud
+from rotativa_tools.local.cloud import LocalCloud
 from tests.integration.pipeline_helpers import article, site_page
 from tests.reliability.cloud_helpers import dead_letters
 from tests.reliability.test_duplicates_reordering import Operation, assert_converges

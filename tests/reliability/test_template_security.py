@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from rotativa.local.template import ResolveContext, evaluate_condition, load_template
+from rotativa_tools.local.template import ResolveContext, evaluate_condition, load_template
 from tests.conftest import ROOT
 
 TEMPLATE: dict[str, Any] = load_template(ROOT / "template.yaml")

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from rotativa.local.site_server import (
+from rotativa_tools.local.site_server import (
     CdnBehaviour,
     SiteObject,
     SiteServer,
@@ -21,7 +21,7 @@ from rotativa.local.site_server import (
     cdn_headers,
     policy_headers,
 )
-from rotativa.local.template import TemplateError, load_template, parse_template
+from rotativa_tools.local.template import TemplateError, load_template, parse_template
 from tests.conftest import ROOT
 
 TEMPLATE = """

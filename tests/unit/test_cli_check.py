@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from rotativa.cli import main, upload_key
+from rotativa_tools.cli import main, upload_key
 from tests.conftest import ROOT, SAMPLES
 
 LINE = re.compile(
@@ -105,12 +106,15 @@ def test_upload_key_is_what_the_inbox_would_see(tmp_path: Path) -> None:
 
 def test_console_script_runs_as_a_process() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "rotativa", "check", str(SAMPLES)],
+        [sys.executable, "-m", "rotativa_tools", "check", str(SAMPLES)],
         capture_output=True,
         text=True,
         cwd=ROOT,
         check=False,
-        env={"PYTHONPATH": str(ROOT / "src" / "shared"), "PATH": "/usr/bin:/bin"},
+        env={
+            "PYTHONPATH": os.pathsep.join(str(ROOT / "src" / d) for d in ("shared", "tools")),
+            "PATH": "/usr/bin:/bin",
+        },
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 non validi" in result.stdout

@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from rotativa.local.template import load_template
+from rotativa_tools.local.template import load_template
 from tests.conftest import ROOT
 
 FACTORIES = {
@@ -48,7 +48,7 @@ LAMBDA = {
 }
 # Loaded by no function: the local cloud, test tools, and what Tracer's patch_all() would
 # import only to instrument it (sqlite3).
-NEVER = {"rotativa.local", "moto", "pytest", "sqlite3"}
+NEVER = {"rotativa_tools.local", "moto", "pytest", "sqlite3"}
 NOT_LOADED = {
     "validate": {"jinja2", "rotativa.rendering"},
     "index": {

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from rotativa.local.scheduler import format_duration, parse_duration, site_time
+from rotativa_tools.local.scheduler import format_duration, parse_duration, site_time
 
 
 @pytest.mark.parametrize(

@@ -10,11 +10,11 @@ import feedparser  # type: ignore[import-untyped]
 import pytest
 from lxml import etree  # type: ignore[import-untyped]
 
-from rotativa.cli import article_files, upload_key
 from rotativa.domain.article import ArticleTeaser, Section, Tag
 from rotativa.domain.site import SiteSettings
 from rotativa.rendering import SitemapEntry, SiteRenderer
 from rotativa.rendering.folder import FolderSite
+from rotativa_tools.cli import article_files, upload_key
 from tests.conftest import ROOT, SAMPLES
 
 XSD = ROOT / "tests" / "xsd"

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-import rotativa.wordpress
+import rotativa_tools.wordpress
 from rotativa.domain.messages import CATALOGUE, LANGUAGES
-from rotativa.wordpress.importer import MESSAGE_PREFIX
+from rotativa_tools.wordpress.importer import MESSAGE_PREFIX
 
 
 def fields(template: str) -> set[str]:
@@ -29,7 +29,7 @@ def test_both_languages_take_the_same_parameters(code: str) -> None:
 def import_codes() -> set[str]:
     """Every code the WordPress import can write, read from its source: the literal first
     argument of `note`/`notice`/`import_message`/`Note`, and each `_skip` reason."""
-    package = Path(rotativa.wordpress.__file__).parent
+    package = Path(rotativa_tools.wordpress.__file__).parent
     codes: set[str] = set()
     for module in ("importer.py", "html_to_markdown.py"):
         tree = ast.parse((package / module).read_text(encoding="utf-8"))

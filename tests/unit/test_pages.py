@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from lxml import html  # type: ignore[import-untyped]
 
-from rotativa.cli import article_files, main, upload_key
 from rotativa.domain.article import Article, ArticleTeaser
 from rotativa.domain.markdown import outline_headings
 from rotativa.domain.pages import ListingId, ListingKind
@@ -34,6 +33,7 @@ from rotativa.rendering.folder import FolderArticle, FolderSite
 from rotativa.rendering.jsonld import script_json
 from rotativa.rendering.paths import Links, media_path
 from rotativa.services.validation import validate_upload
+from rotativa_tools.cli import article_files, main, upload_key
 from tests.conftest import SAMPLES
 
 ROME = ZoneInfo("Europe/Rome")

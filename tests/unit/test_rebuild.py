@@ -11,7 +11,6 @@ import pytest
 
 from rotativa.domain.pages import ListingId, ListingKind, PageKind, PageRef
 from rotativa.domain.site import SiteSettings
-from rotativa.rebuild_cli import ProgressBar, load_folder, main
 from rotativa.services.rebuild import (
     FolderStorage,
     MemorySite,
@@ -20,6 +19,7 @@ from rotativa.services.rebuild import (
     page_file,
     site_pages,
 )
+from rotativa_tools.cli.rebuild import ProgressBar, load_folder, main
 from tests.conftest import SAMPLES
 
 NOW = datetime(2024, 5, 3, tzinfo=UTC)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from rotativa.local.template import (
+from rotativa_tools.local.template import (
     NO_VALUE,
     ParameterError,
     PhysicalResource,

@@ -26,7 +26,8 @@ from rotativa.domain.markdown import render_body
 from rotativa.domain.site import SiteSettings
 from rotativa.domain.upload import parse_upload
 from rotativa.services.validation import validate_upload
-from rotativa.wordpress import (
+from rotativa_tools.cli.wordpress import add_import_command
+from rotativa_tools.wordpress import (
     HostileXmlError,
     ImportOptions,
     ImportResult,
@@ -35,8 +36,7 @@ from rotativa.wordpress import (
     html_to_text,
     import_wordpress,
 )
-from rotativa.wordpress.progress import TerminalProgress
-from rotativa.wordpress_cli import add_import_command
+from rotativa_tools.wordpress.progress import TerminalProgress
 from tests.conftest import ROOT, SAMPLES
 
 FIXTURE = ROOT / "tests" / "fixtures" / "wordpress" / "nordmilano.xml"

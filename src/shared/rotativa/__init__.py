@@ -1,7 +1,10 @@
-"""rotativa: the publishing backend of a regional news site.
+"""rotativa: the publishing backend of a regional news site, as the Lambda functions run it.
 
 `domain` holds what a newsroom means by an article (models, slugs, shortcodes, Markdown),
-`services` the use cases (validate an upload, …), `cli` the command line.
+`rendering` turns it into pages, `services` are the use cases (validate, index, render,
+invalidate, schedule), `adapters` speak to S3, DynamoDB, SQS, CloudFront and the scheduler,
+and `bootstrap` wires one function's objects. This package is the Lambda layer; the CLI, the
+local cloud and the WordPress import live in `rotativa_tools` (src/tools/).
 """
 
 from __future__ import annotations

@@ -22,13 +22,13 @@ from botocore.exceptions import ClientError
 
 from rotativa.domain.inbox import ARTICLES_PREFIX, MEDIA_PREFIX
 from rotativa.domain.media import report_subject
-from rotativa.local import moto_patches
-from rotativa.local.pump import EventPump, Observer
-from rotativa.local.runtime import current_function, forget_loaded_functions
-from rotativa.local.scheduler import LocalClock, LocalScheduler
-from rotativa.local.site_server import MEDIA_TYPES_FILE, REDIRECTS_FILE, guess_type
-from rotativa.local.stack import AwsClients, LocalStack, provision
-from rotativa.local.template import load_template
+from rotativa_tools.local import moto_patches
+from rotativa_tools.local.pump import EventPump, Observer
+from rotativa_tools.local.runtime import current_function, forget_loaded_functions
+from rotativa_tools.local.scheduler import LocalClock, LocalScheduler
+from rotativa_tools.local.site_server import MEDIA_TYPES_FILE, REDIRECTS_FILE, guess_type
+from rotativa_tools.local.stack import AwsClients, LocalStack, provision
+from rotativa_tools.local.template import load_template
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodbstreams import DynamoDBStreamsClient

@@ -21,7 +21,7 @@ from types import ModuleType
 from typing import Any
 
 from rotativa import clock
-from rotativa.local.stack import FunctionSpec
+from rotativa_tools.local.stack import FunctionSpec
 
 Handler = Callable[[dict[str, Any], Any], Any]
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from botocore.exceptions import ClientError
 
-from rotativa.local.template import (
+from rotativa_tools.local.template import (
     NO_VALUE,
     PhysicalResource,
     ResolveContext,

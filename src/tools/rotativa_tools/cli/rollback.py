@@ -19,7 +19,13 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rotativa.rollback import PathInvalidation, RollbackError, describe, object_key, roll_back
+from rotativa.services.rollback import (
+    PathInvalidation,
+    RollbackError,
+    describe,
+    object_key,
+    roll_back,
+)
 
 if TYPE_CHECKING:
     SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -61,7 +67,7 @@ def add_rollback_command(subparsers: SubParsers) -> None:
 def run_rollback(args: argparse.Namespace) -> int:
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from rotativa.local.target import TargetError
+    from rotativa_tools.local.target import TargetError
 
     try:
         key = object_key(args.key)
@@ -132,7 +138,7 @@ class _DirectInvalidation:
 
 
 def _invalidation(outputs: Mapping[str, str], client: Callable[[str], Any]) -> PathInvalidation:
-    from rotativa.local.target import TargetError
+    from rotativa_tools.local.target import TargetError
 
     if INVALIDATE_QUEUE_OUTPUT in outputs:
         return _QueuedInvalidation(outputs[INVALIDATE_QUEUE_OUTPUT], client("sqs"))
@@ -148,7 +154,7 @@ def _target(args: argparse.Namespace) -> tuple[dict[str, str], Callable[[str], A
     """The stack's outputs and a maker of clients pointed at it."""
     import boto3
 
-    from rotativa.local.target import (
+    from rotativa_tools.local.target import (
         DeployedStack,
         default_outputs_file,
         local_endpoint,
@@ -159,7 +165,7 @@ def _target(args: argparse.Namespace) -> tuple[dict[str, str], Callable[[str], A
         stack = DeployedStack.describe(boto3.client("cloudformation"), args.stack)
         session = boto3.session.Session(region_name=stack.region)
         return stack.outputs, lambda service: session.client(service)
-    from rotativa.local.cloud import DEFAULT_REGION, prepare_environment
+    from rotativa_tools.local.cloud import DEFAULT_REGION, prepare_environment
 
     endpoint = local_endpoint(args.endpoint_url)
     outputs = read_outputs(args.outputs_file or default_outputs_file(endpoint))

@@ -12,11 +12,11 @@ from rotativa.domain.messages import LANGUAGES, Language, render_message
 from rotativa.domain.site import SiteSettings
 from rotativa.domain.text import visible
 from rotativa.domain.upload import ARTICLE_EXTENSIONS
-from rotativa.rebuild_cli import add_rebuild_command
-from rotativa.redrive_cli import add_redrive_command
-from rotativa.rollback_cli import add_rollback_command
 from rotativa.services.validation import ValidationReport, validate_stream
-from rotativa.wordpress_cli import add_import_command
+from rotativa_tools.cli.rebuild import add_rebuild_command
+from rotativa_tools.cli.redrive import add_redrive_command
+from rotativa_tools.cli.rollback import add_rollback_command
+from rotativa_tools.cli.wordpress import add_import_command
 
 SITE_FILE = "site.yaml"
 _SKIPPED_DIRECTORIES = frozenset({"media", "reports", "node_modules", "__pycache__"})
@@ -224,7 +224,7 @@ def _preview(args: argparse.Namespace) -> int:
 # --- the local cloud: rotativa local / dev / invoke / status / serve ----------------------
 #
 # These import boto3 and moto only when run, so that `rotativa check` stays quick and works
-# without them. Every one of them reads the wiring from template.yaml (rotativa.local).
+# without them. Every one of them reads the wiring from template.yaml (rotativa_tools.local).
 
 
 def _add_local_cloud(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -331,7 +331,7 @@ def _add_local_cloud(commands: argparse._SubParsersAction[argparse.ArgumentParse
 
 def _duration(text: str) -> timedelta:
     """argparse's reading of `--advance`: a bad duration is a usage error that says why."""
-    from rotativa.local.scheduler import parse_duration
+    from rotativa_tools.local.scheduler import parse_duration
 
     try:
         return parse_duration(text)
@@ -350,7 +350,7 @@ def _add_template_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _template(args: argparse.Namespace) -> Path:
-    from rotativa.local.cloud import DEFAULT_TEMPLATE
+    from rotativa_tools.local.cloud import DEFAULT_TEMPLATE
 
     path: Path = args.template or DEFAULT_TEMPLATE
     if not path.is_file():
@@ -397,8 +397,8 @@ def _needs_moto(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.
 
 
 def _local(args: argparse.Namespace) -> int:
-    from rotativa.local.build import OutputFolderError, build_site
-    from rotativa.local.content import ContentError, check_folder
+    from rotativa_tools.local.build import OutputFolderError, build_site
+    from rotativa_tools.local.content import ContentError, check_folder
 
     try:
         for folder in args.folders:
@@ -425,8 +425,8 @@ def _local(args: argparse.Namespace) -> int:
 
 
 def _dev(args: argparse.Namespace) -> int:
-    from rotativa.local.content import ContentError
-    from rotativa.local.dev import DevError, DevOptions, run_dev
+    from rotativa_tools.local.content import ContentError
+    from rotativa_tools.local.dev import DevError, DevOptions, run_dev
 
     try:
         options = DevOptions(
@@ -442,7 +442,7 @@ def _dev(args: argparse.Namespace) -> int:
 
 
 def _site_parameters(args: argparse.Namespace) -> dict[str, str]:
-    from rotativa.local.content import site_parameters
+    from rotativa_tools.local.content import site_parameters
 
     if args.site is None:
         return {}
@@ -452,9 +452,9 @@ def _site_parameters(args: argparse.Namespace) -> dict[str, str]:
 def _invoke(args: argparse.Namespace) -> int:
     import json
 
-    from rotativa.local.invoke import invoke_function
-    from rotativa.local.target import TargetError
-    from rotativa.local.template import TemplateError
+    from rotativa_tools.local.invoke import invoke_function
+    from rotativa_tools.local.target import TargetError
+    from rotativa_tools.local.template import TemplateError
 
     try:
         text = sys.stdin.read() if str(args.event) == "-" else args.event.read_text("utf-8")
@@ -495,11 +495,11 @@ def _environment_endpoint() -> str | None:
 def _status(args: argparse.Namespace) -> int:
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from rotativa.local.cloud import DEFAULT_REGION, DEFAULT_TEMPLATE, prepare_environment
-    from rotativa.local.content import site_from_parameters
-    from rotativa.local.stack import AwsClients
-    from rotativa.local.status import collect_status
-    from rotativa.local.target import (
+    from rotativa_tools.local.cloud import DEFAULT_REGION, DEFAULT_TEMPLATE, prepare_environment
+    from rotativa_tools.local.content import site_from_parameters
+    from rotativa_tools.local.stack import AwsClients
+    from rotativa_tools.local.status import collect_status
+    from rotativa_tools.local.target import (
         DeployedStack,
         TargetError,
         default_outputs_file,
@@ -507,7 +507,7 @@ def _status(args: argparse.Namespace) -> int:
         read_outputs,
         schedule_group_name,
     )
-    from rotativa.local.template import ResolveContext, load_template
+    from rotativa_tools.local.template import ResolveContext, load_template
 
     try:
         if args.stack:
@@ -552,7 +552,7 @@ def _serve(args: argparse.Namespace) -> int:
     import signal
     import threading
 
-    from rotativa.local.site_server import FolderSource, SiteServer
+    from rotativa_tools.local.site_server import FolderSource, SiteServer
 
     if not (args.site / "index.html").is_file():
         return _fail("serve", f"{args.site} has no index.html: run `rotativa local` first")

@@ -31,7 +31,7 @@ from typing import Any
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ReadTimeoutError
 
-from rotativa.local.runtime import current_function
+from rotativa_tools.local.runtime import current_function
 
 READ_TIMEOUT = "ReadTimeout"  # not an error code: botocore raises ReadTimeoutError
 
@@ -42,7 +42,7 @@ class AwsFault:
 
     code: str
     status: int
-    message: str = "injected by rotativa.local.faults"
+    message: str = "injected by rotativa_tools.local.faults"
 
 
 # What each service really answers when it is overloaded or failing (AWS documentation of

@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from rotativa import bootstrap
-from rotativa.local.cloud import DEFAULT_TEMPLATE, LocalCloud, prepare_environment
-from rotativa.local.runtime import forget_loaded_functions, invoke
-from rotativa.local.stack import FunctionSpec
-from rotativa.local.target import DeployedStack, TargetError, deployed_function
-from rotativa.local.template import load_template
+from rotativa_tools.local.cloud import DEFAULT_TEMPLATE, LocalCloud, prepare_environment
+from rotativa_tools.local.runtime import forget_loaded_functions, invoke
+from rotativa_tools.local.stack import FunctionSpec
+from rotativa_tools.local.target import DeployedStack, TargetError, deployed_function
+from rotativa_tools.local.template import load_template
 
 
 @dataclass(frozen=True)

@@ -186,7 +186,7 @@ def _site(args: argparse.Namespace) -> SiteSettings | None:
     if args.site is not None:
         return SiteSettings.from_file(args.site)
     if args.content is not None:
-        from rotativa.cli import find_site_file  # imported here: cli.py imports this module
+        from rotativa_tools.cli import find_site_file  # imported here: cli.py imports this module
 
         found = find_site_file(args.content)
         if found is not None:
@@ -202,9 +202,9 @@ def load_folder(
     """The folder's articles as the table would hold them once published (validated as the
     cloud validates them; drafts kept, invisible; embargoes and expiries judged at `now`),
     and the files that are invalid."""
-    from rotativa.cli import article_files, upload_key
     from rotativa.rendering.folder import published_at
     from rotativa.services.validation import validate_upload
+    from rotativa_tools.cli import article_files, upload_key
 
     articles: list[StoredArticle] = []
     invalid: list[Path] = []
@@ -259,7 +259,7 @@ class ProgressBar:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m rotativa.rebuild_cli …` until cli.py wires the subcommand in."""
+    """`python -m rotativa_tools.cli.rebuild …` until cli.py wires the subcommand in."""
     parser = argparse.ArgumentParser(prog="rotativa")
     add_rebuild_command(parser.add_subparsers(required=True, metavar="COMMAND"))
     args = parser.parse_args(argv)

@@ -28,7 +28,7 @@ from urllib.parse import unquote, urlsplit
 from botocore.exceptions import ClientError
 
 from rotativa.domain.media import BY_EXTENSION
-from rotativa.local.template import TemplateError, is_intrinsic, scalar_text
+from rotativa_tools.local.template import TemplateError, is_intrinsic, scalar_text
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

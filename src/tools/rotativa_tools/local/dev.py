@@ -27,13 +27,13 @@ from typing import Any, TextIO
 from botocore.exceptions import BotoCoreError, ClientError
 
 from rotativa.domain.inbox import Change, MalformedNotification, parse_notification
-from rotativa.local.cloud import DEFAULT_TEMPLATE, LocalCloud, prepare_environment
-from rotativa.local.content import ContentWatcher, parameters_for, site_from_parameters
-from rotativa.local.pump import Invocation
-from rotativa.local.site_server import BucketSource, SiteServer, cdn_behaviours
-from rotativa.local.summary import InvalidationLog, SiteWrites, UploadJudge
-from rotativa.local.target import DEFAULT_HOST, default_outputs_file, write_outputs
-from rotativa.local.template import load_template
+from rotativa_tools.local.cloud import DEFAULT_TEMPLATE, LocalCloud, prepare_environment
+from rotativa_tools.local.content import ContentWatcher, parameters_for, site_from_parameters
+from rotativa_tools.local.pump import Invocation
+from rotativa_tools.local.site_server import BucketSource, SiteServer, cdn_behaviours
+from rotativa_tools.local.summary import InvalidationLog, SiteWrites, UploadJudge
+from rotativa_tools.local.target import DEFAULT_HOST, default_outputs_file, write_outputs
+from rotativa_tools.local.template import load_template
 
 IDLE_SECONDS = 0.2  # pause of the pump when a whole round found nothing
 WATCH_SECONDS = 1.0  # how often the content folder is looked at

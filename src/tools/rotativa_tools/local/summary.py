@@ -23,16 +23,16 @@ from rotativa.domain.inbox import MEDIA_PREFIX, Change
 from rotativa.domain.media import report_subject
 from rotativa.domain.records import ArticleState
 from rotativa.domain.schedules import DueChange
-from rotativa.local.pump import Invocation
-from rotativa.local.runtime import current_function
-from rotativa.local.scheduler import Fired, format_duration, site_time
+from rotativa_tools.local.pump import Invocation
+from rotativa_tools.local.runtime import current_function
+from rotativa_tools.local.scheduler import Fired, format_duration, site_time
 
 if TYPE_CHECKING:
     from botocore.hooks import BaseEventHooks
     from mypy_boto3_cloudfront import CloudFrontClient
 
     from rotativa.domain.site import SiteSettings
-    from rotativa.local.cloud import LocalCloud
+    from rotativa_tools.local.cloud import LocalCloud
 
 
 PATHS_SHOWN = 30  # invalidated paths listed in the table; the JSON has them all

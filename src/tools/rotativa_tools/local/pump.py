@@ -19,9 +19,9 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from rotativa import bootstrap
-from rotativa.local.runtime import invoke
-from rotativa.local.scheduler import LocalScheduler
-from rotativa.local.stack import EventSource, FunctionSpec, LocalStack
+from rotativa_tools.local.runtime import invoke
+from rotativa_tools.local.scheduler import LocalScheduler
+from rotativa_tools.local.stack import EventSource, FunctionSpec, LocalStack
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodbstreams import DynamoDBStreamsClient

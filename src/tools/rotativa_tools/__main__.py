@@ -2,6 +2,6 @@ from __future__ import annotations
 
 import sys
 
-from rotativa.cli import main
+from rotativa_tools.cli import main
 
 sys.exit(main())

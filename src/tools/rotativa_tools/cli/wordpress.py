@@ -76,8 +76,8 @@ def _fail(message: object) -> int:
 
 def run_import_wordpress(args: argparse.Namespace) -> int:
     # Imported here so that other commands never pay for the importer.
-    from rotativa.wordpress import ImportOptions, WxrError, import_wordpress, summary_lines
-    from rotativa.wordpress.progress import TerminalProgress
+    from rotativa_tools.wordpress import ImportOptions, WxrError, import_wordpress, summary_lines
+    from rotativa_tools.wordpress.progress import TerminalProgress
 
     export: Path = args.export
     if not export.is_file():

@@ -15,7 +15,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from rotativa.redrive import ROUTE_NAMES, Redriver, routes
+from rotativa_tools.ops.redrive import ROUTE_NAMES, Redriver, routes
 
 EXIT_OK = 0
 EXIT_LEFT = 1  # some dead letters could not be moved back

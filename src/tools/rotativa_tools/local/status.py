@@ -27,14 +27,14 @@ from rotativa.adapters.articles_table import ArticlesTable
 from rotativa.domain.inbox import REPORTS_PREFIX, MalformedNotification, parse_notification
 from rotativa.domain.pages import ListingId, ListingKind
 from rotativa.domain.schedules import DUE_MARKER, DueChange, ScheduleAction
-from rotativa.local.scheduler import site_time
+from rotativa_tools.local.scheduler import site_time
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_scheduler import EventBridgeSchedulerClient
 
     from rotativa.domain.site import SiteSettings
-    from rotativa.local.stack import AwsClients
+    from rotativa_tools.local.stack import AwsClients
 
 QUEUE_SUFFIX = "QueueUrl"
 DLQ_SUFFIX = "DLQUrl"

@@ -48,8 +48,8 @@ from rotativa.domain.problems import Problem, Severity
 from rotativa.domain.site import SiteSettings
 from rotativa.domain.slugs import SLUG_MAX_LENGTH, slugify
 from rotativa.services.validation import validate_upload
-from rotativa.wordpress.html_to_markdown import html_to_markdown, html_to_text
-from rotativa.wordpress.wxr import Element, read_wxr
+from rotativa_tools.wordpress.html_to_markdown import html_to_markdown, html_to_text
+from rotativa_tools.wordpress.wxr import Element, read_wxr
 
 ARTICLES = "articles"
 MANIFEST = "media-manifest.csv"

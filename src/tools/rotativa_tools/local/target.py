@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
-from rotativa.local.stack import FunctionSpec, merge_globals
-from rotativa.local.template import (
+from rotativa_tools.local.stack import FunctionSpec, merge_globals
+from rotativa_tools.local.template import (
     PhysicalResource,
     ResolveContext,
     TemplateError,

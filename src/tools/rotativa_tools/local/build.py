@@ -25,9 +25,9 @@ import boto3
 from moto import mock_aws
 
 from rotativa.domain.inbox import Change
-from rotativa.local.cloud import DEFAULT_TEMPLATE, LocalCloud, prepare_environment
-from rotativa.local.content import parameters_for, site_from_parameters, upload_files
-from rotativa.local.summary import (
+from rotativa_tools.local.cloud import DEFAULT_TEMPLATE, LocalCloud, prepare_environment
+from rotativa_tools.local.content import parameters_for, site_from_parameters, upload_files
+from rotativa_tools.local.summary import (
     ClockAdvance,
     InvalidationLog,
     RunSummary,

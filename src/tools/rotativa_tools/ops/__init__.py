@@ -1,0 +1,1 @@
+"""What an operator runs against a deployed stack, beside the CLI that wraps it."""
