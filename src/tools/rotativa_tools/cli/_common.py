@@ -137,7 +137,7 @@ def find_target(args: argparse.Namespace) -> Target:
         session = boto3.session.Session(region_name=stack.region)
         return Target(
             outputs=stack.outputs,
-            client=lambda service: session.client(service),
+            client=lambda service: session.client(service),  # type: ignore[call-overload]
             region=stack.region,
             parameters=stack.parameters,
         )
@@ -149,7 +149,7 @@ def find_target(args: argparse.Namespace) -> Target:
     local = boto3.session.Session(region_name=DEFAULT_REGION)
     return Target(
         outputs=outputs,
-        client=lambda service: local.client(service, endpoint_url=endpoint),
+        client=lambda service: local.client(service, endpoint_url=endpoint),  # type: ignore[call-overload]
         region=DEFAULT_REGION,
         endpoint_url=endpoint,
     )
