@@ -8,10 +8,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from rotativa_tools.cli._common import (
-    EXIT_OK,
-    fail,
-)
+from rotativa_tools.cli._common import EXIT_OK, fail
 
 if TYPE_CHECKING:
     from rotativa_tools.cli._common import SubParsers

@@ -5,7 +5,6 @@ articles of a running `rotativa dev` or a deployed stack.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from rotativa.domain.site import SiteSettings
@@ -35,13 +34,7 @@ def add_command(commands: SubParsers) -> None:
         "dev` (AWS_ENDPOINT_URL and its outputs file) or a deployed stack (--stack). "
         "Exit 0 when no DLQ holds messages, 1 when one does, 2 when the stack is unreachable.",
     )
-    add_target_options(status)
-    status.add_argument(
-        "--outputs-file",
-        type=Path,
-        metavar="FILE",
-        help="the file `rotativa dev --outputs-file` wrote (default: dev's own for the endpoint)",
-    )
+    add_target_options(status, outputs_file=True)
     status.add_argument("--json", action="store_true", help="the status as JSON")
     add_template_option(status)
     status.set_defaults(run=needs_moto(COMMAND, run_status))
