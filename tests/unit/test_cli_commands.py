@@ -22,7 +22,8 @@ from rotativa_tools.cli import COMMANDS, _common, build_parser, main
 from tests.conftest import ROOT, SAMPLES
 
 PACKAGE = Path(rotativa_tools.cli.__file__).parent
-BY_NAME = {module.COMMAND: module for module in COMMANDS}
+MODULES = [module for module in COMMANDS if isinstance(module, ModuleType)]
+BY_NAME = {module.COMMAND: module for module in MODULES}
 
 
 def command_modules() -> list[str]:
@@ -33,7 +34,8 @@ def command_modules() -> list[str]:
 
 
 def test_every_command_module_is_registered_once() -> None:
-    assert sorted(module.__name__.rsplit(".", 1)[-1] for module in COMMANDS) == command_modules()
+    assert len(MODULES) == len(COMMANDS)  # each command is a module of the package
+    assert sorted(module.__name__.rsplit(".", 1)[-1] for module in MODULES) == command_modules()
     assert len(BY_NAME) == len(COMMANDS)
 
 
@@ -120,13 +122,13 @@ def _literal_codes(module: ModuleType) -> set[str]:
 
 
 def test_the_commands_speak_from_the_one_catalogue() -> None:
-    said = set().union(*(_literal_codes(module) for module in COMMANDS))
+    said = set().union(*(_literal_codes(module) for module in MODULES))
     assert {"check_summary", "rebuild_done", "rebuild_usage_source"} <= said
     assert sorted(said - set(CATALOGUE)) == []
     # and no rebuild message is left in the catalogue that nothing says any more
     assert {code for code in CATALOGUE if code.startswith("rebuild_")} <= said
     # no command keeps a catalogue of its own
-    for module in COMMANDS:
+    for module in MODULES:
         assert not hasattr(module, "MESSAGES"), module.__name__
 
 

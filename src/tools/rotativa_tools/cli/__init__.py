@@ -10,9 +10,7 @@ the function that runs it; `_common` holds what they share (exit codes, `--lang`
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
-from types import ModuleType
 from typing import Final
 
 from rotativa_tools.cli import (
@@ -30,12 +28,18 @@ from rotativa_tools.cli import (
 )
 
 # What editors and developers outside the CLI use of it (the browser tests, the benchmarks).
-from rotativa_tools.cli._common import article_files, find_site_file, load_site, upload_key
+from rotativa_tools.cli._common import (
+    Command,
+    article_files,
+    find_site_file,
+    load_site,
+    upload_key,
+)
 
 __all__ = ["COMMANDS", "article_files", "find_site_file", "load_site", "main", "upload_key"]
 
 #: The command modules, in the order `rotativa --help` lists them.
-COMMANDS: Final[tuple[ModuleType, ...]] = (
+COMMANDS: Final[tuple[Command, ...]] = (
     check,
     preview,
     local,
@@ -65,7 +69,3 @@ def build_parser() -> argparse.ArgumentParser:
     for module in COMMANDS:
         module.add_command(commands)
     return parser
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from rotativa.domain.messages import LANGUAGES, Language
 from rotativa.domain.site import SiteSettings
@@ -29,6 +29,17 @@ if TYPE_CHECKING:  # `_SubParsersAction` is not subscriptable at run time on Pyt
     from rotativa.services.validation import ValidationReport
 
     SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
+
+
+class Command(Protocol):
+    """What a command module is: its name and how it adds itself to `rotativa`'s parser
+    (which sets `run`, the function that does the work and returns the exit code)."""
+
+    @property
+    def COMMAND(self) -> str: ...
+
+    def add_command(self, commands: SubParsers, /) -> None: ...
+
 
 # --- exit codes ---------------------------------------------------------------------------
 # Three, with the same meaning for every command, so that a script can tell "the command
