@@ -24,8 +24,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from rotativa.adapters.articles_table import ArticlesTable
 from rotativa.adapters.scheduler import ArticleSchedules
 from rotativa.domain.schedules import DueChange, ScheduleAction, schedule_name
+from rotativa.domain.site import SiteSettings
 from rotativa_tools.cli import main
 from rotativa_tools.local.build import SITE_MARKER
 from rotativa_tools.local.site_server import FolderSource, SiteServer
@@ -423,3 +425,29 @@ def test_rotativa_status_says_when_nothing_is_scheduled(
 ) -> None:
     assert main(["status", "--stack", "rotativa-prova"]) == 0
     assert "nothing scheduled (no embargo or expiry waiting)" in capsys.readouterr().out
+
+
+def test_rotativa_rebuild_with_stack_reads_the_deployed_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], deployed: dict[str, str]
+) -> None:
+    # GIVEN the deployed stack's table (named by its ArticlesTableName output) holding a
+    # month, and a shell that still holds another stack's table in the functions' variable
+    site = SiteSettings.model_validate({"name": "x", "base_url": "https://x.example/"})
+    ArticlesTable(deployed["ArticlesTable"], site).set_month("2024-05", present=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ARTICLES_TABLE", "another-stacks-table")
+
+        # WHEN the site is rebuilt from the stack into a folder
+        code = main(["rebuild", "--stack", "rotativa-prova", "--out", str(tmp_path), "--quiet"])
+
+        # THEN its pages are rendered with the stack's parameters, from the stack's table
+        assert code == 0, capsys.readouterr().err
+        assert "Gazzetta di Prova" in (tmp_path / "index.html").read_text("utf-8")
+        index = (tmp_path / "sitemap.xml").read_text("utf-8")
+        assert "https://gazzetta.example/sitemaps/2024-05.xml" in index
+        assert "pagine" in capsys.readouterr().out
+
+        # and without a stack, the variable is not taken for the table: a usage error
+        assert main(["rebuild", "--out", str(tmp_path / "other"), "--quiet"]) == 2
+        assert "--stack" in capsys.readouterr().err
+        assert not (tmp_path / "other").exists()

@@ -167,11 +167,12 @@ def test_a_stream_batch_given_up_on_is_replayed_from_the_stream(
 def test_the_redrive_command_counts_and_moves(aws_environment: None) -> None:  # noqa: ARG001
     import argparse
 
-    from rotativa_tools.cli.redrive import EXIT_OK, add_redrive_command, redrive_stack
+    from rotativa_tools.cli._common import EXIT_OK
+    from rotativa_tools.cli.redrive import add_command, redrive_stack
     from rotativa_tools.ops.redrive import Redriver
 
     parser = argparse.ArgumentParser()
-    add_redrive_command(parser.add_subparsers())
+    add_command(parser.add_subparsers())
     args = parser.parse_args(["redrive", "--stack", "s", "--queue", "render", "--dry-run"])
     assert (args.queue, args.dry_run) == ("render", True)
     with mock_aws():

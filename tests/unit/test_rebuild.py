@@ -19,7 +19,8 @@ from rotativa.services.rebuild import (
     page_file,
     site_pages,
 )
-from rotativa_tools.cli.rebuild import ProgressBar, load_folder, main
+from rotativa_tools.cli import main
+from rotativa_tools.cli.rebuild import ProgressBar, load_folder
 from tests.conftest import SAMPLES
 
 NOW = datetime(2024, 5, 3, tzinfo=UTC)

@@ -26,7 +26,7 @@ from rotativa.domain.markdown import render_body
 from rotativa.domain.site import SiteSettings
 from rotativa.domain.upload import parse_upload
 from rotativa.services.validation import validate_upload
-from rotativa_tools.cli.wordpress import add_import_command
+from rotativa_tools.cli.wordpress import add_command as add_import_command
 from rotativa_tools.wordpress import (
     HostileXmlError,
     ImportOptions,

@@ -509,6 +509,43 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     },
     "label_error": {"it": "errore", "en": "error"},
     "label_warning": {"it": "avviso", "en": "warning"},
+    # --- rotativa rebuild ----------------------------------------------------------------
+    "rebuild_usage_source": {
+        "it": "indica una cartella di contenuti, la tabella (--table) o lo stack "
+        "(--stack, --endpoint-url)",
+        "en": "name a content folder, the table (--table) or the stack (--stack, --endpoint-url)",
+    },
+    "rebuild_usage_target": {
+        "it": "indica dove scrivere: --out, --bucket o --render-queue-url",
+        "en": "name where to write: --out, --bucket or --render-queue-url",
+    },
+    "rebuild_usage_queue": {
+        "it": "--render-queue-url legge la tabella: usala con --table, non con FOLDER",
+        "en": "--render-queue-url reads the table: use it with --table, not a folder",
+    },
+    "rebuild_usage_site": {
+        "it": "impostazioni del sito mancanti: --site site.yaml o le variabili SITE_*",
+        "en": "no site settings: --site site.yaml or the SITE_* variables",
+    },
+    "rebuild_no_table": {
+        "it": "lo stack non ha l'output {value}: indica la tabella con --table",
+        "en": "the stack has no {value} output: name the table with --table",
+    },
+    "rebuild_skipped": {
+        "it": "{path}: non valido, escluso dalla ricostruzione",
+        "en": "{path}: invalid, left out of the rebuild",
+    },
+    "rebuild_pages": {"it": "pagine", "en": "pages"},
+    "rebuild_done": {
+        "it": "{pages} pagine in {seconds:.1f} s ({rate:.0f} pagine/s): "
+        "{written} scritte, {removed} rimosse, {unchanged} invariate",
+        "en": "{pages} pages in {seconds:.1f} s ({rate:.0f} pages/s): "
+        "{written} written, {removed} removed, {unchanged} unchanged",
+    },
+    "rebuild_queued": {
+        "it": "{pages} pagine inviate alla coda di rendering",
+        "en": "{pages} pages sent to the render queue",
+    },
     # === WordPress import (`rotativa import wordpress`) ==================================
     # The importer's own notes: why an item of the export was skipped, what was changed on
     # the way, the summary on the terminal. Catalogue code = "wp_" + the code written in

@@ -5,15 +5,18 @@
     rotativa rebuild --table T --bucket SITE [--invalidate-queue-url URL]
                                                       # in process, into the site bucket
     rotativa rebuild --table T --render-queue-url URL # on AWS: fan pages out to the queue
+    rotativa rebuild --stack NAME --out build/site     # the table of a deployed stack
+    rotativa rebuild --endpoint-url URL --out DIR      # the table of a running `rotativa dev`
 
 In process, a progress bar counts the pages (`--jobs N` renders a folder target in N
 processes); only pages whose bytes changed are written. On AWS every page goes to the
 render queue, where the RenderFunction renders batches in parallel and the
-InvalidateFunction coalesces what changed. The table, bucket and queue names default to
-the functions' own variables (ARTICLES_TABLE, SITE_BUCKET, RENDER_QUEUE_URL,
-INVALIDATE_QUEUE_URL) and the site's settings to SITE_* or `--site site.yaml`.
-
-`cli.py` wires it in with `add_rebuild_command(commands)`.
+InvalidateFunction coalesces what changed. The table is `--table`, else the
+ArticlesTableName output of the stack the target options name (`--stack`, or a running
+`rotativa dev` by `--endpoint-url`), as `rotativa status` finds it; nothing is read from
+a variable a developer's shell may still hold from another stack. The invalidate queue
+defaults to INVALIDATE_QUEUE_URL, the site's settings to `--site site.yaml`, the content
+folder's site.yaml, the deployed stack's parameters, or SITE_*.
 """
 
 from __future__ import annotations
@@ -22,65 +25,57 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Final
 
+from rotativa.domain.messages import Language, render_message
 from rotativa.domain.records import StoredArticle
 from rotativa.domain.schedules import lifecycle_state
 from rotativa.domain.site import SiteSettings
+from rotativa_tools.cli._common import (
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_USAGE,
+    Target,
+    add_lang_option,
+    add_site_option,
+    add_target_options,
+    fail,
+    find_site_file,
+    find_target,
+)
 
 if TYPE_CHECKING:
     # The rebuild itself (templates, Jinja) is imported when the command runs, so that
-    # wiring the command into cli.py costs `rotativa check` nothing at start-up.
+    # the command costs `rotativa check` nothing at start-up.
     from rotativa.services.rebuild import RebuildReport, SiteIndex
     from rotativa.services.rendering import Invalidations, PageSource, SiteStorage
+    from rotativa_tools.cli._common import SubParsers
 
-EXIT_OK = 0
-EXIT_INVALID = 1
-EXIT_USAGE = 2
-
-MESSAGES = {
-    "it": {
-        "usage_source": "indica una cartella di contenuti o la tabella (--table o ARTICLES_TABLE)",
-        "usage_target": "indica dove scrivere: --out, --bucket o --render-queue-url",
-        "usage_queue": "--render-queue-url legge la tabella: usala con --table, non con FOLDER",
-        "usage_site": "impostazioni del sito mancanti: --site site.yaml o le variabili SITE_*",
-        "skipped": "{path}: non valido, escluso dalla ricostruzione",
-        "pages": "pagine",
-        "done": "{pages} pagine in {seconds:.1f} s ({rate:.0f} pagine/s): "
-        "{written} scritte, {removed} rimosse, {unchanged} invariate",
-        "queued": "{pages} pagine inviate alla coda di rendering",
-    },
-    "en": {
-        "usage_source": "name a content folder or the table (--table or ARTICLES_TABLE)",
-        "usage_target": "name where to write: --out, --bucket or --render-queue-url",
-        "usage_queue": "--render-queue-url reads the table: use it with --table, not a folder",
-        "usage_site": "no site settings: --site site.yaml or the SITE_* variables",
-        "skipped": "{path}: invalid, left out of the rebuild",
-        "pages": "pages",
-        "done": "{pages} pages in {seconds:.1f} s ({rate:.0f} pages/s): "
-        "{written} written, {removed} removed, {unchanged} unchanged",
-        "queued": "{pages} pages sent to the render queue",
-    },
-}
+COMMAND: Final = "rebuild"
+TABLE_OUTPUT: Final = "ArticlesTableName"
 
 
-def add_rebuild_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_command(commands: SubParsers) -> None:
     rebuild = commands.add_parser(
-        "rebuild",
+        COMMAND,
         help="render every page again (after a template change)",
         description="Render every page of the site again: in process from a content folder "
         "or the articles table (into a folder or the site bucket, with a progress bar), or on "
-        "AWS by sending every page to the render queue. Exit 0 when done, 1 when a file of "
-        "the folder is invalid (the rest is rebuilt), 2 on usage errors.",
+        "AWS by sending every page to the render queue. The table is --table, or the "
+        "ArticlesTableName output of the stack that --stack or --endpoint-url names. Exit 0 "
+        "when done, 1 when a file of the folder is invalid (the rest is rebuilt), 2 on usage "
+        "errors.",
     )
     rebuild.add_argument(
         "content", nargs="?", type=Path, metavar="FOLDER", help="a content folder (articles/)"
     )
-    rebuild.add_argument("--table", help="the articles table (default: $ARTICLES_TABLE)")
-    rebuild.add_argument("--site", type=Path, help="site settings (default: site.yaml or SITE_*)")
+    rebuild.add_argument(
+        "--table", help=f"the articles table (default: the target stack's {TABLE_OUTPUT})"
+    )
+    add_target_options(rebuild, site=False, outputs_file=True)
+    add_site_option(rebuild, "site.yaml, the deployed stack's parameters or SITE_*")
     target = rebuild.add_mutually_exclusive_group()
     target.add_argument("--out", type=Path, metavar="DIR", help="write the pages into DIR")
     target.add_argument("--bucket", help="write changed pages into the site bucket")
@@ -96,7 +91,7 @@ def add_rebuild_command(commands: argparse._SubParsersAction[argparse.ArgumentPa
         "--jobs", type=int, default=1, metavar="N", help="with --out: render in N processes"
     )
     rebuild.add_argument("--quiet", action="store_true", help="no progress bar")
-    rebuild.add_argument("--lang", choices=("it", "en"), help="language of the messages")
+    add_lang_option(rebuild)
     rebuild.set_defaults(run=run_rebuild)
 
 
@@ -104,26 +99,31 @@ def run_rebuild(args: argparse.Namespace) -> int:
     from rotativa.services.rebuild import FolderStorage, MemorySite, Rebuild, fan_out, site_pages
 
     env = os.environ
-    table_name = args.table or (env.get("ARTICLES_TABLE") if args.content is None else None)
+    table_name = args.table
     bucket = args.bucket
     queue_url = args.render_queue_url
-    language = args.lang or "it"
-    say = MESSAGES[language]
-    if args.content is None and not table_name:
-        return _usage(say["usage_source"])
+    language: Language = args.lang or "it"
+    wants_stack = args.content is None and not table_name
+    if wants_stack and not (args.stack or args.endpoint_url or args.outputs_file):
+        return _usage(render_message("rebuild_usage_source", language))
     if args.out is None and bucket is None and queue_url is None:
-        return _usage(say["usage_target"])
+        return _usage(render_message("rebuild_usage_target", language))
     if queue_url is not None and args.content is not None:
-        return _usage(say["usage_queue"])
+        return _usage(render_message("rebuild_usage_queue", language))
+    target = None
+    if wants_stack:
+        found = _stack_table(args, language)
+        if isinstance(found, int):
+            return found
+        target, table_name = found
     try:
-        site = _site(args)
+        site = _site(args, target)
     except (OSError, ValueError) as exc:
         print(f"rotativa rebuild: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if site is None:
-        return _usage(say["usage_site"])
+        return _usage(render_message("rebuild_usage_site", language))
     language = args.lang or site.locale
-    say = MESSAGES[language]
     now = datetime.now(UTC)
     status = EXIT_OK
     source: PageSource
@@ -131,7 +131,7 @@ def run_rebuild(args: argparse.Namespace) -> int:
     if args.content is not None:
         articles, invalid = load_folder(args.content, site, now)
         for path in invalid:
-            print(say["skipped"].format(path=path), file=sys.stderr)
+            print(render_message("rebuild_skipped", language, path=path), file=sys.stderr)
         status = EXIT_INVALID if invalid else EXIT_OK
         memory = MemorySite(site, articles)
         source = index = memory
@@ -141,12 +141,12 @@ def run_rebuild(args: argparse.Namespace) -> int:
         table = ArticlesTable(str(table_name), site)
         source = index = table
     refs = site_pages(index, site)
-    bar = None if args.quiet else ProgressBar(say["pages"])
+    bar = None if args.quiet else ProgressBar(render_message("rebuild_pages", language))
     if queue_url is not None:
         from rotativa.adapters.queues import RenderQueue
 
         sent = fan_out(refs, RenderQueue(queue_url), progress=bar)
-        print(say["queued"].format(pages=sent))
+        print(render_message("rebuild_queued", language, pages=sent))
         return status
     storage: SiteStorage
     invalidations: Invalidations | None = None
@@ -166,8 +166,10 @@ def run_rebuild(args: argparse.Namespace) -> int:
     return status
 
 
-def summary(report: RebuildReport, language: str) -> str:
-    return MESSAGES[language]["done"].format(
+def summary(report: RebuildReport, language: Language) -> str:
+    return render_message(
+        "rebuild_done",
+        language,
         pages=report.pages,
         seconds=report.seconds,
         rate=report.pages_per_second,
@@ -178,19 +180,39 @@ def summary(report: RebuildReport, language: str) -> str:
 
 
 def _usage(message: str) -> int:
-    print(f"rotativa rebuild: {message}", file=sys.stderr)
-    return EXIT_USAGE
+    return fail(COMMAND, message)
 
 
-def _site(args: argparse.Namespace) -> SiteSettings | None:
+def _stack_table(args: argparse.Namespace, language: Language) -> tuple[Target, str] | int:
+    """The stack the target options name and its articles table; else the exit code,
+    after saying why (no such stack, it does not answer, it has no table output)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from rotativa_tools.local.target import TargetError
+
+    try:
+        target = find_target(args)
+    except (TargetError, OSError, ValueError) as exc:
+        return fail(COMMAND, exc)
+    except (BotoCoreError, ClientError) as exc:
+        return fail(COMMAND, f"the stack does not answer: {exc}")
+    table_name = target.outputs.get(TABLE_OUTPUT)
+    if not table_name:
+        return _usage(render_message("rebuild_no_table", language, value=TABLE_OUTPUT))
+    return target, table_name
+
+
+def _site(args: argparse.Namespace, target: Target | None = None) -> SiteSettings | None:
     if args.site is not None:
         return SiteSettings.from_file(args.site)
     if args.content is not None:
-        from rotativa_tools.cli import find_site_file  # imported here: cli.py imports this module
-
         found = find_site_file(args.content)
         if found is not None:
             return SiteSettings.from_file(found)
+    if target is not None and target.parameters:
+        from rotativa_tools.local.content import site_from_parameters
+
+        return site_from_parameters(target.parameters)
     if os.environ.get("SITE_NAME") and os.environ.get("SITE_BASE_URL"):
         return SiteSettings.from_environment(os.environ)
     return None
@@ -256,16 +278,3 @@ class ProgressBar:
         end = "\n" if done >= total or not self.tty else ""
         self.stream.write(("\r" if self.tty else "") + line + end)
         self.stream.flush()
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m rotativa_tools.cli.rebuild …` until cli.py wires the subcommand in."""
-    parser = argparse.ArgumentParser(prog="rotativa")
-    add_rebuild_command(parser.add_subparsers(required=True, metavar="COMMAND"))
-    args = parser.parse_args(argv)
-    result: int = args.run(args)
-    return result
-
-
-if __name__ == "__main__":
-    sys.exit(main())

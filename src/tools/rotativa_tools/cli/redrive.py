@@ -13,20 +13,20 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
+from rotativa_tools.cli._common import EXIT_LEFT, EXIT_OK
 from rotativa_tools.ops.redrive import ROUTE_NAMES, Redriver, routes
 
-EXIT_OK = 0
-EXIT_LEFT = 1  # some dead letters could not be moved back
-
 if TYPE_CHECKING:
-    SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
+    from rotativa_tools.cli._common import SubParsers
+
+COMMAND: Final = "redrive"
 
 
-def add_redrive_command(subparsers: SubParsers) -> None:
-    redrive = subparsers.add_parser(
-        "redrive",
+def add_command(commands: SubParsers) -> None:
+    redrive = commands.add_parser(
+        COMMAND,
         help="move dead letters back to their queues once the fault is gone",
         description="Move messages from the stack's dead-letter queues back to their queues "
         "(and replay failed stream batches through the IndexFunction). Exit 0 when every "

@@ -16,8 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Mapping
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from rotativa.services.rollback import (
     PathInvalidation,
@@ -26,22 +25,26 @@ from rotativa.services.rollback import (
     object_key,
     roll_back,
 )
+from rotativa_tools.cli._common import (
+    EXIT_OK,
+    EXIT_REFUSED,
+    EXIT_UNREACHABLE,
+    add_target_options,
+    find_target,
+)
 
 if TYPE_CHECKING:
-    SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
+    from rotativa_tools.cli._common import SubParsers
 
-EXIT_OK = 0
-EXIT_REFUSED = 1  # nothing to roll back to, or not the version asked for
-EXIT_UNREACHABLE = 2  # no stack to talk to, or it did not answer
-
+COMMAND: Final = "rollback"
 SITE_BUCKET_OUTPUT = "SiteBucketName"
 INVALIDATE_QUEUE_OUTPUT = "InvalidateQueueUrl"
 DISTRIBUTION_OUTPUT = "DistributionId"
 
 
-def add_rollback_command(subparsers: SubParsers) -> None:
-    rollback = subparsers.add_parser(
-        "rollback",
+def add_command(commands: SubParsers) -> None:
+    rollback = commands.add_parser(
+        COMMAND,
         help="restore one site object's previous version (or a named one)",
         description="Copy the previous version of one site object (or --to VERSION) over "
         "the current one, and invalidate its path on the CDN. KEY is the object's key "
@@ -51,16 +54,7 @@ def add_rollback_command(subparsers: SubParsers) -> None:
     )
     rollback.add_argument("key", metavar="KEY", help="site object key or page address")
     rollback.add_argument("--to", metavar="VERSION", help="the version id to restore")
-    rollback.add_argument("--stack", metavar="NAME", help="a deployed stack (uses AWS credentials)")
-    rollback.add_argument(
-        "--endpoint-url", metavar="URL", help="a running `rotativa dev` (default: AWS_ENDPOINT_URL)"
-    )
-    rollback.add_argument(
-        "--outputs-file",
-        type=Path,
-        metavar="FILE",
-        help="the file `rotativa dev --outputs-file` wrote (default: dev's own for the endpoint)",
-    )
+    add_target_options(rollback, site=False, outputs_file=True)
     rollback.set_defaults(run=run_rollback)
 
 
@@ -71,7 +65,8 @@ def run_rollback(args: argparse.Namespace) -> int:
 
     try:
         key = object_key(args.key)
-        outputs, client = _target(args)
+        target = find_target(args)
+        outputs, client = target.outputs, target.client
         if SITE_BUCKET_OUTPUT not in outputs:
             raise TargetError(f"the stack has no {SITE_BUCKET_OUTPUT} output")
         return rollback_site_object(key, outputs, client, to=args.to)
@@ -148,27 +143,3 @@ def _invalidation(outputs: Mapping[str, str], client: Callable[[str], Any]) -> P
         f"the stack has neither {INVALIDATE_QUEUE_OUTPUT} nor {DISTRIBUTION_OUTPUT}: "
         "nothing would tell the CDN"
     )
-
-
-def _target(args: argparse.Namespace) -> tuple[dict[str, str], Callable[[str], Any]]:
-    """The stack's outputs and a maker of clients pointed at it."""
-    import boto3
-
-    from rotativa_tools.local.target import (
-        DeployedStack,
-        default_outputs_file,
-        local_endpoint,
-        read_outputs,
-    )
-
-    if args.stack:
-        stack = DeployedStack.describe(boto3.client("cloudformation"), args.stack)
-        session = boto3.session.Session(region_name=stack.region)
-        return stack.outputs, lambda service: session.client(service)
-    from rotativa_tools.local.cloud import DEFAULT_REGION, prepare_environment
-
-    endpoint = local_endpoint(args.endpoint_url)
-    outputs = read_outputs(args.outputs_file or default_outputs_file(endpoint))
-    prepare_environment(endpoint)
-    local = boto3.session.Session(region_name=DEFAULT_REGION)
-    return outputs, lambda service: local.client(service, endpoint_url=endpoint)

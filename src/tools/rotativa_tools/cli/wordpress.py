@@ -3,8 +3,8 @@
     rotativa import wordpress nordmilano.WordPress.2024-05-01.xml --out importati/ \\
         --site samples/site.yaml
 
-The lead's `cli.py` wires it in with `add_import_command(commands)`; everything the
-command needs is here, so that `rotativa check` does not import the importer. Exit 0 when
+Everything the command needs is here, and the importer is imported only when it runs,
+so that `rotativa check` does not pay for it. Exit 0 when
 every converted post is a valid upload (warnings allowed), 1 when some are not, 2 when
 the export cannot be read or is refused (hostile XML), or on usage errors.
 """
@@ -14,23 +14,22 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
-from rotativa.domain.messages import LANGUAGES, Language
+from rotativa.domain.messages import Language
 from rotativa.domain.site import SiteSettings
+from rotativa_tools.cli._common import EXIT_INVALID, EXIT_OK, add_lang_option, fail
 
-EXIT_OK = 0
-EXIT_INVALID = 1
-EXIT_USAGE = 2
+if TYPE_CHECKING:
+    from rotativa_tools.cli._common import SubParsers
 
-if TYPE_CHECKING:  # `_SubParsersAction` is not subscriptable at run time on Python 3.11
-    SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
+COMMAND: Final = "import"
 
 
-def add_import_command(subparsers: SubParsers) -> None:
+def add_command(commands: SubParsers) -> None:
     """Add `import` (with its one source today, `wordpress`) to rotativa's commands."""
-    importer = subparsers.add_parser(
-        "import",
+    importer = commands.add_parser(
+        COMMAND,
         help="convert another CMS's export into article uploads",
         description="Convert another CMS's export into a content folder of article "
         "uploads (articles/*.md), ready for `rotativa check`, `rotativa local` and upload.",
@@ -65,13 +64,12 @@ def add_import_command(subparsers: SubParsers) -> None:
         action="store_true",
         help="show a progress bar on stderr even when it is not a terminal",
     )
-    wordpress.add_argument("--lang", choices=LANGUAGES, help="language of the messages")
+    add_lang_option(wordpress)
     wordpress.set_defaults(run=run_import_wordpress)
 
 
 def _fail(message: object) -> int:
-    print(f"rotativa import wordpress: {message}", file=sys.stderr)
-    return EXIT_USAGE
+    return fail(f"{COMMAND} wordpress", message)
 
 
 def run_import_wordpress(args: argparse.Namespace) -> int:
