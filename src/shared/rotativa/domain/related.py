@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rotativa.domain.article import ArticleTeaser
+from rotativa.domain.pages import ListingId, ListingKind
 
 RELATED_BOX_SIZE = 5
 TAG_WEIGHT = 100
@@ -20,6 +21,9 @@ SECTION_WEIGHT = 40
 RECENCY_WEIGHT = 20
 RECENCY_DAYS = 90  # articles further apart than this get no recency points
 CARDINALITY_THRESHOLD = 0.5  # a tag on more than half of the articles relates nothing
+#: The candidates of a box are the newest this many of each of its pool's listings, read
+#: when the article is indexed; newer articles then push themselves into the box.
+CANDIDATES_PER_LISTING = 20
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,16 @@ class TagStatistics:
         if self.total < 10:
             return True  # a tiny site has no meaningful tag frequencies yet
         return self.counts.get(tag_slug, 0) <= CARDINALITY_THRESHOLD * self.total
+
+
+def pool_listings(article: ArticleTeaser, stats: TagStatistics) -> list[ListingId]:
+    """Where an article's related candidates come from: its section and each of its
+    distinctive tags (a tag that relates nothing brings no candidates)."""
+    return [ListingId(ListingKind.SECTION, article.section.slug)] + [
+        ListingId(ListingKind.TAG, tag.slug)
+        for tag in article.tags
+        if stats.is_distinctive(tag.slug)
+    ]
 
 
 def score(article: ArticleTeaser, candidate: ArticleTeaser, stats: TagStatistics) -> float:

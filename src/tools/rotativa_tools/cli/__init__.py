@@ -188,7 +188,7 @@ def _add_preview(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def _preview(args: argparse.Namespace) -> int:
-    from rotativa.rendering.preview import PREVIEW_MESSAGES, write_preview
+    from rotativa.services.preview import PREVIEW_MESSAGES, write_preview
 
     missing = [p for p in (args.file, args.site) if p is not None and not p.is_file()]
     if missing:
