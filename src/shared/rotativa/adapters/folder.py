@@ -35,7 +35,10 @@ def upload_files(folder: Path) -> Iterator[tuple[str, Path]]:
 
 
 def article_uploads(folder: Path) -> list[tuple[str, Path]]:
-    """The article uploads of a content folder, in the order `rotativa local` sends them."""
+    """The article uploads of a content folder (or of its `articles/` folder), in the
+    order `rotativa local` sends them."""
+    if not (folder / ARTICLES_PREFIX).is_dir() and folder.name == ARTICLES_PREFIX.rstrip("/"):
+        folder = folder.parent
     return [(key, path) for key, path in upload_files(folder) if key.startswith(ARTICLES_PREFIX)]
 
 

@@ -235,8 +235,13 @@ class PageRenderer:
         return Output(path, self.renderer.moved_page(target), redirect=target, site_made=False)
 
     def _home(self) -> bytes:
+        front = self.front_page()
+        return self.renderer.home_page(lead=front.lead, blocks=front.blocks)
+
+    def front_page(self) -> frontpage.FrontPage:
+        """What the homepage shows now (`domain.frontpage`), read from the table."""
         pinned = self.source.slice(ListingId(ListingKind.PINNED), skip_newest=0, take=1)
-        front = frontpage.front_page(
+        return frontpage.front_page(
             pinned=pinned[0] if pinned else None,
             latest=self._latest_of_site,
             sections=self.site.sections,
@@ -244,7 +249,6 @@ class PageRenderer:
                 ListingId(ListingKind.SECTION, section.slug), skip_newest=0, take=n
             ),
         )
-        return self.renderer.home_page(lead=front.lead, blocks=front.blocks)
 
     def _latest_of_site(self) -> ArticleTeaser | None:
         for month in self.source.months():
