@@ -588,7 +588,7 @@ def test_english_site(folder: IndexedFolder) -> None:
 
 
 def test_preview_writes_a_page_that_opens_from_disk(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], folder: IndexedFolder
 ) -> None:
     out = tmp_path / "anteprima"
     seed = SAMPLES / "articles" / "massimo-carrera-spartak-mosca.md"
@@ -609,7 +609,12 @@ def test_preview_writes_a_page_that_opens_from_disk(
     assert (out / "media" / "piazza-petazzi.jpg").read_bytes() == (
         SAMPLES / "media" / "piazza-petazzi.jpg"
     ).read_bytes()
-    assert doc.xpath("//aside//img/@src") == ["media/piazza-petazzi.jpg"]
+    # the box the IndexFunction keeps (tests/e2e/test_preview.py: the cloud's page), and
+    # each of its articles' pages beside it
+    kept = folder.related(folder.entry(SEED_KEY))
+    headlines = doc.xpath('//aside//span[@class="related__headline"]')
+    assert [text_of(h) for h in headlines] == [t.title for t in kept]
+    assert doc.xpath("//aside//a/@href") == [page_key(t.path) for t in kept]
 
 
 def test_preview_of_a_lone_draft(tmp_path: Path) -> None:
