@@ -627,6 +627,26 @@ def test_preview_of_a_lone_draft(tmp_path: Path) -> None:
     assert doc.xpath("//aside") == []
 
 
+def test_preview_of_a_new_version_beside_the_old_shows_the_new(tmp_path: Path) -> None:
+    """Two files of a folder with one address: the cloud would refuse the second, but the
+    one being previewed is the one the editor means to publish."""
+    (tmp_path / "site.yaml").write_text((SAMPLES / "site.yaml").read_text())
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "derby.md").write_text(
+        "---\ntitle: Il derby\nsection: Sport\ndate: 2024-05-01T10:00\n---\nTesto.\n"
+    )
+    new = articles / "derby-nuovo.md"
+    new.write_text(
+        "---\ntitle: Il derby, nuovo\nsection: Sport\nslug: derby\ndate: 2024-05-01T10:00\n"
+        "---\nTesto.\n"
+    )
+    assert main(["preview", str(new), "--out", str(tmp_path / "out")]) == 0
+    for page in ("index.html", "sport/derby/index.html"):
+        doc = html.fromstring((tmp_path / "out" / page).read_bytes())
+        assert [text_of(h) for h in doc.xpath("//h1")] == ["Il derby, nuovo"]
+
+
 def test_preview_refuses_an_invalid_article(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

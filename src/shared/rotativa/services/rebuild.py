@@ -355,13 +355,16 @@ def index_uploads(
     around it). Returns the uploads refused."""
     rejected: list[Rejected] = []
     stored: list[StoredArticle] = []
-    claimed: set[str] = set()
-    for number, (key, path) in enumerate(uploads, start=1):
-        report = validate_upload(key, path.read_bytes(), site)
-        if report.article is None or report.article.path in claimed:
+    reports = [(key, path, validate_upload(key, path.read_bytes(), site)) for key, path in uploads]
+    # An address is held by the first upload that takes it; the shown one holds its own.
+    holders = {r.article.path: key for key, _, r in reports if key == shown and r.article}
+    for key, _, report in reports:
+        if report.article is not None:
+            holders.setdefault(report.article.path, key)
+    for number, (key, path, report) in enumerate(reports, start=1):
+        if report.article is None or holders[report.article.path] != key:
             rejected.append(Rejected(key, path, report))
             continue
-        claimed.add(report.article.path)
         stored.append(
             stored_upload(key, report, modified_at(path), now, order=number, publish=key == shown)
         )
