@@ -51,8 +51,15 @@ def pool_listings(article: ArticleTeaser, stats: TagStatistics) -> list[ListingI
 
 def score(article: ArticleTeaser, candidate: ArticleTeaser, stats: TagStatistics) -> float:
     """How related `candidate` is to `article`; 0 means not related at all."""
-    own = {t.slug for t in article.tags if stats.is_distinctive(t.slug)}
-    shared = len(own & {t.slug for t in candidate.tags})
+    return _score(article, _distinctive(article, stats), candidate)
+
+
+def _distinctive(article: ArticleTeaser, stats: TagStatistics) -> frozenset[str]:
+    return frozenset(t.slug for t in article.tags if stats.is_distinctive(t.slug))
+
+
+def _score(article: ArticleTeaser, own: frozenset[str], candidate: ArticleTeaser) -> float:
+    shared = len(own.intersection(t.slug for t in candidate.tags))
     same_section = candidate.section.slug == article.section.slug
     if not shared and not same_section:
         return 0.0
@@ -82,8 +89,9 @@ def related_articles(
     for slug in pinned:
         if slug in by_slug and len(chosen) < limit:
             chosen.setdefault(by_slug[slug].key, by_slug[slug])
+    own = _distinctive(article, stats)  # once per box, not once per candidate
     scored = sorted(
-        ((score(article, c, stats), c) for c in pool.values() if c.key not in chosen),
+        ((_score(article, own, c), c) for c in pool.values() if c.key not in chosen),
         key=lambda pair: (pair[0], pair[1].date, pair[1].key),
         reverse=True,
     )
