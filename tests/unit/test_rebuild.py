@@ -164,3 +164,25 @@ def test_the_progress_bar_writes_lines_when_not_on_a_terminal() -> None:
     lines = stream.getvalue().splitlines()
     assert 10 <= len(lines) <= 12
     assert lines[-1].startswith("[" + "#" * 30 + "] 100%  100/100 pagine")
+
+
+def test_a_folder_is_published_as_the_cloud_would_twins_and_taken_addresses(
+    settings: SiteSettings, tmp_path: Path
+) -> None:
+    """`x.md` beside `x.json`: the Markdown file wins (domain.twins), whatever the order;
+    two files with one address: the first keeps it, as the address claims do."""
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    front = "---\ntitle: {}\nsection: Sport\ndate: 2024-05-01T10:00\n{}---\nTesto.\n"
+    (articles / "derby.md").write_text(front.format("Il derby in Markdown", ""))
+    (articles / "derby.json").write_text(
+        '{"title": "Il derby in JSON", "section": "Sport", "body": "Testo."}'
+    )
+    (articles / "a-copia.md").write_text(front.format("La copia", "slug: finale\n"))
+    (articles / "b-finale.md").write_text(front.format("La finale", "slug: finale\n"))
+
+    table, invalid = load_folder(tmp_path, settings, NOW)
+
+    assert sorted(p.name for p in invalid) == ["b-finale.md", "derby.json"]
+    shown = {a.key: a.article.title for a in table.articles() if a.visible and a.article}
+    assert shown == {"articles/derby.md": "Il derby in Markdown", "articles/a-copia.md": "La copia"}

@@ -36,6 +36,7 @@ from rotativa.domain.records import ArticleState, StoredArticle
 from rotativa.domain.schedules import lifecycle_state
 from rotativa.domain.site import SiteSettings
 from rotativa.domain.slugs import slugify
+from rotativa.domain.twins import TWIN_WINNER, twin_of
 from rotativa.rendering import SiteRenderer
 from rotativa.services.indexing import Indexer, IndexStore
 from rotativa.services.rendering import (
@@ -356,13 +357,17 @@ def index_uploads(
     rejected: list[Rejected] = []
     stored: list[StoredArticle] = []
     reports = [(key, path, validate_upload(key, path.read_bytes(), site)) for key, path in uploads]
-    # An address is held by the first upload that takes it; the shown one holds its own.
-    holders = {r.article.path: key for key, _, r in reports if key == shown and r.article}
-    for key, _, report in reports:
-        if report.article is not None:
+    keys = {key for key, _, _ in reports}
+    # An address is held by the first upload that takes it, and the shown one holds its own;
+    # `x.json` beside `x.md` holds nothing: the Markdown file wins (domain.twins).
+    holders: dict[str, str] = {}
+    for key, _, report in sorted(reports, key=lambda upload: upload[0] != shown):
+        twin = twin_of(key)
+        beaten = key != shown and twin is not None and twin.endswith(TWIN_WINNER) and twin in keys
+        if report.article is not None and not beaten:
             holders.setdefault(report.article.path, key)
     for number, (key, path, report) in enumerate(reports, start=1):
-        if report.article is None or holders[report.article.path] != key:
+        if report.article is None or holders.get(report.article.path) != key:
             rejected.append(Rejected(key, path, report))
             continue
         stored.append(
