@@ -9,8 +9,8 @@ shows is the page the cloud would publish, and a rule changed in one place (the 
 the related pool, a listing, a feed) changes both.
 
 `MemoryTable` answers the table's three readings (the indexer's, the renderer's and the
-rebuild's); each listing is a sorted list of positions, so a site of 10,000 articles is
-indexed in O(N log N).
+rebuild's); each listing is a sorted list of positions, so that counting the members newer
+than a position, or slicing the newest, costs a bisection, not a scan.
 """
 
 from __future__ import annotations
