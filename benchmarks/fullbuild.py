@@ -6,7 +6,8 @@ one, so that both measure work, not the disk). Each runs as a fresh process, tim
 its peak RSS taken by `/usr/bin/time`:
 
 - rotativa, end to end: every upload validated as the cloud validates it, the listings and
-  the related boxes worked out (`services.rebuild.MemorySite`), every page rendered by the
+  the related boxes worked out (`services.rebuild.index_articles`: the IndexFunction's
+  `Indexer` over the in-memory twin of the table), every page rendered by the
   RenderFunction's own `PageRenderer` and written; with one process and with two (`--jobs`);
 - rotativa rebuild only: the same, from articles already validated (what
   `rotativa rebuild` does after a template change: the table holds them);
@@ -31,8 +32,10 @@ from typing import Any
 from benchmarks.corpus import FIXED_END, generate
 from benchmarks.hugo_site import hugo_version, write_site
 from benchmarks.seeding import stored_articles
+from rotativa.adapters.folder import FolderBucket
+from rotativa.adapters.memory import MemoryTable
 from rotativa.domain.site import SiteSettings
-from rotativa.services.rebuild import FolderStorage, MemorySite, Rebuild, site_pages
+from rotativa.services.rebuild import Rebuild, index_articles, site_pages
 
 TIME = "/usr/bin/time"
 NOW = FIXED_END + timedelta(hours=1)
@@ -64,10 +67,11 @@ def child(n: int, out: Path, jobs: int, validated: bool) -> dict[str, Any]:
     else:
         phases["validate"] = time.perf_counter() - started
     mark = time.perf_counter()
-    memory = MemorySite(site, stored)
+    memory = MemoryTable()
+    index_articles(site, memory, stored, NOW)
     refs = site_pages(memory, site)
     phases["index_and_related"] = time.perf_counter() - mark
-    report = Rebuild(site, memory, FolderStorage(out)).run(refs, NOW, jobs=jobs)
+    report = Rebuild(site, memory, FolderBucket(out)).run(refs, NOW, jobs=jobs)
     phases["render_and_write"] = report.seconds
     return {
         "seconds": time.perf_counter() - started,

@@ -5,10 +5,11 @@ needs is the state they leave behind. So each generated upload is validated exac
 the ValidateFunction does (`validate_upload`), committed with the real adapter
 (`ArticlesTable.commit`: the article item and its address claim, in one transaction),
 and the IndexFunction's items (memberships, sharded counters, teasers, related boxes,
-months) are written in bulk with the adapter's own item shapes, computed by the same
-domain code the IndexFunction runs (`records.memberships`, `domain.related`, through
-`services.rebuild.MemorySite`). The site bucket then gets every page the RenderFunction
-would have written, rendered by the same `PageRenderer` from the same state.
+months) are written in bulk with the adapter's own item shapes, computed by the code the
+IndexFunction runs (`records.memberships`; the related boxes its `Indexer` keeps, run over
+the in-memory twin of the table by `services.rebuild.index_articles`). The site bucket
+then gets every page the RenderFunction would have written, rendered by the same
+`PageRenderer` from the same state.
 
 The table's stream is switched off while seeding (the seeded articles are history, not
 changes for the IndexFunction to replay) and on again before the measured publish.
@@ -32,9 +33,10 @@ from moto.utilities.utils import get_partition as s3_partition
 from benchmarks.corpus import GeneratedArticle
 from rotativa.adapters.articles_table import ArticlesTable, _encode, article_pk
 from rotativa.adapters.buckets import CONTENT_HASH
+from rotativa.adapters.memory import MemoryTable
 from rotativa.domain.records import ArticleState, StoredArticle, memberships, month_of
 from rotativa.domain.site import SiteSettings
-from rotativa.services.rebuild import MemorySite, Rebuild, RebuildReport, site_pages
+from rotativa.services.rebuild import Rebuild, RebuildReport, index_articles, site_pages
 from rotativa.services.validation import validate_upload
 from rotativa_tools.local.cloud import LocalCloud
 
@@ -87,7 +89,7 @@ def seed_table(
     cloud: LocalCloud,
     site: SiteSettings,
     stored: Sequence[StoredArticle],
-    memory: MemorySite,
+    memory: MemoryTable,
     now: datetime,
 ) -> int:
     """Write what N publishes would have left in the articles table; returns the items."""
@@ -180,7 +182,7 @@ class MotoSiteBucket:
 
 
 def seed_site_bucket(
-    cloud: LocalCloud, site: SiteSettings, memory: MemorySite, now: datetime
+    cloud: LocalCloud, site: SiteSettings, memory: MemoryTable, now: datetime
 ) -> RebuildReport:
     """Every page of the seeded site, rendered by the RenderFunction's `PageRenderer` and
     stored in the site bucket as it stores them."""
@@ -191,7 +193,8 @@ def seed(
     cloud: LocalCloud, site: SiteSettings, articles: Sequence[GeneratedArticle], now: datetime
 ) -> Seeded:
     stored = stored_articles(articles, site)
-    memory = MemorySite(site, stored)
+    memory = MemoryTable()
+    index_articles(site, memory, stored, now)
     items = seed_table(cloud, site, stored, memory, now)
     written = seed_site_bucket(cloud, site, memory, now)
     return Seeded(len(stored), items, written.written)

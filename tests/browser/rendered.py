@@ -17,11 +17,11 @@ from pathlib import Path
 
 from rotativa.domain.site import SiteSettings
 from rotativa.rendering import Listing, SiteRenderer, page_key
-from rotativa.rendering.folder import FolderSite
-from rotativa.rendering.preview import write_preview
+from rotativa.services.preview import write_preview
 from rotativa.services.validation import validate_upload
 from rotativa_tools.cli import article_files, upload_key
 from tests.conftest import SAMPLES
+from tests.indexed_folder import IndexedFolder
 
 SEED_FILE = SAMPLES / "articles" / "massimo-carrera-spartak-mosca.md"
 SEED_PATH = "/sesto-san-giovanni/massimo-carrera-spartak-mosca/"
@@ -68,20 +68,19 @@ class RenderedSite:
         )
 
 
-def sample_folder(settings: SiteSettings) -> FolderSite:
-    files = list(article_files(SAMPLES / "articles"))
-    return FolderSite.load(files, settings, keys=[upload_key(f) for f in files])
+def sample_folder(settings: SiteSettings) -> IndexedFolder:
+    return IndexedFolder(settings, SAMPLES)
 
 
 def render_samples(out: Path) -> RenderedSite:
     settings = SiteSettings.from_file(SAMPLES / "site.yaml")
     folder = sample_folder(settings)
     renderer = SiteRenderer(settings)
-    pages = folder.pages(renderer)
+    pages = folder.pages(renderer)  # bucket key → bytes
     teasers = folder.teasers()
 
     # A listing's middle page, and an author's page: the samples are too few for either.
-    pages["/sport/page/2/"] = renderer.listing_page(
+    pages[page_key("/sport/page/2/")] = renderer.listing_page(
         Listing(
             kind="section",
             name="Sport",
@@ -93,7 +92,7 @@ def render_samples(out: Path) -> RenderedSite:
             feed_path="/sport/feed.xml",
         )
     )
-    pages["/autore/redazione/"] = renderer.listing_page(
+    pages[page_key("/autore/redazione/")] = renderer.listing_page(
         Listing(
             kind="author",
             name="Redazione",
@@ -103,7 +102,7 @@ def render_samples(out: Path) -> RenderedSite:
     )
     # An article updated after publication, with its image and a subheading.
     lead = next(a for a in folder.articles if a.article.image is not None)
-    pages[lead.article.path] = renderer.article_page(
+    pages[page_key(lead.article.path)] = renderer.article_page(
         lead.article,
         published=lead.published,
         updated=lead.published + timedelta(hours=5, minutes=20),
@@ -114,16 +113,16 @@ def render_samples(out: Path) -> RenderedSite:
     assert report.article is not None, report.problems
     hostile = report.article
     assert hostile.path == HOSTILE_PATH
-    pages[HOSTILE_PATH] = renderer.article_page(
+    pages[page_key(HOSTILE_PATH)] = renderer.article_page(
         hostile, published=hostile.date or lead.published, updated=None, related=teasers[:5]
     )
 
     # An old address's body, for readers whose client does not follow the 301.
-    pages[MOVED_PATH] = renderer.moved_page(MOVED_TARGET)
+    pages[page_key(MOVED_PATH)] = renderer.moved_page(MOVED_TARGET)
 
     site_root = out / "site"
-    for path, body in pages.items():
-        target = site_root / page_key(path)
+    for key, body in pages.items():
+        target = site_root / key
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(body)
     shutil.copytree(SAMPLES / "media", site_root / "media")

@@ -12,10 +12,11 @@ from moto import mock_aws
 
 from rotativa.adapters.articles_table import ArticlesTable
 from rotativa.adapters.buckets import SiteBucket
+from rotativa.adapters.memory import MemoryTable
 from rotativa.adapters.queues import RenderQueue
 from rotativa.domain.pages import PageKind, object_key
 from rotativa.domain.site import SiteSettings
-from rotativa.services.rebuild import MemorySite, Rebuild, fan_out, site_pages
+from rotativa.services.rebuild import Rebuild, fan_out, index_articles, site_pages
 from rotativa_tools.local.cloud import LocalCloud
 from tests.integration.pipeline_helpers import article
 
@@ -117,16 +118,22 @@ def test_a_rebuild_from_the_table_rewrites_nothing_that_did_not_change(
     assert sum(r.kind is PageKind.ARTICLE for r in refs) == 5  # not the draft
 
 
-def test_memory_site_renders_the_bytes_the_pipeline_wrote(
+def test_the_table_indexed_in_memory_renders_the_bytes_the_pipeline_wrote(
     published: LocalCloud, site: SiteSettings
 ) -> None:
+    """The pipeline's article items, indexed again in the order they were published by
+    the same `Indexer` into the in-memory twin of the table: the same pages, byte for byte
+    (related boxes included, not copied from the table)."""
     table = ArticlesTable(published.table, site, published.clients.dynamodb)
     keys = [key for key, _ in ARTICLES]
     stored = [found for key in keys if (found := table.get(key)) is not None]
-    memory = MemorySite(site, stored, related=table.related_boxes(keys))
+    memory = MemoryTable()
+    now = datetime.now(UTC)
+    index_articles(site, memory, stored, now)
+    assert {k: memory.related(k) for k in keys} == {k: table.related(k) for k in keys}
     storage = Bytes()
 
-    Rebuild(site, memory, storage).run(site_pages(memory, site), datetime.now(UTC))
+    Rebuild(site, memory, storage).run(site_pages(memory, site), now)
 
     expected = bucket_files(published)
     expected.pop(object_key("/news-sitemap.xml"), None)  # depends on when it is rendered

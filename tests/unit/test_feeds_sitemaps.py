@@ -12,10 +12,9 @@ from lxml import etree  # type: ignore[import-untyped]
 
 from rotativa.domain.article import ArticleTeaser, Section, Tag
 from rotativa.domain.site import SiteSettings
-from rotativa.rendering import SitemapEntry, SiteRenderer
-from rotativa.rendering.folder import FolderSite
-from rotativa_tools.cli import article_files, upload_key
+from rotativa.rendering import SitemapEntry, SiteRenderer, page_key
 from tests.conftest import ROOT, SAMPLES
+from tests.indexed_folder import IndexedFolder
 
 XSD = ROOT / "tests" / "xsd"
 BASE = "https://www.nordmilanonotizie.example/"
@@ -34,9 +33,8 @@ def renderer(site: SiteSettings) -> SiteRenderer:
 
 
 @pytest.fixture(scope="module")
-def folder(site: SiteSettings) -> FolderSite:
-    files = list(article_files(SAMPLES / "articles"))
-    return FolderSite.load(files, site, keys=[upload_key(f) for f in files])
+def folder(site: SiteSettings) -> IndexedFolder:
+    return IndexedFolder(site, SAMPLES)
 
 
 def schema(name: str) -> Any:
@@ -65,7 +63,7 @@ def teaser(number: int, date: datetime, **fields: Any) -> ArticleTeaser:
 # --- RSS ------------------------------------------------------------------------------------
 
 
-def test_site_feed_parses_without_errors(renderer: SiteRenderer, folder: FolderSite) -> None:
+def test_site_feed_parses_without_errors(renderer: SiteRenderer, folder: IndexedFolder) -> None:
     teasers = folder.teasers()
     body = renderer.feed(
         title="Nordmilano Notizie", page_path="/", feed_path="/feed.xml", articles=teasers
@@ -143,13 +141,18 @@ def test_an_empty_feed_is_still_a_feed(renderer: SiteRenderer) -> None:
 # --- sitemap.xml ----------------------------------------------------------------------------
 
 
-def test_sitemap_validates_and_is_in_path_order(renderer: SiteRenderer, folder: FolderSite) -> None:
-    body = folder.pages(renderer)["/sitemap.xml"]
+def test_sitemaps_validate_and_are_in_path_order(
+    renderer: SiteRenderer, folder: IndexedFolder
+) -> None:
+    pages = folder.pages(renderer)
+    index = pages[page_key("/sitemap.xml")]
+    assert_valid(index, "siteindex.xsd")
+    months = [e.text for e in etree.fromstring(index).iter("{*}loc")]
+    assert months == [BASE + "sitemaps/2024-04.xml", BASE + "sitemaps/2024-05.xml"]
+    body = pages[page_key("/sitemaps/2024-05.xml")]
     assert_valid(body, "sitemap.xsd")
     locs = [e.text for e in etree.fromstring(body).iter("{*}loc")]
-    assert BASE in locs
     assert BASE + "sesto-san-giovanni/massimo-carrera-spartak-mosca/" in locs
-    assert BASE + "tag/calcio/" in locs
     assert locs == sorted(locs)
     lastmods = [e.text for e in etree.fromstring(body).iter("{*}lastmod")]
     assert "2024-05-01T08:15:00+02:00" in lastmods
@@ -211,10 +214,9 @@ def news_urls(body: bytes) -> list[dict[str, str]]:
 
 
 def test_news_sitemap_validates_with_publication_name_and_language(
-    renderer: SiteRenderer, folder: FolderSite
+    renderer: SiteRenderer, folder: IndexedFolder
 ) -> None:
-    newest = folder.newest()
-    assert newest is not None
+    newest = max(t.modified for t in folder.teasers())
     body = renderer.news_sitemap(folder.teasers(), now=newest + timedelta(hours=1))
     assert_valid(body, "news-sitemap.xsd")
     urls = news_urls(body)

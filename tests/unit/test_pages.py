@@ -25,16 +25,14 @@ from rotativa.rendering import (
     SiteRenderer,
     hashed_name,
     page_key,
-    paginate,
-    pagination,
 )
 from rotativa.rendering.body import require_alt
-from rotativa.rendering.folder import FolderArticle, FolderSite
 from rotativa.rendering.jsonld import script_json
-from rotativa.rendering.paths import Links, media_path
+from rotativa.rendering.paths import media_path
 from rotativa.services.validation import validate_upload
-from rotativa_tools.cli import article_files, main, upload_key
+from rotativa_tools.cli import main
 from tests.conftest import SAMPLES
+from tests.indexed_folder import Entry, IndexedFolder
 
 ROME = ZoneInfo("Europe/Rome")
 SEED_KEY = "articles/massimo-carrera-spartak-mosca.md"
@@ -52,9 +50,8 @@ def site() -> SiteSettings:
 
 
 @pytest.fixture(scope="module")
-def folder(site: SiteSettings) -> FolderSite:
-    files = list(article_files(SAMPLES / "articles"))
-    loaded = FolderSite.load(files, site, keys=[upload_key(f) for f in files])
+def folder(site: SiteSettings) -> IndexedFolder:
+    loaded = IndexedFolder(site, SAMPLES)
     assert not loaded.rejected
     return loaded
 
@@ -64,12 +61,12 @@ def renderer(site: SiteSettings) -> SiteRenderer:
     return SiteRenderer(site)
 
 
-def entry(folder: FolderSite, key: str) -> FolderArticle:
-    return next(a for a in folder.articles if a.article.key == key)
+def entry(folder: IndexedFolder, key: str) -> Entry:
+    return folder.entry(key)
 
 
 def article_page(
-    renderer: SiteRenderer, folder: FolderSite, key: str = SEED_KEY, **kwargs: Any
+    renderer: SiteRenderer, folder: IndexedFolder, key: str = SEED_KEY, **kwargs: Any
 ) -> Any:
     chosen = entry(folder, key)
     options: dict[str, Any] = {
@@ -105,14 +102,14 @@ def json_ld(doc: Any) -> dict[str, Any]:
 # --- the article page -----------------------------------------------------------------------
 
 
-def test_seed_page_has_one_h1_the_headline(renderer: SiteRenderer, folder: FolderSite) -> None:
+def test_seed_page_has_one_h1_the_headline(renderer: SiteRenderer, folder: IndexedFolder) -> None:
     doc = article_page(renderer, folder)
     assert [text_of(h) for h in doc.xpath("//h1")] == [SEED_TITLE]
     assert doc.xpath("/html/@lang") == ["it"]
 
 
 def test_date_line_is_the_publication_date_in_the_seeds_style(
-    renderer: SiteRenderer, folder: FolderSite
+    renderer: SiteRenderer, folder: IndexedFolder
 ) -> None:
     doc = article_page(renderer, folder)
     (line,) = doc.xpath('//*[@class="masthead__date"]')
@@ -121,7 +118,7 @@ def test_date_line_is_the_publication_date_in_the_seeds_style(
 
 
 def test_date_line_follows_the_site_time_zone_not_the_callers(
-    renderer: SiteRenderer, folder: FolderSite
+    renderer: SiteRenderer, folder: IndexedFolder
 ) -> None:
     # 22:30 UTC on 30 April is 00:30 on 1 May in Rome
     doc = article_page(renderer, folder, published=datetime(2024, 4, 30, 22, 30, tzinfo=UTC))
@@ -130,7 +127,7 @@ def test_date_line_follows_the_site_time_zone_not_the_callers(
 
 
 def test_breadcrumb_is_home_section_title_in_a_labelled_nav(
-    renderer: SiteRenderer, folder: FolderSite
+    renderer: SiteRenderer, folder: IndexedFolder
 ) -> None:
     doc = article_page(renderer, folder)
     (nav,) = doc.xpath('//nav[@aria-label="Percorso"]')
@@ -140,7 +137,7 @@ def test_breadcrumb_is_home_section_title_in_a_labelled_nav(
 
 
 def test_the_dateline_comes_out_of_the_body_as_a_coloured_span(
-    renderer: SiteRenderer, folder: FolderSite
+    renderer: SiteRenderer, folder: IndexedFolder
 ) -> None:
     doc = article_page(renderer, folder)
     (marker,) = doc.xpath('//div[@class="story__body"]//span[@class="textmarker"]')
@@ -151,7 +148,7 @@ def test_the_dateline_comes_out_of_the_body_as_a_coloured_span(
 
 
 def test_related_box_shows_at_most_five_with_their_thumbnails(
-    renderer: SiteRenderer, folder: FolderSite
+    renderer: SiteRenderer, folder: IndexedFolder
 ) -> None:
     seed = entry(folder, SEED_KEY)
     related = [t for t in folder.teasers() if t.key != SEED_KEY][:7]
@@ -174,13 +171,13 @@ def test_related_box_shows_at_most_five_with_their_thumbnails(
     assert text_of(items[0].xpath(".//time")[0]) == "02 Mag. 2024"
 
 
-def test_no_related_articles_no_box(renderer: SiteRenderer, folder: FolderSite) -> None:
+def test_no_related_articles_no_box(renderer: SiteRenderer, folder: IndexedFolder) -> None:
     doc = article_page(renderer, folder, related=[])
     assert doc.xpath("//aside") == []
 
 
 def test_image_with_alt_and_caption_and_the_authors(
-    renderer: SiteRenderer, folder: FolderSite
+    renderer: SiteRenderer, folder: IndexedFolder
 ) -> None:
     doc = article_page(renderer, folder, PETAZZI_KEY)
     (figure,) = doc.xpath('//figure[@class="story__figure"]')
@@ -211,7 +208,7 @@ def author_pages_of(article: Article) -> set[str]:
 
 
 def test_the_byline_links_each_author_to_their_page(
-    renderer: SiteRenderer, folder: FolderSite
+    renderer: SiteRenderer, folder: IndexedFolder
 ) -> None:
     doc = article_page(renderer, folder, PETAZZI_KEY)
     text, links = byline_of(doc)
@@ -225,10 +222,10 @@ def test_the_byline_links_each_author_to_their_page(
     assert {href for _, href, _ in links} == author_pages_of(article)
     pages = folder.pages(renderer)
     for name, href, _ in links:
-        author = html.fromstring(pages[href])
+        author = html.fromstring(pages[page_key(href)])
         assert [text_of(h) for h in author.xpath("//h1")] == [f"Articoli di {name}"]
         assert article.path in author.xpath("//main//a/@href")
-        assert f"{href}feed.xml" in pages
+        assert page_key(f"{href}feed.xml") in pages
 
 
 def test_an_author_without_letters_or_digits_stays_plain_text(
@@ -275,7 +272,7 @@ def test_no_authors_no_byline(site: SiteSettings, renderer: SiteRenderer) -> Non
     assert doc.xpath('//*[@class="story__byline"]') == []
 
 
-def test_byline_links_in_english_and_from_disk(site: SiteSettings, folder: FolderSite) -> None:
+def test_byline_links_in_english_and_from_disk(site: SiteSettings, folder: IndexedFolder) -> None:
     english = site.model_copy(update={"locale": "en"})
     chosen = entry(folder, PETAZZI_KEY)
     pages = {
@@ -316,7 +313,7 @@ def test_an_https_image_stays_where_it_is(site: SiteSettings, renderer: SiteRend
     assert meta(doc, "og:image") == ["https://cdn.example.org/a.jpg"]
 
 
-def test_updated_line_only_when_updated(renderer: SiteRenderer, folder: FolderSite) -> None:
+def test_updated_line_only_when_updated(renderer: SiteRenderer, folder: IndexedFolder) -> None:
     chosen = entry(folder, PETAZZI_KEY)
     later = chosen.published + timedelta(hours=5, minutes=20)
     doc = article_page(renderer, folder, PETAZZI_KEY, updated=later)
@@ -331,7 +328,7 @@ def test_updated_line_only_when_updated(renderer: SiteRenderer, folder: FolderSi
         assert json_ld(doc)["dateModified"] == json_ld(doc)["datePublished"]
 
 
-def test_tags_link_to_their_pages(renderer: SiteRenderer, folder: FolderSite) -> None:
+def test_tags_link_to_their_pages(renderer: SiteRenderer, folder: IndexedFolder) -> None:
     doc = article_page(renderer, folder, PETAZZI_KEY)
     links = doc.xpath('//ul[@class="tags"]//a')
     assert [(text_of(a), a.get("href")) for a in links] == [
@@ -343,7 +340,7 @@ def test_tags_link_to_their_pages(renderer: SiteRenderer, folder: FolderSite) ->
 
 
 def test_head_carries_title_description_canonical_and_open_graph(
-    renderer: SiteRenderer, folder: FolderSite
+    renderer: SiteRenderer, folder: IndexedFolder
 ) -> None:
     doc = article_page(renderer, folder, PETAZZI_KEY)
     url = "https://www.nordmilanonotizie.example/sesto-san-giovanni/sesto-piazza-petazzi-riqualificazione/"
@@ -366,7 +363,7 @@ def test_head_carries_title_description_canonical_and_open_graph(
 
 
 def test_an_article_without_image_still_has_a_share_image(
-    renderer: SiteRenderer, folder: FolderSite
+    renderer: SiteRenderer, folder: IndexedFolder
 ) -> None:
     doc = article_page(renderer, folder)
     (image,) = meta(doc, "og:image")
@@ -376,7 +373,7 @@ def test_an_article_without_image_still_has_a_share_image(
     assert json_ld(doc)["image"] == [image]
 
 
-def test_news_article_json_ld(renderer: SiteRenderer, folder: FolderSite) -> None:
+def test_news_article_json_ld(renderer: SiteRenderer, folder: IndexedFolder) -> None:
     data = json_ld(article_page(renderer, folder, PETAZZI_KEY))
     assert data["@context"] == "https://schema.org"
     assert data["@type"] == "NewsArticle"
@@ -461,7 +458,7 @@ def test_body_media_links_point_at_the_sites_media(
 # --- determinism and assets -------------------------------------------------------------------
 
 
-def test_same_inputs_same_bytes(site: SiteSettings, folder: FolderSite) -> None:
+def test_same_inputs_same_bytes(site: SiteSettings, folder: IndexedFolder) -> None:
     first = folder.pages(SiteRenderer(site))
     second = folder.pages(SiteRenderer(site))
     assert first == second
@@ -469,7 +466,7 @@ def test_same_inputs_same_bytes(site: SiteSettings, folder: FolderSite) -> None:
 
 
 def test_listing_order_is_fixed_by_the_data_not_by_the_caller(
-    renderer: SiteRenderer, folder: FolderSite
+    renderer: SiteRenderer, folder: IndexedFolder
 ) -> None:
     teasers = folder.teasers()
     feed = renderer.feed(title="x", page_path="/", feed_path="/feed.xml", articles=teasers)
@@ -488,7 +485,7 @@ def test_asset_names_carry_a_hash_of_their_bytes(renderer: SiteRenderer) -> None
 
 
 def test_a_changed_stylesheet_gets_a_new_name_and_pages_follow_it(
-    site: SiteSettings, folder: FolderSite
+    site: SiteSettings, folder: IndexedFolder
 ) -> None:
     packaged = AssetBundle.packaged()
     changed = AssetBundle({**packaged.contents, "site.css": packaged.contents["site.css"] + b" "})
@@ -509,7 +506,7 @@ def test_a_changed_stylesheet_gets_a_new_name_and_pages_follow_it(
 
 
 def test_homepage_lead_then_sections_in_configured_order(
-    site: SiteSettings, renderer: SiteRenderer, folder: FolderSite
+    site: SiteSettings, renderer: SiteRenderer, folder: IndexedFolder
 ) -> None:
     lead = folder.lead()
     assert lead is not None
@@ -530,7 +527,7 @@ def test_homepage_lead_then_sections_in_configured_order(
 
 
 def test_homepage_skips_empty_sections_and_says_when_there_is_nothing(
-    site: SiteSettings, renderer: SiteRenderer, folder: FolderSite
+    site: SiteSettings, renderer: SiteRenderer, folder: IndexedFolder
 ) -> None:
     teaser = folder.teasers()[0]
     blocks = [SectionBlock(section, ()) for section in site.sections]
@@ -544,119 +541,14 @@ def test_homepage_skips_empty_sections_and_says_when_there_is_nothing(
 # --- listings ---------------------------------------------------------------------------------
 
 
-def test_pagination_cuts_twenty_to_a_page(folder: FolderSite) -> None:
-    teasers = (folder.teasers() * 2)[:45]
-    pages = list(paginate("section", "Sport", "/sport/", teasers, feed_path="/sport/feed.xml"))
-    assert [len(p.articles) for p in pages] == [20, 20, 5]
-    assert [p.path for p in pages] == ["/sport/", "/sport/page/2/", "/sport/page/3/"]
-    assert [(p.newer_path, p.older_path) for p in pages] == [
-        (None, "/sport/page/2/"),
-        ("/sport/", "/sport/page/3/"),
-        ("/sport/page/2/", None),
-    ]
-    assert pagination(0, 1).pages == 1
-    assert pagination(40, 2).stop == 40
-    with pytest.raises(ValueError, match="outside"):
-        pagination(40, 3)
-
-
-def test_listing_page_links_to_newer_and_older_pages(
-    renderer: SiteRenderer, folder: FolderSite
-) -> None:
-    listing = Listing(
-        kind="section",
-        name="Sport",
-        path="/sport/page/2/",
-        articles=tuple(folder.teasers()[:20]),
-        page=2,
-        newer_path="/sport/",
-        older_path="/sport/page/3/",
-        feed_path="/sport/feed.xml",
-    )
-    doc = html.fromstring(renderer.listing_page(listing))
-    (nav,) = doc.xpath('//nav[@aria-label="Paginazione"]')
-    assert nav.xpath('.//a[@rel="prev"]/@href') == ["/sport/"]
-    assert nav.xpath('.//a[@rel="next"]/@href') == ["/sport/page/3/"]
-    assert "Pagina 2" in text_of(nav)
-    assert doc.xpath("//title/text()") == ["Sport – pagina 2 – Nordmilano Notizie"]
-    assert doc.xpath('//link[@rel="canonical"]/@href') == [
-        "https://www.nordmilanonotizie.example/sport/page/2/"
-    ]
-    assert [text_of(h) for h in doc.xpath("//h1")] == ["Sport"]
-    assert len(doc.xpath('//ol[@class="listing__list"]/li')) == 20
-
-
-def test_front_page_of_a_section(renderer: SiteRenderer, folder: FolderSite) -> None:
-    sport = [t for t in folder.teasers() if t.section.slug == "sport"]
-    (listing,) = paginate("section", "Sport", "/sport/", sport, feed_path="/sport/feed.xml")
-    doc = html.fromstring(renderer.listing_page(listing))
-    assert doc.xpath('//nav[@aria-label="Paginazione"]') == []
-    assert doc.xpath("//title/text()") == ["Sport – Nordmilano Notizie"]
-    assert doc.xpath('//nav[@aria-label="Sezioni"]//a[@aria-current="page"]/@href') == ["/sport/"]
-    dates = [t.get("datetime") for t in doc.xpath('//ol[@class="listing__list"]//time')]
-    assert dates == sorted(dates, reverse=True)  # newest first
-    assert doc.xpath('//link[@rel="alternate"]/@href') == ["/sport/feed.xml"]
-
-
-def test_tag_and_author_pages(renderer: SiteRenderer, folder: FolderSite) -> None:
-    teasers = tuple(folder.teasers()[:3])
-    tag = html.fromstring(renderer.listing_page(Listing("tag", "Sanità", "/tag/sanita/", teasers)))
-    assert [text_of(h) for h in tag.xpath("//h1")] == ["Tag: Sanità"]
-    assert tag.xpath('//nav[@aria-label="Percorso"]//a/@href') == ["/"]
-    author = html.fromstring(
-        renderer.listing_page(Listing("author", "Giulia Ferrario", "/autore/g/", ()))
-    )
-    assert [text_of(h) for h in author.xpath("//h1")] == ["Articoli di Giulia Ferrario"]
-    assert text_of(author.xpath('//p[@class="empty"]')[0]) == "Non ci sono ancora articoli."
-
-
-def test_not_found_page(renderer: SiteRenderer) -> None:
-    doc = html.fromstring(renderer.not_found_page())
-    assert [text_of(h) for h in doc.xpath("//h1")] == ["Pagina non trovata"]
-    assert meta(doc, "robots") == ["noindex"]
-    assert doc.xpath('//link[@rel="canonical"]') == []
-    hrefs = doc.xpath("//a/@href")
-    assert all(h.startswith(("/", "#")) for h in hrefs)  # served at any address
-
-
-# --- links, keys and languages ----------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("path", "key"),
-    [
-        ("/", "index.html"),
-        ("/sport/", "sport/index.html"),
-        ("/sport/x/", "sport/x/index.html"),
-        ("/sport/page/2/", "sport/page/2/index.html"),
-        ("/feed.xml", "feed.xml"),
-        ("/404.html", "404.html"),
-        ("/assets/site.0123456789.css", "assets/site.0123456789.css"),
-    ],
-)
-def test_page_key(path: str, key: str) -> None:
-    assert page_key(path) == key
-
-
-def test_page_key_refuses_what_is_not_a_site_path() -> None:
-    for bad in ("sport/", "//evil.example/x", ""):
-        with pytest.raises(ValueError, match="site path"):
-            page_key(bad)
-
-
-def test_file_links_are_relative_and_end_in_index_html() -> None:
-    links = Links("https://example.it/", "files")
-    assert links.href("/", at="/sport/x/") == "../../index.html"
-    assert links.href("/sport/", at="/sport/x/") == "../index.html"
-    assert links.href("/tag/a/", at="/") == "tag/a/index.html"
-    assert links.href("/assets/s.css", at="/sport/page/2/") == "../../../assets/s.css"
-    assert links.href("https://x.org/", at="/") == "https://x.org/"
-    assert Links("https://example.it", "site").absolute("/sport/") == "https://example.it/sport/"
+def test_media_paths_are_quoted_and_normalised() -> None:
     assert media_path("media/a b.jpg") == "/media/a%20b.jpg"
     assert media_path("/media/../media/x.jpg") == "/media/x.jpg"
 
 
-def test_files_style_article_page_opens_from_disk(site: SiteSettings, folder: FolderSite) -> None:
+def test_files_style_article_page_opens_from_disk(
+    site: SiteSettings, folder: IndexedFolder
+) -> None:
     renderer = SiteRenderer(site, link_style="files")
     seed = entry(folder, SEED_KEY)
     doc = html.fromstring(
@@ -677,7 +569,7 @@ def test_files_style_article_page_opens_from_disk(site: SiteSettings, folder: Fo
     ]
 
 
-def test_english_site(folder: FolderSite) -> None:
+def test_english_site(folder: IndexedFolder) -> None:
     english = SiteSettings.from_file(SAMPLES / "site.yaml").model_copy(update={"locale": "en"})
     renderer = SiteRenderer(english)
     seed = entry(folder, SEED_KEY)
@@ -696,7 +588,7 @@ def test_english_site(folder: FolderSite) -> None:
 
 
 def test_preview_writes_a_page_that_opens_from_disk(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], folder: IndexedFolder
 ) -> None:
     out = tmp_path / "anteprima"
     seed = SAMPLES / "articles" / "massimo-carrera-spartak-mosca.md"
@@ -717,7 +609,12 @@ def test_preview_writes_a_page_that_opens_from_disk(
     assert (out / "media" / "piazza-petazzi.jpg").read_bytes() == (
         SAMPLES / "media" / "piazza-petazzi.jpg"
     ).read_bytes()
-    assert doc.xpath("//aside//img/@src") == ["media/piazza-petazzi.jpg"]
+    # the box the IndexFunction keeps (tests/e2e/test_preview.py: the cloud's page), and
+    # each of its articles' pages beside it
+    kept = folder.related(folder.entry(SEED_KEY))
+    headlines = doc.xpath('//aside//span[@class="related__headline"]')
+    assert [text_of(h) for h in headlines] == [t.title for t in kept]
+    assert doc.xpath("//aside//a/@href") == [page_key(t.path) for t in kept]
 
 
 def test_preview_of_a_lone_draft(tmp_path: Path) -> None:
@@ -728,6 +625,26 @@ def test_preview_of_a_lone_draft(tmp_path: Path) -> None:
     doc = html.fromstring((tmp_path / "out" / "index.html").read_bytes())
     assert [text_of(h) for h in doc.xpath("//h1")] == ["Bozza"]
     assert doc.xpath("//aside") == []
+
+
+def test_preview_of_a_new_version_beside_the_old_shows_the_new(tmp_path: Path) -> None:
+    """Two files of a folder with one address: the cloud would refuse the second, but the
+    one being previewed is the one the editor means to publish."""
+    (tmp_path / "site.yaml").write_text((SAMPLES / "site.yaml").read_text())
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "derby.md").write_text(
+        "---\ntitle: Il derby\nsection: Sport\ndate: 2024-05-01T10:00\n---\nTesto.\n"
+    )
+    new = articles / "derby-nuovo.md"
+    new.write_text(
+        "---\ntitle: Il derby, nuovo\nsection: Sport\nslug: derby\ndate: 2024-05-01T10:00\n"
+        "---\nTesto.\n"
+    )
+    assert main(["preview", str(new), "--out", str(tmp_path / "out")]) == 0
+    for page in ("index.html", "sport/derby/index.html"):
+        doc = html.fromstring((tmp_path / "out" / page).read_bytes())
+        assert [text_of(h) for h in doc.xpath("//h1")] == ["Il derby, nuovo"]
 
 
 def test_preview_refuses_an_invalid_article(
@@ -741,11 +658,11 @@ def test_preview_refuses_an_invalid_article(
     assert main(["preview", str(tmp_path / "manca.md"), "--out", str(tmp_path / "o")]) == 2
 
 
-def _teaser_at(folder: FolderSite, when: datetime) -> ArticleTeaser:
+def _teaser_at(folder: IndexedFolder, when: datetime) -> ArticleTeaser:
     return folder.teasers()[0].model_copy(update={"date": when})
 
 
-def test_teaser_dates_use_the_site_zone(renderer: SiteRenderer, folder: FolderSite) -> None:
+def test_teaser_dates_use_the_site_zone(renderer: SiteRenderer, folder: IndexedFolder) -> None:
     late = _teaser_at(folder, datetime(2024, 5, 1, 22, 30, tzinfo=UTC))
     doc = html.fromstring(renderer.listing_page(Listing("tag", "x", "/tag/x/", (late,))))
     (time,) = doc.xpath('//ol[@class="listing__list"]//time')
@@ -775,7 +692,7 @@ def test_assets_say_what_they_are(renderer: SiteRenderer) -> None:
 
 
 def test_pages_keep_their_order_whatever_order_they_are_given(
-    renderer: SiteRenderer, folder: FolderSite
+    renderer: SiteRenderer, folder: IndexedFolder
 ) -> None:
     blocks = folder.blocks()
     scrambled = [SectionBlock(b.section, tuple(reversed(b.articles))) for b in reversed(blocks)]

@@ -1,4 +1,5 @@
-"""Rebuild in process, from articles in memory: every page named, rendered once, no AWS."""
+"""Rebuild in process, from a folder indexed into the table's in-memory twin: every page
+named, rendered once, no AWS."""
 
 from __future__ import annotations
 
@@ -9,16 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from rotativa.adapters.folder import FolderBucket, page_file
+from rotativa.adapters.memory import MemoryTable
 from rotativa.domain.pages import ListingId, ListingKind, PageKind, PageRef
 from rotativa.domain.site import SiteSettings
-from rotativa.services.rebuild import (
-    FolderStorage,
-    MemorySite,
-    Rebuild,
-    fan_out,
-    page_file,
-    site_pages,
-)
+from rotativa.services.rebuild import Rebuild, fan_out, site_pages
 from rotativa_tools.cli import main
 from rotativa_tools.cli.rebuild import ProgressBar, load_folder
 from tests.conftest import SAMPLES
@@ -27,13 +23,13 @@ NOW = datetime(2024, 5, 3, tzinfo=UTC)
 
 
 @pytest.fixture
-def memory(settings: SiteSettings) -> MemorySite:
-    articles, invalid = load_folder(SAMPLES / "articles", settings, NOW)
+def memory(settings: SiteSettings) -> MemoryTable:
+    table, invalid = load_folder(SAMPLES / "articles", settings, NOW)
     assert invalid == []
-    return MemorySite(settings, articles)
+    return table
 
 
-def test_every_page_of_the_site_is_named_once(memory: MemorySite, settings: SiteSettings) -> None:
+def test_every_page_of_the_site_is_named_once(memory: MemoryTable, settings: SiteSettings) -> None:
     refs = site_pages(memory, settings)
 
     assert len(refs) == len(set(refs))
@@ -45,11 +41,12 @@ def test_every_page_of_the_site_is_named_once(memory: MemorySite, settings: Site
     assert PageRef.listing(sport, 2) not in refs
     assert PageRef.feed() in refs
     assert PageRef.feed(sport) in refs
+    assert PageRef.feed(ListingId(ListingKind.AUTHOR, "chiara-colombo")) in refs
     for kind in (PageKind.HOME, PageKind.NOT_FOUND, PageKind.ASSETS, PageKind.SITEMAP_INDEX):
         assert PageRef.of(kind) in refs
 
 
-def test_slices_read_like_the_table(memory: MemorySite) -> None:
+def test_slices_read_like_the_table(memory: MemoryTable) -> None:
     listing = ListingId(ListingKind.SECTION, "sesto-san-giovanni")
     newest = memory.members(listing)
     assert memory.count(listing) == len(newest) == 6
@@ -61,7 +58,7 @@ def test_slices_read_like_the_table(memory: MemorySite) -> None:
     assert memory.months() == ["2024-05", "2024-04"]
 
 
-def test_related_boxes_keep_pinned_slugs_first_and_never_the_article(memory: MemorySite) -> None:
+def test_related_boxes_keep_pinned_slugs_first_and_never_the_article(memory: MemoryTable) -> None:
     key = "articles/cologno-casa-di-comunita-inaugurazione.md"
     box = memory.related(key)
     assert 1 <= len(box) <= 5
@@ -69,9 +66,7 @@ def test_related_boxes_keep_pinned_slugs_first_and_never_the_article(memory: Mem
     for stored_key in box:
         assert memory.get(stored_key) is not None
     pinned = {
-        k: memory.get(k).article.related  # type: ignore[union-attr]
-        for k in memory._teasers
-        if memory.get(k).article.related  # type: ignore[union-attr]
+        a.key: a.article.related for a in memory.articles() if a.article and a.article.related
     }
     assert pinned, "the samples pin related articles"
     for owner, slugs in pinned.items():
@@ -80,7 +75,7 @@ def test_related_boxes_keep_pinned_slugs_first_and_never_the_article(memory: Mem
 
 
 def test_a_rebuild_writes_every_page_then_nothing(
-    memory: MemorySite, settings: SiteSettings, tmp_path: Path
+    memory: MemoryTable, settings: SiteSettings, tmp_path: Path
 ) -> None:
     refs = site_pages(memory, settings)
     collected: list[list[tuple[str, str]]] = []
@@ -89,7 +84,7 @@ def test_a_rebuild_writes_every_page_then_nothing(
         def send(self, changes: Sequence[tuple[str, str]]) -> None:
             collected.append(list(changes))
 
-    rebuild = Rebuild(settings, memory, FolderStorage(tmp_path), Invalidations())
+    rebuild = Rebuild(settings, memory, FolderBucket(tmp_path), Invalidations())
     first = rebuild.run(refs, NOW)
     again = rebuild.run(refs, NOW)
 
@@ -106,12 +101,12 @@ def test_a_rebuild_writes_every_page_then_nothing(
 
 
 def test_forked_workers_write_the_same_bytes(
-    memory: MemorySite, settings: SiteSettings, tmp_path: Path
+    memory: MemoryTable, settings: SiteSettings, tmp_path: Path
 ) -> None:
     refs = site_pages(memory, settings)
-    Rebuild(settings, memory, FolderStorage(tmp_path / "one")).run(refs, NOW)
+    Rebuild(settings, memory, FolderBucket(tmp_path / "one")).run(refs, NOW)
     seen: list[int] = []
-    report = Rebuild(settings, memory, FolderStorage(tmp_path / "two")).run(
+    report = Rebuild(settings, memory, FolderBucket(tmp_path / "two")).run(
         refs, NOW, jobs=2, progress=lambda done, _total: seen.append(done)
     )
 
@@ -124,7 +119,7 @@ def test_forked_workers_write_the_same_bytes(
     assert seen[-1] == len(refs)
 
 
-def test_fan_out_sends_every_page_in_chunks(memory: MemorySite, settings: SiteSettings) -> None:
+def test_fan_out_sends_every_page_in_chunks(memory: MemoryTable, settings: SiteSettings) -> None:
     refs = site_pages(memory, settings)
     sent: list[PageRef] = []
 
@@ -170,3 +165,25 @@ def test_the_progress_bar_writes_lines_when_not_on_a_terminal() -> None:
     lines = stream.getvalue().splitlines()
     assert 10 <= len(lines) <= 12
     assert lines[-1].startswith("[" + "#" * 30 + "] 100%  100/100 pagine")
+
+
+def test_a_folder_is_published_as_the_cloud_would_twins_and_taken_addresses(
+    settings: SiteSettings, tmp_path: Path
+) -> None:
+    """`x.md` beside `x.json`: the Markdown file wins (domain.twins), whatever the order;
+    two files with one address: the first keeps it, as the address claims do."""
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    front = "---\ntitle: {}\nsection: Sport\ndate: 2024-05-01T10:00\n{}---\nTesto.\n"
+    (articles / "derby.md").write_text(front.format("Il derby in Markdown", ""))
+    (articles / "derby.json").write_text(
+        '{"title": "Il derby in JSON", "section": "Sport", "body": "Testo."}'
+    )
+    (articles / "a-copia.md").write_text(front.format("La copia", "slug: finale\n"))
+    (articles / "b-finale.md").write_text(front.format("La finale", "slug: finale\n"))
+
+    table, invalid = load_folder(tmp_path, settings, NOW)
+
+    assert sorted(p.name for p in invalid) == ["b-finale.md", "derby.json"]
+    shown = {a.key: a.article.title for a in table.articles() if a.visible and a.article}
+    assert shown == {"articles/derby.md": "Il derby in Markdown", "articles/a-copia.md": "La copia"}

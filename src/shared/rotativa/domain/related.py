@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rotativa.domain.article import ArticleTeaser
+from rotativa.domain.pages import ListingId, ListingKind
 
 RELATED_BOX_SIZE = 5
 TAG_WEIGHT = 100
@@ -20,6 +21,9 @@ SECTION_WEIGHT = 40
 RECENCY_WEIGHT = 20
 RECENCY_DAYS = 90  # articles further apart than this get no recency points
 CARDINALITY_THRESHOLD = 0.5  # a tag on more than half of the articles relates nothing
+#: The candidates of a box are the newest this many of each of its pool's listings, read
+#: when the article is indexed; newer articles then push themselves into the box.
+CANDIDATES_PER_LISTING = 20
 
 
 @dataclass(frozen=True)
@@ -35,10 +39,27 @@ class TagStatistics:
         return self.counts.get(tag_slug, 0) <= CARDINALITY_THRESHOLD * self.total
 
 
+def pool_listings(article: ArticleTeaser, stats: TagStatistics) -> list[ListingId]:
+    """Where an article's related candidates come from: its section and each of its
+    distinctive tags (a tag that relates nothing brings no candidates)."""
+    return [ListingId(ListingKind.SECTION, article.section.slug)] + [
+        ListingId(ListingKind.TAG, tag.slug)
+        for tag in article.tags
+        if stats.is_distinctive(tag.slug)
+    ]
+
+
 def score(article: ArticleTeaser, candidate: ArticleTeaser, stats: TagStatistics) -> float:
     """How related `candidate` is to `article`; 0 means not related at all."""
-    own = {t.slug for t in article.tags if stats.is_distinctive(t.slug)}
-    shared = len(own & {t.slug for t in candidate.tags})
+    return _score(article, _distinctive(article, stats), candidate)
+
+
+def _distinctive(article: ArticleTeaser, stats: TagStatistics) -> frozenset[str]:
+    return frozenset(t.slug for t in article.tags if stats.is_distinctive(t.slug))
+
+
+def _score(article: ArticleTeaser, own: frozenset[str], candidate: ArticleTeaser) -> float:
+    shared = len(own.intersection(t.slug for t in candidate.tags))
     same_section = candidate.section.slug == article.section.slug
     if not shared and not same_section:
         return 0.0
@@ -68,8 +89,9 @@ def related_articles(
     for slug in pinned:
         if slug in by_slug and len(chosen) < limit:
             chosen.setdefault(by_slug[slug].key, by_slug[slug])
+    own = _distinctive(article, stats)  # once per box, not once per candidate
     scored = sorted(
-        ((score(article, c, stats), c) for c in pool.values() if c.key not in chosen),
+        ((_score(article, own, c), c) for c in pool.values() if c.key not in chosen),
         key=lambda pair: (pair[0], pair[1].date, pair[1].key),
         reverse=True,
     )

@@ -47,13 +47,6 @@ def section_feed_path(section_slug: str) -> str:
     return f"/{section_slug}/feed.xml"
 
 
-def listing_page_path(first_page: str, page: int) -> str:
-    """`/sport/` for page 1, `/sport/page/2/` after it."""
-    if page < 1:
-        raise ValueError(f"pages are numbered from 1, not {page}")
-    return first_page if page == 1 else f"{first_page}page/{page}/"
-
-
 def media_path(src: str) -> str:
     """Where an image lives: `media/x.jpg` → `/media/x.jpg`; `https://…` stays as it is."""
     if urlsplit(src).scheme:

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from rotativa.domain.article import ArticleTeaser
+from rotativa.domain.frontpage import home_depth
 from rotativa.domain.pages import (
     FEED_SIZE,
     PER_PAGE,
@@ -26,14 +27,19 @@ from rotativa.domain.pages import (
     pages_changed_by,
 )
 from rotativa.domain.records import ArticleState, StoredArticle, memberships
-from rotativa.domain.related import RELATED_BOX_SIZE, TagStatistics, related_articles, score
+from rotativa.domain.related import (
+    CANDIDATES_PER_LISTING,
+    TagStatistics,
+    pool_listings,
+    related_articles,
+    score,
+)
 from rotativa.domain.site import SiteSettings
 from rotativa.domain.twins import TWIN_WINNER, name_address
 
 if TYPE_CHECKING:
     from rotativa.services.scheduling import Timetable
 
-CANDIDATES_PER_LISTING = 20
 NEWS_WINDOW = timedelta(hours=48)
 
 
@@ -349,7 +355,8 @@ class Indexer:
             pages.add(PageRef.of(PageKind.HOME))
         elif listing.kind is ListingKind.SECTION:
             section = next((s for s in self.site.sections if s.slug == listing.slug), None)
-            shown = section.homepage_count if section else RELATED_BOX_SIZE
+            # Outside the homepage's sections, an article still leads it when newest.
+            shown = home_depth(section) if section else 1
             if newer < shown:
                 pages.add(PageRef.of(PageKind.HOME))
             if newer < FEED_SIZE:
@@ -393,12 +400,8 @@ class Indexer:
         return dict(self._pools[identity])
 
     def _read_pool(self, teaser: ArticleTeaser) -> dict[str, ArticleTeaser]:
-        stats = self._stats(teaser)
-        listings = [ListingId(ListingKind.SECTION, teaser.section.slug)] + [
-            ListingId(ListingKind.TAG, t.slug) for t in teaser.tags if stats.is_distinctive(t.slug)
-        ]
         pool: dict[str, ArticleTeaser] = {}
-        for listing in listings:
+        for listing in pool_listings(teaser, self._stats(teaser)):
             for candidate in self.store.newest(listing, CANDIDATES_PER_LISTING):
                 pool.setdefault(candidate.key, candidate)
         pool.pop(teaser.key, None)

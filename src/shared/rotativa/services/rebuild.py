@@ -6,56 +6,53 @@ section, tag and author, the feeds, the sitemaps, the homepage, the 404 and the 
 and renders them with the same `PageRenderer` the RenderFunction uses, so the bytes are
 exactly the cloud's. Two ways to run it:
 
-- in process (`Rebuild.run`): from the articles table, or from articles held in memory
-  (`MemorySite`, e.g. a folder of uploads), into the site bucket or a folder; unchanged
-  bytes are not written, and the changed paths are handed on once, at the end;
+- in process (`Rebuild.run`): from the articles table, or from its in-memory twin
+  (`adapters.memory.MemoryTable`) filled from a folder of uploads, into the site bucket or
+  a folder; unchanged bytes are not written, and the changed paths are handed on once, at
+  the end;
 - on AWS (`fan_out`): every page goes to the render queue, where RenderFunctions render
   them in parallel batches and the InvalidateFunction coalesces the changed paths.
 
-`MemorySite` is the table's read side for pages, over articles in memory. Without stored
-related boxes it works them out the way the IndexFunction does, from a bounded pool: the
-articles nearest in time in the article's section and in each of its distinctive tags
-(`domain.related` scores them), so a rebuild of 10,000 articles costs O(N), not O(N²).
+A folder of uploads becomes a table the way the cloud makes one (`index_uploads`): each
+file validated as ingest validates it, stored as ingest stores it, and indexed, in upload
+order, by the IndexFunction's own `Indexer`: the same listings, teasers, redirects and
+related boxes, so the pages are the cloud's, and there is no second site builder.
 """
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
 import time
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from rotativa.adapters.folder import modified_at
 from rotativa.domain.article import ArticleTeaser
-from rotativa.domain.pages import (
-    ListingId,
-    ListingKind,
-    PageKind,
-    PageRef,
-    bucket_count,
-    object_key,
-)
-from rotativa.domain.records import StoredArticle, memberships
-from rotativa.domain.related import TagStatistics, related_articles
+from rotativa.domain.pages import ListingId, ListingKind, PageKind, PageRef, bucket_count
+from rotativa.domain.records import ArticleState, StoredArticle
+from rotativa.domain.schedules import lifecycle_state
 from rotativa.domain.site import SiteSettings
 from rotativa.domain.slugs import slugify
+from rotativa.domain.twins import TWIN_WINNER, twin_of
 from rotativa.rendering import SiteRenderer
-from rotativa.services.rendering import Invalidations, PageRenderer, PageSource, SiteStorage
-
-#: articles nearest in time taken from each listing into a related pool, on either side:
-#: the IndexFunction's pool is the newest 20 of each listing when an article is published,
-#: and newer articles then push themselves into its box (services/indexing.py).
-RELATED_WINDOW = 20
+from rotativa.services.indexing import Indexer, IndexStore
+from rotativa.services.rendering import (
+    WITH_FEEDS,
+    Invalidations,
+    PageRenderer,
+    PageSource,
+    SiteStorage,
+)
+from rotativa.services.validation import ValidationReport, validate_upload
 
 Progress = Callable[[int, int], None]
 
 
 class SiteIndex(Protocol):
-    """What a rebuild reads to name every page: the articles table or a `MemorySite`."""
+    """What a rebuild reads to name every page: the articles table or its in-memory twin."""
 
     def months(self) -> list[str]: ...
 
@@ -94,13 +91,11 @@ def site_pages(index: SiteIndex, site: SiteSettings) -> list[PageRef]:
         total = counts.get(listing, 0)
         if total:
             refs.extend(PageRef.listing(listing, page) for page in range(bucket_count(total) + 1))
-    sections = sorted(
-        listing
-        for listing in listings
-        if listing.kind is ListingKind.SECTION and counts.get(listing, 0)
+    with_feeds = sorted(
+        listing for listing in listings if listing.kind in WITH_FEEDS and counts.get(listing, 0)
     )
     refs.append(PageRef.feed())
-    refs.extend(PageRef.feed(section) for section in sections)
+    refs.extend(PageRef.feed(listing) for listing in with_feeds)
     months = index.months()
     refs.extend(PageRef.sitemap(month) for month in months)
     refs.extend(
@@ -296,178 +291,99 @@ def _render_share(share: list[PageRef]) -> RebuildReport:
     return rebuild._render(share, now, _SharedProgress(counter))
 
 
-# --- the site's pages from articles in memory ---------------------------------------------
+# --- a folder of uploads, indexed as the cloud indexes it -----------------------------------
 
 
-class MemorySite:
-    """The articles table as pages and rebuilds read it (`PageSource`, `SiteIndex`), over
-    articles held in memory: the same listings, positions, teasers and related boxes the
-    IndexFunction keeps in DynamoDB, without DynamoDB."""
+class ArticleItems(IndexStore, Protocol):
+    """A table the article items can be written into (ingest's commit, without claims)."""
 
-    def __init__(
-        self,
-        site: SiteSettings,
-        articles: Iterable[StoredArticle],
-        *,
-        related: Mapping[str, Sequence[str]] | None = None,
-        window: int = RELATED_WINDOW,
-    ) -> None:
-        self.site = site
-        self._stored = {stored.key: stored for stored in articles}
-        self._owners = {
-            stored.path: stored.key for stored in self._stored.values() if stored.path is not None
-        }
-        self._aliases = {
-            alias: stored.key
-            for stored in self._stored.values()
-            if stored.article is not None
-            for alias in stored.article.aliases
-        }
-        listed: dict[ListingId, list[tuple[str, ArticleTeaser]]] = defaultdict(list)
-        self._teasers: dict[str, ArticleTeaser] = {}
-        for stored in self._stored.values():
-            joined = memberships(stored)
-            if not joined:
-                continue
-            teaser = stored.teaser()
-            self._teasers[stored.key] = teaser
-            for listing, position in joined.items():
-                listed[listing].append((position, teaser))
-        # Oldest first, as the table sorts a listing's positions.
-        self._listings = {
-            listing: [teaser for _, teaser in sorted(members, key=lambda m: m[0])]
-            for listing, members in listed.items()
-        }
-        self._months = sorted(
-            (listing.slug for listing in self._listings if listing.kind is ListingKind.MONTH),
-            reverse=True,
+    def put(self, stored: StoredArticle) -> None: ...
+
+
+class _Unsent:
+    """The render queue of a site rendered afterwards, page by page: nothing to send."""
+
+    def send(self, pages: Iterable[PageRef]) -> None:
+        del pages
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """An upload the cloud would refuse, and why."""
+
+    key: str
+    path: Path
+    report: ValidationReport
+
+
+def stored_upload(
+    key: str,
+    report: ValidationReport,
+    received_at: datetime,
+    now: datetime,
+    *,
+    order: int,
+    publish: bool = False,
+) -> StoredArticle:
+    """A valid upload as ingest stores it: its state at `now` (drafts kept, invisible;
+    embargoes and expiries judged at `now`), or published whatever it says (`publish`);
+    it counts as published at its date, its embargo's end, or when it arrived."""
+    article = report.article
+    assert article is not None, "only a valid upload is stored"
+    state = ArticleState.PUBLISHED if publish else lifecycle_state(article, now)
+    published = article.date or article.publish_at or received_at
+    return StoredArticle(
+        key=key,
+        order=f"{order:032X}",
+        state=state,
+        received_at=published,
+        article=article,
+        first_published=published if state is ArticleState.PUBLISHED else None,
+    )
+
+
+def index_uploads(
+    site: SiteSettings,
+    table: ArticleItems,
+    uploads: Iterable[tuple[str, Path]],
+    now: datetime,
+    *,
+    shown: str | None = None,
+) -> list[Rejected]:
+    """Validate, store and index the article files `uploads` ((upload key, file), in the
+    order they are sent) into `table`, as ingest and the IndexFunction would; `shown` is
+    an upload published whatever its state (a preview shows a draft among the articles
+    around it). Returns the uploads refused."""
+    rejected: list[Rejected] = []
+    stored: list[StoredArticle] = []
+    reports = [(key, path, validate_upload(key, path.read_bytes(), site)) for key, path in uploads]
+    keys = {key for key, _, _ in reports}
+    # An address is held by the first upload that takes it, and the shown one holds its own;
+    # `x.json` beside `x.md` holds nothing: the Markdown file wins (domain.twins).
+    holders: dict[str, str] = {}
+    for key, _, report in sorted(reports, key=lambda upload: upload[0] != shown):
+        twin = twin_of(key)
+        beaten = key != shown and twin is not None and twin.endswith(TWIN_WINNER) and twin in keys
+        if report.article is not None and not beaten:
+            holders.setdefault(report.article.path, key)
+    for number, (key, path, report) in enumerate(reports, start=1):
+        if report.article is None or holders.get(report.article.path) != key:
+            rejected.append(Rejected(key, path, report))
+            continue
+        stored.append(
+            stored_upload(key, report, modified_at(path), now, order=number, publish=key == shown)
         )
-        self._related = (
-            {key: list(keys) for key, keys in related.items()}
-            if related is not None
-            else self.related_boxes(window)
-        )
-
-    # --- PageSource and SiteIndex ---------------------------------------------------------
-
-    def get(self, key: str) -> StoredArticle | None:
-        return self._stored.get(key)
-
-    def path_owner(self, path: str) -> str | None:
-        return self._owners.get(path)
-
-    def redirect_owner(self, path: str) -> str | None:
-        """From the articles' aliases (a folder has no history of former addresses)."""
-        return self._aliases.get(path)
-
-    def count(self, listing: ListingId) -> int:
-        return len(self._listings.get(listing, ()))
-
-    def counts(self, listings: Sequence[ListingId]) -> dict[ListingId, int]:
-        return {listing: self.count(listing) for listing in listings}
-
-    def slice(
-        self, listing: ListingId, *, skip_newest: int, take: int, newest_first: bool = True
-    ) -> list[ArticleTeaser]:
-        members = self._listings.get(listing, [])
-        if take <= 0:
-            return []
-        if newest_first:
-            end = len(members) - skip_newest
-            return members[max(0, end - take) : max(0, end)][::-1]
-        return members[skip_newest : skip_newest + take][::-1]
-
-    def members(self, listing: ListingId) -> list[ArticleTeaser]:
-        return self._listings.get(listing, [])[::-1]
-
-    def teasers(self, keys: Sequence[str]) -> dict[str, ArticleTeaser]:
-        return {key: self._teasers[key] for key in dict.fromkeys(keys) if key in self._teasers}
-
-    def related(self, key: str) -> list[str]:
-        return list(self._related.get(key, ()))
-
-    def months(self) -> list[str]:
-        return list(self._months)
-
-    # --- related boxes, as the IndexFunction would keep them ------------------------------
-
-    def related_boxes(self, window: int = RELATED_WINDOW) -> dict[str, list[str]]:
-        """Each visible article's box: `domain.related` over the `window` articles before
-        and after it in its section and in each of its distinctive tags, plus the slugs its
-        editor pinned."""
-        tag_counts = Counter(
-            tag.slug
-            for listing, members in self._listings.items()
-            if listing.kind is ListingKind.SECTION
-            for teaser in members
-            for tag in teaser.tags
-        )
-        stats = TagStatistics(tag_counts, len(self._teasers))
-        places: dict[ListingId, dict[str, int]] = {
-            listing: {teaser.key: i for i, teaser in enumerate(members)}
-            for listing, members in self._listings.items()
-            if listing.kind in (ListingKind.SECTION, ListingKind.TAG)
-        }
-        by_slug: dict[str, list[ArticleTeaser]] = defaultdict(list)
-        for teaser in self._teasers.values():
-            by_slug[teaser.slug].append(teaser)
-        boxes: dict[str, list[str]] = {}
-        for teaser in self._teasers.values():
-            listings = [ListingId(ListingKind.SECTION, teaser.section.slug)] + [
-                ListingId(ListingKind.TAG, tag.slug)
-                for tag in teaser.tags
-                if stats.is_distinctive(tag.slug)
-            ]
-            pool: dict[str, ArticleTeaser] = {}
-            for listing in listings:
-                members = self._listings[listing]
-                at = places[listing][teaser.key]
-                for candidate in members[max(0, at - window) : at + window + 1]:
-                    pool.setdefault(candidate.key, candidate)
-            for slug in teaser.related:
-                for candidate in by_slug.get(slug, ()):
-                    pool.setdefault(candidate.key, candidate)
-            pool.pop(teaser.key, None)
-            chosen = related_articles(teaser, pool.values(), stats, pinned=teaser.related)
-            boxes[teaser.key] = [c.key for c in chosen]
-        return boxes
+    index_articles(site, table, stored, now)
+    return rejected
 
 
-# --- a folder as the site bucket ----------------------------------------------------------
-
-
-class FolderStorage:
-    """The site bucket's part in a rebuild, played by a folder (object key → file)."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-
-    def put_if_changed(
-        self,
-        key: str,
-        body: bytes,
-        *,
-        content_type: str,
-        cache_control: str,
-        redirect: str | None = None,
-    ) -> str | None:
-        # A folder keeps bytes only: an old address is its "page moved" page, with a link.
-        del content_type, cache_control, redirect
-        target = self.root / key
-        if target.is_file() and target.read_bytes() == body:
-            return None
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(body)
-        return hashlib.sha256(body).hexdigest()
-
-    def delete(self, key: str) -> bool:
-        target = self.root / key
-        if not target.is_file():
-            return False
-        target.unlink()
-        return True
-
-
-def page_file(root: Path, path: str) -> Path:
-    """Where a site path's bytes are in a folder written by `FolderStorage`."""
-    return root / object_key(path)
+def index_articles(
+    site: SiteSettings, table: ArticleItems, articles: Iterable[StoredArticle], now: datetime
+) -> None:
+    """Write each article item into `table` and index it, one change after another, with
+    the IndexFunction's `Indexer`: as a table would be after the articles were published
+    in this order."""
+    indexer = Indexer(site, table, _Unsent())
+    for stored in articles:
+        table.put(stored)
+        indexer.index(stored.key, None, now)

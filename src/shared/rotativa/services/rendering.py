@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from rotativa.domain import frontpage
 from rotativa.domain.article import ArticleTeaser
 from rotativa.domain.pages import (
     FEED_PATH,
@@ -37,10 +38,10 @@ from rotativa.domain.pages import (
 from rotativa.domain.records import StoredArticle
 from rotativa.domain.site import SiteSettings
 from rotativa.domain.slugs import slugify
-from rotativa.rendering import Listing, SectionBlock, SitemapEntry, SiteRenderer, media_type
+from rotativa.rendering import Listing, SitemapEntry, SiteRenderer, media_type
 
 NEWS_WINDOW = timedelta(hours=48)
-_WITH_FEEDS = (ListingKind.SECTION, ListingKind.AUTHOR)
+WITH_FEEDS = (ListingKind.SECTION, ListingKind.AUTHOR)  # the listings with a feed of their own
 NEWS_LIMIT = 1000
 HTML_CACHE = "public, max-age=300, s-maxage=31536000"  # the CDN keeps it until invalidated
 ASSET_CACHE = "public, max-age=31536000, immutable"  # content-hashed names never change
@@ -191,19 +192,26 @@ class PageRenderer:
         outputs = []
         live = stored is not None and stored.visible and stored.article is not None
         if live and stored is not None and stored.article is not None:
-            related = self.source.teasers(self.source.related(stored.key))
-            body = self.renderer.article_page(
-                stored.article,
-                published=stored.published,
-                updated=stored.updated,
-                related=list(related.values()),
-            )
+            body = self.article_page(stored)
             outputs.append(Output(stored.article.path, body, site_made=False))
         stale = ref.path and (not live or stored is None or stored.path != ref.path)
         if stale and self.source.path_owner(ref.path) in (None, ref.ref):
             # Unpublished, or moved to a new address: what remains is a redirect or nothing.
             outputs.append(self._old_address(ref.path))
         return outputs
+
+    def article_page(self, stored: StoredArticle, *, at: str | None = None) -> bytes:
+        """An article's page with its related box as the table keeps it; `at` is where the
+        page is written when it is not its own address (a preview writes it at `/`)."""
+        assert stored.article is not None
+        related = self.source.teasers(self.source.related(stored.key))
+        return self.renderer.article_page(
+            stored.article,
+            published=stored.published,
+            updated=stored.updated,
+            related=list(related.values()),
+            at=at,
+        )
 
     def _redirect(self, path: str) -> list[Output]:
         """An old address: a redirect to where its article is now, unless the address is
@@ -227,15 +235,20 @@ class PageRenderer:
         return Output(path, self.renderer.moved_page(target), redirect=target, site_made=False)
 
     def _home(self) -> bytes:
+        front = self.front_page()
+        return self.renderer.home_page(lead=front.lead, blocks=front.blocks)
+
+    def front_page(self) -> frontpage.FrontPage:
+        """What the homepage shows now (`domain.frontpage`), read from the table."""
         pinned = self.source.slice(ListingId(ListingKind.PINNED), skip_newest=0, take=1)
-        lead = pinned[0] if pinned else self._latest_of_site()
-        blocks = []
-        for section in self.site.sections:
-            listing = ListingId(ListingKind.SECTION, section.slug)
-            articles = self.source.slice(listing, skip_newest=0, take=section.homepage_count + 1)
-            shown = tuple(a for a in articles if lead is None or a.key != lead.key)
-            blocks.append(SectionBlock(section, shown[: section.homepage_count]))
-        return self.renderer.home_page(lead=lead, blocks=blocks)
+        return frontpage.front_page(
+            pinned=pinned[0] if pinned else None,
+            latest=self._latest_of_site,
+            sections=self.site.sections,
+            newest=lambda section, n: self.source.slice(
+                ListingId(ListingKind.SECTION, section.slug), skip_newest=0, take=n
+            ),
+        )
 
     def _latest_of_site(self) -> ArticleTeaser | None:
         for month in self.source.months():
@@ -277,7 +290,7 @@ class PageRenderer:
                 page=page or 1,
                 newer_path=newer_path,
                 older_path=older_path,
-                feed_path=feed_path(listing) if listing.kind in _WITH_FEEDS else None,
+                feed_path=feed_path(listing) if listing.kind in WITH_FEEDS else None,
             )
         )
         return Output(path, body)

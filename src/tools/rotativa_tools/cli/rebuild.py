@@ -30,8 +30,6 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Final
 
 from rotativa.domain.messages import Language, render_message
-from rotativa.domain.records import StoredArticle
-from rotativa.domain.schedules import lifecycle_state
 from rotativa.domain.site import SiteSettings
 from rotativa_tools.cli._common import (
     EXIT_INVALID,
@@ -49,6 +47,7 @@ from rotativa_tools.cli._common import (
 if TYPE_CHECKING:
     # The rebuild itself (templates, Jinja) is imported when the command runs, so that
     # the command costs `rotativa check` nothing at start-up.
+    from rotativa.adapters.memory import MemoryTable
     from rotativa.services.rebuild import RebuildReport, SiteIndex
     from rotativa.services.rendering import Invalidations, PageSource, SiteStorage
     from rotativa_tools.cli._common import SubParsers
@@ -96,7 +95,8 @@ def add_command(commands: SubParsers) -> None:
 
 
 def run_rebuild(args: argparse.Namespace) -> int:
-    from rotativa.services.rebuild import FolderStorage, MemorySite, Rebuild, fan_out, site_pages
+    from rotativa.adapters.folder import FolderBucket
+    from rotativa.services.rebuild import Rebuild, fan_out, site_pages
 
     env = os.environ
     table_name = args.table
@@ -129,11 +129,10 @@ def run_rebuild(args: argparse.Namespace) -> int:
     source: PageSource
     index: SiteIndex
     if args.content is not None:
-        articles, invalid = load_folder(args.content, site, now)
+        memory, invalid = load_folder(args.content, site, now)
         for path in invalid:
             print(render_message("rebuild_skipped", language, path=path), file=sys.stderr)
         status = EXIT_INVALID if invalid else EXIT_OK
-        memory = MemorySite(site, articles)
         source = index = memory
     else:
         from rotativa.adapters.articles_table import ArticlesTable
@@ -152,7 +151,7 @@ def run_rebuild(args: argparse.Namespace) -> int:
     invalidations: Invalidations | None = None
     jobs = max(1, args.jobs)
     if args.out is not None:
-        storage = FolderStorage(args.out)
+        storage = FolderBucket(args.out)
     else:
         from rotativa.adapters.buckets import SiteBucket
         from rotativa.adapters.queues import InvalidateQueue
@@ -218,36 +217,18 @@ def _site(args: argparse.Namespace, target: Target | None = None) -> SiteSetting
     return None
 
 
-def load_folder(
-    folder: Path, site: SiteSettings, now: datetime
-) -> tuple[list[StoredArticle], list[Path]]:
-    """The folder's articles as the table would hold them once published (validated as the
-    cloud validates them; drafts kept, invisible; embargoes and expiries judged at `now`),
-    and the files that are invalid."""
-    from rotativa.rendering.folder import published_at
-    from rotativa.services.validation import validate_upload
-    from rotativa_tools.cli import article_files, upload_key
+def load_folder(folder: Path, site: SiteSettings, now: datetime) -> tuple[MemoryTable, list[Path]]:
+    """The folder's articles in the in-memory twin of the articles table, as the cloud
+    would hold and index them once `rotativa local` sent them (validated as ingest does;
+    drafts kept, invisible; embargoes and expiries judged at `now`), and the files it
+    would refuse."""
+    from rotativa.adapters.folder import article_uploads
+    from rotativa.adapters.memory import MemoryTable
+    from rotativa.services.rebuild import index_uploads
 
-    articles: list[StoredArticle] = []
-    invalid: list[Path] = []
-    for number, path in enumerate(article_files(folder), start=1):
-        key = upload_key(path)
-        report = validate_upload(key, path.read_bytes(), site)
-        if report.article is None:
-            invalid.append(path)
-            continue
-        published = published_at(report, path)
-        articles.append(
-            StoredArticle(
-                key=key,
-                order=f"{number:032X}",
-                state=lifecycle_state(report.article, now),
-                received_at=published,
-                article=report.article,
-                first_published=published,
-            )
-        )
-    return articles, invalid
+    table = MemoryTable()
+    rejected = index_uploads(site, table, article_uploads(folder), now)
+    return table, [r.path for r in rejected]
 
 
 class ProgressBar:

@@ -9,15 +9,28 @@ exactly as they would from `sam deploy --parameter-overrides`. The watcher behin
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rotativa.domain.inbox import ARTICLES_PREFIX, MEDIA_PREFIX
+# What an editor would upload from a content folder is listed once, with the folder
+# adapter: `rotativa rebuild FOLDER` and `rotativa preview` read the same files.
+from rotativa.adapters.folder import UPLOAD_PREFIXES, upload_files
 from rotativa.domain.site import SiteSettings
 
+__all__ = [
+    "SITE_FILE",
+    "ContentError",
+    "ContentWatcher",
+    "FolderChange",
+    "check_folder",
+    "parameters_for",
+    "site_from_parameters",
+    "site_parameters",
+    "upload_files",
+]
+
 SITE_FILE = "site.yaml"
-UPLOAD_PREFIXES = (MEDIA_PREFIX, ARTICLES_PREFIX)  # media first: articles may show them
 
 #: The template parameters that carry the site's settings, and the settings they carry.
 SITE_PARAMETERS = {
@@ -86,19 +99,6 @@ def check_folder(folder: Path) -> None:
         raise ContentError(f"{folder}: no such folder")
     if not any((folder / prefix.rstrip("/")).is_dir() for prefix in UPLOAD_PREFIXES):
         raise ContentError(f"{folder}: has neither articles/ nor media/ to upload")
-
-
-def upload_files(folder: Path) -> Iterator[tuple[str, Path]]:
-    """(inbox key, file) for everything an editor would upload from the folder."""
-    for prefix in UPLOAD_PREFIXES:
-        root = folder / prefix.rstrip("/")
-        if not root.is_dir():
-            continue
-        for path in sorted(p for p in root.rglob("*") if p.is_file()):
-            relative = path.relative_to(root)
-            if any(part.startswith(".") for part in relative.parts):
-                continue  # editors' tools leave hidden files (.DS_Store, swap files)
-            yield prefix + relative.as_posix(), path
 
 
 @dataclass(frozen=True)

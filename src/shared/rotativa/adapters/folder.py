@@ -1,0 +1,84 @@
+"""Folders on disk as the cloud's buckets: a content folder as the inbox, a folder as the
+site bucket.
+
+A content folder is what `samples/` is: `site.yaml`, `articles/`, `media/`; the files an
+editor would upload from it are listed here once (`upload_files`), for `rotativa local`,
+`rotativa dev` and `rotativa rebuild FOLDER` alike. `FolderBucket` plays the site bucket
+for `rotativa rebuild --out` and `rotativa preview`: object key → file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rotativa.domain.inbox import ARTICLES_PREFIX, MEDIA_PREFIX
+from rotativa.domain.pages import object_key
+
+UPLOAD_PREFIXES = (MEDIA_PREFIX, ARTICLES_PREFIX)  # media first: articles may show them
+
+
+def upload_files(folder: Path) -> Iterator[tuple[str, Path]]:
+    """(inbox key, file) for everything an editor would upload from the folder, media
+    first, each prefix in key order."""
+    for prefix in UPLOAD_PREFIXES:
+        root = folder / prefix.rstrip("/")
+        if not root.is_dir():
+            continue
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            relative = path.relative_to(root)
+            if any(part.startswith(".") for part in relative.parts):
+                continue  # editors' tools leave hidden files (.DS_Store, swap files)
+            yield prefix + relative.as_posix(), path
+
+
+def article_uploads(folder: Path) -> list[tuple[str, Path]]:
+    """The article uploads of a content folder (or of its `articles/` folder), in the
+    order `rotativa local` sends them."""
+    if not (folder / ARTICLES_PREFIX).is_dir() and folder.name == ARTICLES_PREFIX.rstrip("/"):
+        folder = folder.parent
+    return [(key, path) for key, path in upload_files(folder) if key.startswith(ARTICLES_PREFIX)]
+
+
+def modified_at(path: Path) -> datetime:
+    """A file's modification time, to the second: when a folder's upload "arrived"."""
+    return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).replace(microsecond=0)
+
+
+class FolderBucket:
+    """The site bucket played by a folder (object key → file under `root`)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def put_if_changed(
+        self,
+        key: str,
+        body: bytes,
+        *,
+        content_type: str,
+        cache_control: str,
+        redirect: str | None = None,
+    ) -> str | None:
+        # A folder keeps bytes only: an old address is its "page moved" page, with a link.
+        del content_type, cache_control, redirect
+        target = self.root / key
+        if target.is_file() and target.read_bytes() == body:
+            return None
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(body)
+        return hashlib.sha256(body).hexdigest()
+
+    def delete(self, key: str) -> bool:
+        target = self.root / key
+        if not target.is_file():
+            return False
+        target.unlink()
+        return True
+
+
+def page_file(root: Path, path: str) -> Path:
+    """Where a site path's bytes are in a folder written by `FolderBucket`."""
+    return root / object_key(path)
