@@ -20,7 +20,8 @@ import boto3
 import botocore.session
 from botocore.exceptions import ClientError
 
-from rotativa.domain.inbox import ARTICLES_PREFIX, MEDIA_PREFIX
+from rotativa.adapters.folder import upload_files
+from rotativa.domain.inbox import MEDIA_PREFIX
 from rotativa.domain.media import report_subject
 from rotativa_tools.local import moto_patches
 from rotativa_tools.local.pump import EventPump, Observer
@@ -171,16 +172,9 @@ class LocalCloud:
     def upload_content(self, directory: Path) -> list[str]:
         """Upload a content folder's articles/ and media/ as an editor would; the keys."""
         keys = []
-        for prefix in (MEDIA_PREFIX, ARTICLES_PREFIX):
-            folder = directory / prefix.rstrip("/")
-            if not folder.is_dir():
-                continue
-            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-                if path.name.startswith("."):
-                    continue
-                key = prefix + path.relative_to(folder).as_posix()
-                self.put(key, path.read_bytes())
-                keys.append(key)
+        for key, path in upload_files(directory):
+            self.put(key, path.read_bytes())
+            keys.append(key)
         return keys
 
     def run_until_quiet(self, max_rounds: int = 10_000) -> int:
