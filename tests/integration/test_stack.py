@@ -15,8 +15,8 @@ import boto3
 import pytest
 
 from rotativa_tools.local import moto_patches
-from rotativa_tools.local.stack import AwsClients, LocalStack, provision
 from rotativa_tools.local.provision import NOT_BUILT
+from rotativa_tools.local.stack import AwsClients, LocalStack, provision
 from rotativa_tools.local.template import ParameterError, TemplateError, of_type
 from tests.conftest import ROOT
 from tests.integration.conftest import REGION

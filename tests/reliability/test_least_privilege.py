@@ -6,9 +6,9 @@ transaction), mapped to the IAM actions AWS authorises them with, and the ARN of
 call touched. The roles are read as CloudFormation will see them: template.yaml goes
 through `aws-sam-translator` (`local.template.translate`, the translation the local cloud
 itself is built from), each `AWS::Lambda::Function` of the result names its role, and the
-role's statements are resolved against the local stack's real ARNs. Then: an allowed action no call needs, a call no statement allows on the
-resource it touched, a data-plane action on `*`, a role SAM would still generate or a
-managed policy attached to one, fails.
+role's statements are resolved against the local stack's real ARNs. Then: an allowed
+action no call needs, a call no statement allows on the resource it touched, a data-plane
+action on `*`, a role SAM would still generate or a managed policy attached to one, fails.
 
 What Lambda itself does with a function's role is derived from the same translation, not
 listed by hand: it reads the queue or stream of each event source mapping (and nothing
