@@ -17,7 +17,7 @@ _LISTS: Final = ("AlarmActions", "OKActions", "InsufficientDataActions", "Dimens
 
 
 def alarm(p: Provisioning, logical_id: str, props: Mapping[str, Any]) -> Identity:
-    name = props.get("AlarmName") or f"{p.stack_name}-{logical_id}-{p.suffix(logical_id)}"
+    name = p.name(props, "AlarmName", logical_id, suffixed=True)
     request: dict[str, Any] = {"AlarmName": name}
     request |= {key: scalar_text(props[key]) for key in _TEXT if key in props}
     request |= {key: int(props[key]) for key in _WHOLE if key in props}

@@ -59,9 +59,15 @@ class Provisioning:
         seed = f"{self.account_id}/{self.region}/{self.stack_name}/{logical_id}"
         return hashlib.sha256(seed.encode()).hexdigest()[:length].upper()
 
-    def name(self, props: Mapping[str, Any], key: str, logical_id: str) -> str:
-        """The name the template gives, else `<stack>-<logical id>`."""
-        return str(props.get(key) or f"{self.stack_name}-{logical_id}")
+    def name(
+        self, props: Mapping[str, Any], key: str, logical_id: str, *, suffixed: bool = False
+    ) -> str:
+        """The name the template gives, else `<stack>-<logical id>` (and CloudFormation's
+        suffix, stable here, for the types whose generated names carry one)."""
+        generated = f"{self.stack_name}-{logical_id}"
+        if suffixed:
+            generated += f"-{self.suffix(logical_id)}"
+        return str(props.get(key) or generated)
 
     def unhandled(self, logical_id: str, props: Mapping[str, Any], handled: set[str]) -> None:
         """A note for each property the module does not apply, rather than silence."""

@@ -14,7 +14,7 @@ from rotativa_tools.local.provision.common import Identity, Provisioning, tolera
 
 def table(p: Provisioning, logical_id: str, props: Mapping[str, Any]) -> Identity:
     dynamodb: Any = p.clients.dynamodb
-    name = props.get("TableName") or f"{p.stack_name}-{logical_id}-{p.suffix(logical_id)}"
+    name = p.name(props, "TableName", logical_id, suffixed=True)
     request: dict[str, Any] = {
         "TableName": name,
         "KeySchema": props["KeySchema"],

@@ -13,7 +13,7 @@ from rotativa_tools.local.template import scalar_text
 def topic(p: Provisioning, logical_id: str, props: Mapping[str, Any]) -> Identity:
     """Ref is the topic's ARN, as in CloudFormation."""
     sns = p.clients.provisioning_client("sns")
-    name = props.get("TopicName") or f"{p.stack_name}-{logical_id}-{p.suffix(logical_id)}"
+    name = p.name(props, "TopicName", logical_id, suffixed=True)
     kept = ("DisplayName", "KmsMasterKeyId")
     attributes = {key: scalar_text(props[key]) for key in kept if key in props}
     arn = sns.create_topic(Name=name, Attributes=attributes)["TopicArn"]
