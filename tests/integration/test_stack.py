@@ -425,3 +425,29 @@ def test_an_event_source_outside_the_template_is_refused(
 
     with pytest.raises(TemplateError, match="RenderFunction"):
         provision(broken, aws_clients, template_dir=ROOT)
+
+
+def test_a_sam_s3_event_is_noted_as_not_delivered_rather_than_lost(
+    aws_clients: AwsClients, template: dict[str, Any]
+) -> None:
+    # GIVEN a function fed by SAM's S3 event (S3 → Lambda, not S3 → queue like the inbox)
+    extended = copy.deepcopy(template)
+    extended["Resources"]["DropBucket"] = {"Type": "AWS::S3::Bucket"}
+    extended["Resources"]["RenderFunction"]["Properties"]["Events"]["Dropped"] = {
+        "Type": "S3",
+        "Properties": {"Bucket": {"Ref": "DropBucket"}, "Events": "s3:ObjectCreated:*"},
+    }
+
+    # WHEN it is provisioned
+    stack = provision(extended, aws_clients, template_dir=ROOT)
+
+    # THEN SAM's translation puts it on the bucket, and the local cloud says it is not run
+    bucket = stack.template["Resources"]["DropBucket"]["Properties"]
+    assert bucket["NotificationConfiguration"]["LambdaConfigurations"]
+    assert (
+        "DropBucket: NotificationConfiguration.LambdaConfigurations are not delivered locally"
+        in stack.notes
+    )
+    permissions = of_type(stack.template, "AWS::Lambda::Permission")
+    assert permissions
+    assert all(not stack.resources[p].emulated for p in permissions)
