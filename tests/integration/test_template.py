@@ -65,7 +65,7 @@ def _tool(name: str) -> str:
 @pytest.fixture
 def translated(template: dict[str, Any]) -> dict[str, Any]:
     """template.yaml as CloudFormation gets it: SAM's translation (Globals merged)."""
-    return translate(template)
+    return translate(template, region=REGION)
 
 
 def _function(translated: dict[str, Any], logical_id: str) -> dict[str, Any]:

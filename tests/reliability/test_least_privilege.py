@@ -32,7 +32,7 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
-from rotativa_tools.local.cloud import LocalCloud
+from rotativa_tools.local.cloud import DEFAULT_REGION, LocalCloud
 from rotativa_tools.local.runtime import current_function
 from rotativa_tools.local.stack import LocalStack
 from rotativa_tools.local.template import load_template, of_type, resolve, translate
@@ -256,7 +256,7 @@ def used_actions(recorded: Recorded) -> dict[str, set[str]]:
 
 @functools.cache
 def cloudformation() -> dict[str, Any]:
-    return translate(load_template(TEMPLATE))
+    return translate(load_template(TEMPLATE), region=DEFAULT_REGION)
 
 
 def role_of(template: dict[str, Any], function: str) -> str:
@@ -358,7 +358,7 @@ def test_the_translation_check_would_notice_a_role_sam_makes() -> None:
         {"Statement": role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][:1]}
     ]
     # WHEN it is translated, THEN SAM's role, with its managed policies on `*`, is found
-    translated = translate(declared)
+    translated = translate(declared, region=DEFAULT_REGION)
     assert generated_roles(translated, declared) == {"ValidateFunctionRole"}
     managed = translated["Resources"]["ValidateFunctionRole"]["Properties"]["ManagedPolicyArns"]
     assert any("AWSLambdaSQSQueueExecutionRole" in json.dumps(arn) for arn in managed)

@@ -17,7 +17,7 @@ from rotativa_tools.local.template import (
 from tests.conftest import ROOT
 
 #: As CloudFormation will see it: SAM's translation (functions as AWS::Lambda::Function).
-TEMPLATE: dict[str, Any] = translate(load_template(ROOT / "template.yaml"))
+TEMPLATE: dict[str, Any] = translate(load_template(ROOT / "template.yaml"), region="eu-south-1")
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
 BUCKETS = [n for n, r in RESOURCES.items() if r["Type"] == "AWS::S3::Bucket"]
 QUEUES = [n for n, r in RESOURCES.items() if r["Type"] == "AWS::SQS::Queue"]

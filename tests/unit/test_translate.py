@@ -28,6 +28,7 @@ from rotativa_tools.local.template import (
 from tests.conftest import ROOT
 
 TEMPLATE = ROOT / "template.yaml"
+REGION = "eu-south-1"
 
 
 @pytest.fixture
@@ -48,7 +49,7 @@ def test_the_template_translates_offline_into_lambda_resources() -> None:
     declared = load_template(TEMPLATE)
 
     # WHEN it is translated
-    translated = translate(declared, region="eu-south-1")
+    translated = translate(declared, region=REGION)
 
     # THEN no serverless type is left, and each function is a Lambda function with Globals in
     kinds = {resource["Type"] for resource in translated["Resources"].values()}
@@ -68,7 +69,7 @@ def test_the_template_translates_offline_into_lambda_resources() -> None:
 
 def test_code_folders_survive_the_translation_as_s3_keys() -> None:
     declared = load_template(TEMPLATE)
-    translated = translate(declared)
+    translated = translate(declared, region=REGION)
     for logical_id, function in of_type(translated, "AWS::Lambda::Function").items():
         code = function["Properties"]["Code"]
         assert code == {
@@ -99,7 +100,7 @@ def test_a_managed_policy_named_by_name_gets_its_arn_without_iam() -> None:
         """.replace("\n        ", "\n")
     )
 
-    translated = translate(template)
+    translated = translate(template, region=REGION)
 
     arns = translated["Resources"]["FnRole"]["Properties"]["ManagedPolicyArns"]
     assert MANAGED_POLICIES["AWSXrayWriteOnlyAccess"].rsplit("/", 1)[1] in str(arns)
@@ -108,7 +109,7 @@ def test_a_managed_policy_named_by_name_gets_its_arn_without_iam() -> None:
 
 def test_plain_cloudformation_comes_back_as_a_copy() -> None:
     template = {"Resources": {"Q": {"Type": "AWS::SQS::Queue", "Properties": {}}}}
-    translated = translate(template)
+    translated = translate(template, region=REGION)
     assert translated == template
     assert translated is not template
 
@@ -117,7 +118,7 @@ def test_what_sam_refuses_is_a_template_error_naming_the_resource() -> None:
     broken = load_template(TEMPLATE)
     broken["Resources"]["ValidateFunction"]["Properties"]["Events"]["Ingest"]["Type"] = "Bogus"
     with pytest.raises(TemplateError, match=r"ValidateFunction.*Bogus"):
-        translate(broken)
+        translate(broken, region=REGION)
 
 
 # ---------------------------------------------------------------------------- invoke --stack
@@ -125,7 +126,7 @@ def test_what_sam_refuses_is_a_template_error_naming_the_resource() -> None:
 
 def _deployed(template: dict[str, Any], **extra: tuple[str, str]) -> DeployedStack:
     """A stack as CloudFormation would describe it: the translation's logical ids."""
-    translated = translate(template)
+    translated = translate(template, region=REGION)
     [layer_id] = of_type(translated, "AWS::Lambda::LayerVersion")
     arn = "arn:aws:lambda:eu-south-1:111122223333:layer:SharedLayer:7"
     return DeployedStack(
@@ -175,7 +176,7 @@ def test_a_deployed_function_missing_a_resource_says_which(tmp_path: Path) -> No
 def test_layer_folders_are_found_by_the_stack_layer_arn() -> None:
     template = load_template(TEMPLATE)
     stack = _deployed(template)
-    translated = translate(template)
+    translated = translate(template, region=REGION)
     context = stack.context(translated, stack.physical_resources())
     assert layer_folders(translated, context, ROOT) == {
         "arn:aws:lambda:eu-south-1:111122223333:layer:SharedLayer:7": ROOT / "src/shared/"

@@ -205,7 +205,7 @@ class _Region:
 def translate(
     template: Mapping[str, Any],
     *,
-    region: str = "eu-south-1",
+    region: str,
     parameters: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The CloudFormation `sam deploy` hands over for `template`, translated offline.
@@ -214,7 +214,8 @@ def translate(
     an `AWS::Lambda::EventSourceMapping` with the properties Lambda gets, roles and
     permissions generated where the template asks for them, layers renamed as deployed.
     Local code folders become `s3://LOCAL_CODE_BUCKET/<folder>` first (SAM wants code in
-    S3), and named managed policies come from MANAGED_POLICIES, never from IAM. A template
+    S3), and named managed policies come from MANAGED_POLICIES, never from IAM. `region`
+    is the stack's (SAM resolves `AWS::Region` and the partition with it). A template
     without the SAM transform is CloudFormation already and comes back as a copy.
     """
     ready = _code_in_s3(template)
