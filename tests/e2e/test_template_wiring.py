@@ -123,3 +123,25 @@ def test_messages_a_handler_keeps_failing_on_end_in_the_dlq(
     reasons = [letter.reason for letter in status.dead_letters if letter.queue == "IngestDLQ"]
     assert f"inbox event not processed: put {SEED}" in reasons
     assert all(letter.receives >= int(redrive["maxReceiveCount"]) for letter in status.dead_letters)
+
+
+def test_a_setting_changed_in_the_copy_s_globals_reaches_every_function(
+    template: dict[str, Any],
+) -> None:
+    # GIVEN a copy whose Globals name the newspaper differently (SAM merges Globals into
+    # each function; the local cloud runs what SAM's translation says)
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    variables["SITE_NAME"] = "Gazzetta del Naviglio"
+    run = Run.start(template=template)
+    assert {spec.environment["SITE_NAME"] for spec in run.cloud.stack.functions.values()} == {
+        "Gazzetta del Naviglio"
+    }
+
+    # WHEN an article is published
+    run.put(SEED, (SAMPLES / SEED).read_bytes())
+    run.cloud.run_until_quiet()
+
+    # THEN its page, rendered by the RenderFunction, carries the name from the Globals
+    page = run.page("/sesto-san-giovanni/massimo-carrera-spartak-mosca/")
+    assert page is not None
+    assert "Gazzetta del Naviglio" in page

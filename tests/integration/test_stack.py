@@ -1,7 +1,8 @@
 """The local cloud builds what template.yaml declares, on moto, with nothing re-typed.
 
-Every expectation here is read from the template itself, so the test fails when the
-local build drifts from the template, not when the template changes.
+Every expectation here is read from the template itself, or from SAM's translation of it
+(`local_stack.template`, what CloudFormation gets), so the test fails when the local
+build drifts from the template, not when the template changes.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ import boto3
 import pytest
 
 from rotativa_tools.local import moto_patches
+from rotativa_tools.local.provision import NOT_BUILT
 from rotativa_tools.local.stack import AwsClients, LocalStack, provision
-from rotativa_tools.local.template import ParameterError, TemplateError
+from rotativa_tools.local.template import ParameterError, TemplateError, of_type
 from tests.conftest import ROOT
 from tests.integration.conftest import REGION
 
@@ -204,28 +206,26 @@ def test_functions_are_listed_with_everything_resolved(
     assert invalidate["DISTRIBUTION_ID"] == local_stack.outputs["DistributionId"]
 
 
-def test_event_sources_follow_the_template(
-    local_stack: LocalStack, template: dict[str, Any]
-) -> None:
+def test_event_sources_are_the_translated_event_source_mappings(local_stack: LocalStack) -> None:
+    mappings = of_type(local_stack.template, "AWS::Lambda::EventSourceMapping")
+    assert sum(len(spec.events) for spec in local_stack.functions.values()) == len(mappings)
     for logical_id, spec in local_stack.functions.items():
-        declared = template["Resources"][logical_id]["Properties"]["Events"]
-        assert [source.name for source in spec.events] == list(declared)
         for source in spec.events:
-            properties = declared[source.name]["Properties"]
-            assert source.kind == declared[source.name]["Type"]
+            # SAM names a mapping after its function and event
+            declared = mappings[logical_id + source.name]["Properties"]
+            assert declared["FunctionName"] == {"Ref": logical_id}
+            resource, attribute = declared["EventSourceArn"]["Fn::GetAtt"]
+            assert source.source_arn == local_stack.attribute(resource, attribute)
             assert source.report_batch_item_failures
             if source.kind == "SQS":
-                queue = properties["Queue"]["Fn::GetAtt"][0]
-                assert source.queue_url == local_stack.physical_id(queue)
-                assert source.queue_arn == local_stack.attribute(queue, "Arn")
+                assert source.queue_url == local_stack.physical_id(resource)
 
     (stream,) = local_stack.functions["IndexFunction"].events
-    properties = template["Resources"]["IndexFunction"]["Properties"]["Events"][stream.name][
-        "Properties"
-    ]
-    assert stream.stream_arn == local_stack.attribute("ArticlesTable", "StreamArn")
+    properties = mappings["IndexFunction" + stream.name]["Properties"]
+    assert stream.kind == "DynamoDB"
     assert stream.table_name == local_stack.outputs["ArticlesTableName"]
     assert stream.batch_size == properties["BatchSize"]
+    assert stream.batching_window_seconds == properties["MaximumBatchingWindowInSeconds"]
     assert stream.maximum_retry_attempts == properties["MaximumRetryAttempts"]
     assert stream.bisect_on_error is properties["BisectBatchOnFunctionError"]
     assert stream.on_failure_queue_url == local_stack.outputs["IndexDLQUrl"]
@@ -234,8 +234,19 @@ def test_event_sources_follow_the_template(
     ]
     (changed_paths,) = local_stack.functions["InvalidateFunction"].events
     assert changed_paths.batching_window_seconds == int(
-        template["Parameters"]["InvalidationBatchWindow"]["Default"]
+        local_stack.parameters["InvalidationBatchWindow"]  # type: ignore[arg-type]
     )
+
+
+def test_functions_are_the_translated_ones(local_stack: LocalStack) -> None:
+    translated = of_type(local_stack.template, "AWS::Lambda::Function")
+    assert set(local_stack.functions) == set(translated)
+    for logical_id, spec in local_stack.functions.items():
+        properties = translated[logical_id]["Properties"]
+        assert spec.timeout == properties["Timeout"]
+        assert spec.memory == properties["MemorySize"]
+        assert spec.runtime == properties["Runtime"]
+        assert set(spec.environment) == set(properties["Environment"]["Variables"])
 
 
 def test_outputs_name_the_real_resources(
@@ -266,6 +277,26 @@ def test_what_moto_cannot_build_is_noted_not_hidden(local_stack: LocalStack) -> 
         assert not local_stack.resources[logical_id].emulated
         assert any(note.startswith(f"{logical_id}:") for note in local_stack.notes)
     assert any("DenyInsecureTransport" in note for note in local_stack.notes)
+    # every resource that is not built is of a type listed, with its reason, in NOT_BUILT
+    for logical_id, resource in local_stack.resources.items():
+        if resource.resource_type in NOT_BUILT:
+            reason, _identity = NOT_BUILT[resource.resource_type]
+            assert f"{logical_id}: {resource.resource_type} is not emulated locally: {reason}" in (
+                local_stack.notes
+            )
+
+
+def test_a_resource_type_nobody_listed_stops_the_build(
+    aws_clients: AwsClients, template: dict[str, Any]
+) -> None:
+    extended = copy.deepcopy(template)
+    extended["Resources"]["Nightly"] = {
+        "Type": "AWS::Events::Rule",
+        "Properties": {"ScheduleExpression": "rate(1 day)"},
+    }
+
+    with pytest.raises(TemplateError, match=r"Nightly: .*AWS::Events::Rule.*NOT_BUILT"):
+        provision(extended, aws_clients, template_dir=ROOT)
 
 
 def test_a_new_queue_and_function_need_no_code_change(
@@ -312,6 +343,42 @@ def test_a_new_queue_and_function_need_no_code_change(
     assert spec.environment["ARTICLES_TABLE"] == stack.outputs["ArticlesTableName"]
     (source,) = spec.events
     assert (source.kind, source.queue_url, source.batch_size) == ("SQS", queue_url, 5)
+    # and SAM made it the role it makes for a function that names none
+    role = stack.template["Resources"]["SitemapFunction"]["Properties"]["Role"]["Fn::GetAtt"][0]
+    assert stack.resources[role].resource_type == "AWS::IAM::Role"
+
+
+def test_what_a_mapping_leaves_out_is_what_lambda_defaults_to(
+    aws_clients: AwsClients, template: dict[str, Any]
+) -> None:
+    # GIVEN events that name their source and nothing else
+    extended = copy.deepcopy(template)
+    events = extended["Resources"]["RenderFunction"]["Properties"]["Events"]
+    events["Renders"]["Properties"] = {"Queue": {"Fn::GetAtt": ["RenderQueue", "Arn"]}}
+    events["Changes"] = {
+        "Type": "DynamoDB",
+        "Properties": {
+            "Stream": {"Fn::GetAtt": ["ArticlesTable", "StreamArn"]},
+            "StartingPosition": "LATEST",
+        },
+    }
+
+    # WHEN it is provisioned
+    stack = provision(extended, aws_clients, template_dir=ROOT)
+
+    # THEN the mappings carry only what was written, and the sources Lambda's defaults
+    mappings = of_type(stack.template, "AWS::Lambda::EventSourceMapping")
+    assert "BatchSize" not in mappings["RenderFunctionRenders"]["Properties"]
+    sources = {source.name: source for source in stack.functions["RenderFunction"].events}
+    assert (sources["Renders"].batch_size, sources["Renders"].batching_window_seconds) == (10, 0)
+    assert not sources["Renders"].report_batch_item_failures
+    stream = sources["Changes"]
+    assert (stream.batch_size, stream.maximum_retry_attempts, stream.bisect_on_error) == (
+        100,
+        None,
+        False,
+    )
+    assert stream.starting_position == "LATEST"
 
 
 def test_parameters_override_the_defaults(
@@ -358,3 +425,29 @@ def test_an_event_source_outside_the_template_is_refused(
 
     with pytest.raises(TemplateError, match="RenderFunction"):
         provision(broken, aws_clients, template_dir=ROOT)
+
+
+def test_a_sam_s3_event_is_noted_as_not_delivered_rather_than_lost(
+    aws_clients: AwsClients, template: dict[str, Any]
+) -> None:
+    # GIVEN a function fed by SAM's S3 event (S3 → Lambda, not S3 → queue like the inbox)
+    extended = copy.deepcopy(template)
+    extended["Resources"]["DropBucket"] = {"Type": "AWS::S3::Bucket"}
+    extended["Resources"]["RenderFunction"]["Properties"]["Events"]["Dropped"] = {
+        "Type": "S3",
+        "Properties": {"Bucket": {"Ref": "DropBucket"}, "Events": "s3:ObjectCreated:*"},
+    }
+
+    # WHEN it is provisioned
+    stack = provision(extended, aws_clients, template_dir=ROOT)
+
+    # THEN SAM's translation puts it on the bucket, and the local cloud says it is not run
+    bucket = stack.template["Resources"]["DropBucket"]["Properties"]
+    assert bucket["NotificationConfiguration"]["LambdaConfigurations"]
+    assert (
+        "DropBucket: NotificationConfiguration.LambdaConfigurations are not delivered locally"
+        in stack.notes
+    )
+    permissions = of_type(stack.template, "AWS::Lambda::Permission")
+    assert permissions
+    assert all(not stack.resources[p].emulated for p in permissions)

@@ -17,12 +17,13 @@ from typing import Any
 
 import pytest
 
-from rotativa_tools.local.stack import merge_globals
 from rotativa_tools.local.template import (
-    PhysicalResource,
+    LOCAL_CODE_BUCKET,
     ResolveContext,
     evaluate_condition,
+    of_type,
     resolve,
+    translate,
 )
 from tests.conftest import ROOT
 from tests.integration.conftest import REGION, TEMPLATE
@@ -61,18 +62,27 @@ def _tool(name: str) -> str:
     return found
 
 
-def _resources_of(template: dict[str, Any], resource_type: str) -> dict[str, Any]:
-    return {
-        logical_id: resource
-        for logical_id, resource in template["Resources"].items()
-        if resource["Type"] == resource_type
-    }
+@pytest.fixture
+def translated(template: dict[str, Any]) -> dict[str, Any]:
+    """template.yaml as CloudFormation gets it: SAM's translation (Globals merged)."""
+    return translate(template, region=REGION)
 
 
-def _function(template: dict[str, Any], logical_id: str) -> dict[str, Any]:
-    """The function's properties as SAM sees them: Globals merged in."""
-    globals_function = template.get("Globals", {}).get("Function", {})
-    return merge_globals(globals_function, template["Resources"][logical_id]["Properties"])
+def _function(translated: dict[str, Any], logical_id: str) -> dict[str, Any]:
+    """The deployed function's properties."""
+    function = translated["Resources"][logical_id]
+    assert function["Type"] == "AWS::Lambda::Function"
+    properties: dict[str, Any] = function["Properties"]
+    return properties
+
+
+def _mappings(translated: dict[str, Any], logical_id: str) -> list[dict[str, Any]]:
+    """The properties of the function's event source mappings (its SAM Events)."""
+    return [
+        mapping["Properties"]
+        for mapping in of_type(translated, "AWS::Lambda::EventSourceMapping").values()
+        if mapping["Properties"]["FunctionName"] == {"Ref": logical_id}
+    ]
 
 
 def _largest(value: Any, template: dict[str, Any]) -> int:
@@ -132,39 +142,43 @@ def test_sam_validate_with_lint_passes_offline(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------- structure
 
 
-def test_the_four_functions_have_their_folders_and_handlers(template: dict[str, Any]) -> None:
+def test_the_four_functions_have_their_folders_and_handlers(translated: dict[str, Any]) -> None:
+    assert set(of_type(translated, "AWS::Lambda::Function")) == set(FUNCTIONS)
     for logical_id, folder in FUNCTIONS.items():
-        properties = _function(template, logical_id)
-        assert template["Resources"][logical_id]["Type"] == "AWS::Serverless::Function"
-        assert Path(properties["CodeUri"]) == Path("src/functions") / folder
+        properties = _function(translated, logical_id)
+        code = properties["Code"]
+        assert code["S3Bucket"] == LOCAL_CODE_BUCKET
+        assert Path(code["S3Key"]) == Path("src/functions") / folder
         module, _, function = properties["Handler"].rpartition(".")
         assert (module, function) == ("app", "lambda_handler")
-        handler_file = ROOT / properties["CodeUri"] / f"{module}.py"
+        handler_file = ROOT / code["S3Key"] / f"{module}.py"
         assert handler_file.relative_to(ROOT) == Path(f"src/functions/{folder}/app.py")
         assert handler_file.is_file()
 
 
-def test_every_function_gets_the_shared_layer_and_site_settings(template: dict[str, Any]) -> None:
+def test_every_function_gets_the_shared_layer_and_site_settings(
+    translated: dict[str, Any],
+) -> None:
+    [(layer_id, layer)] = of_type(translated, "AWS::Lambda::LayerVersion").items()
     for logical_id in FUNCTIONS:
-        properties = _function(template, logical_id)
-        assert properties["Layers"] == [{"Ref": "SharedLayer"}]
+        properties = _function(translated, logical_id)
+        assert properties["Layers"] == [{"Ref": layer_id}]
         variables = properties["Environment"]["Variables"]
         for name in ("SITE_NAME", "SITE_BASE_URL", "SITE_SECTIONS", "SITE_LOCALE"):
             assert name in variables
         assert variables["ARTICLES_TABLE"] == {"Ref": "ArticlesTable"}
-    layer = template["Resources"]["SharedLayer"]
-    assert (ROOT / layer["Properties"]["ContentUri"] / "requirements.txt").is_file()
+    assert (ROOT / layer["Properties"]["Content"]["S3Key"] / "requirements.txt").is_file()
 
 
 def test_every_work_queue_has_a_dead_letter_queue_that_keeps_messages(
-    template: dict[str, Any],
+    translated: dict[str, Any],
 ) -> None:
-    queues = _resources_of(template, "AWS::SQS::Queue")
+    queues = of_type(translated, "AWS::SQS::Queue")
     sources = {
-        event["Properties"]["Queue"]["Fn::GetAtt"][0]
+        mapping["EventSourceArn"]["Fn::GetAtt"][0]
         for logical_id in FUNCTIONS
-        for event in _function(template, logical_id).get("Events", {}).values()
-        if event["Type"] == "SQS"
+        for mapping in _mappings(translated, logical_id)
+        if mapping["EventSourceArn"]["Fn::GetAtt"][0] in queues
     }
     assert sources == {"IngestQueue", "RenderQueue", "InvalidateQueue"}
     for logical_id in sources:
@@ -180,34 +194,37 @@ def test_every_work_queue_has_a_dead_letter_queue_that_keeps_messages(
 
 
 def test_queue_visibility_outlasts_the_function_and_its_batching_window(
-    template: dict[str, Any],
+    translated: dict[str, Any],
 ) -> None:
-    queues = template["Resources"]
+    queues = of_type(translated, "AWS::SQS::Queue")
+    checked = 0
     for logical_id in FUNCTIONS:
-        properties = _function(template, logical_id)
-        for event in properties.get("Events", {}).values():
-            if event["Type"] != "SQS":
+        timeout = _function(translated, logical_id)["Timeout"]
+        for mapping in _mappings(translated, logical_id):
+            source = mapping["EventSourceArn"]["Fn::GetAtt"][0]
+            if source not in queues:
                 continue
-            queue = queues[event["Properties"]["Queue"]["Fn::GetAtt"][0]]["Properties"]
-            window = _largest(
-                event["Properties"].get("MaximumBatchingWindowInSeconds", 0), template
-            )
-            assert queue["VisibilityTimeout"] > properties["Timeout"] + window, logical_id
+            window = _largest(mapping.get("MaximumBatchingWindowInSeconds", 0), translated)
+            assert queues[source]["Properties"]["VisibilityTimeout"] > timeout + window, source
+            checked += 1
+    assert checked
 
 
-def test_functions_behind_queues_report_partial_batch_failures(template: dict[str, Any]) -> None:
+def test_functions_behind_queues_report_partial_batch_failures(
+    translated: dict[str, Any],
+) -> None:
     for logical_id in FUNCTIONS:
-        for event in _function(template, logical_id)["Events"].values():
-            assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        mappings = _mappings(translated, logical_id)
+        assert mappings, f"{logical_id} has an event source"
+        for mapping in mappings:
+            assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
 
 def test_the_stream_reaches_only_article_items_and_parks_failures(
-    template: dict[str, Any],
+    translated: dict[str, Any],
 ) -> None:
-    (event,) = _function(template, "IndexFunction")["Events"].values()
-    properties = event["Properties"]
-    assert event["Type"] == "DynamoDB"
-    assert properties["Stream"] == {"Fn::GetAtt": ["ArticlesTable", "StreamArn"]}
+    (properties,) = _mappings(translated, "IndexFunction")
+    assert properties["EventSourceArn"] == {"Fn::GetAtt": ["ArticlesTable", "StreamArn"]}
     (pattern,) = properties["FilterCriteria"]["Filters"]
     assert json.loads(pattern["Pattern"]) == {"dynamodb": {"Keys": {"sk": {"S": ["article"]}}}}
     assert properties["DestinationConfig"]["OnFailure"]["Destination"] == {
@@ -299,24 +316,20 @@ def test_only_prod_protects_the_table_from_deletion(template: dict[str, Any]) ->
 
 
 def test_a_zero_batching_window_keeps_the_invalidate_batch_within_sqs_limits(
-    template: dict[str, Any],
+    translated: dict[str, Any],
 ) -> None:
     # SQS event sources reject batches above 10 without a batching window of at least 1 s.
-    event = template["Resources"]["InvalidateFunction"]["Properties"]["Events"]["ChangedPaths"]
+    (mapping,) = _mappings(translated, "InvalidateFunction")
     for window, batch in (("0", 10), ("60", 1000), ("300", 1000)):
         context = ResolveContext.for_template(
-            template,
+            translated,
             stack_name="rotativa",
             region=REGION,
             account_id="123456789012",
             parameters={"InvalidationBatchWindow": window},
-            resources={
-                "InvalidateQueue": PhysicalResource(
-                    "InvalidateQueue", "AWS::SQS::Queue", "url", {"Arn": "arn"}
-                )
-            },
         )
-        properties = resolve(event["Properties"], context)
+        wanted = ("MaximumBatchingWindowInSeconds", "BatchSize")
+        properties = resolve({key: mapping[key] for key in wanted}, context)
         assert (properties["MaximumBatchingWindowInSeconds"], properties["BatchSize"]) == (
             window,
             batch,

@@ -4,11 +4,11 @@ The calls are not guessed from the source: the pipeline runs on moto with a boto
 recording, per function, every service operation (and the item actions inside each
 transaction), mapped to the IAM actions AWS authorises them with, and the ARN of what each
 call touched. The roles are read as CloudFormation will see them: template.yaml goes
-through `aws-sam-translator` (what `sam deploy` runs), each `AWS::Lambda::Function` of the
-result names its role, and the role's statements are resolved against the local stack's
-real ARNs. Then: an allowed action no call needs, a call no statement allows on the
-resource it touched, a data-plane action on `*`, a role SAM would still generate or a
-managed policy attached to one, fails.
+through `aws-sam-translator` (`local.template.translate`, the translation the local cloud
+itself is built from), each `AWS::Lambda::Function` of the result names its role, and the
+role's statements are resolved against the local stack's real ARNs. Then: an allowed
+action no call needs, a call no statement allows on the resource it touched, a data-plane
+action on `*`, a role SAM would still generate or a managed policy attached to one, fails.
 
 What Lambda itself does with a function's role is derived from the same translation, not
 listed by hand: it reads the queue or stream of each event source mapping (and nothing
@@ -20,7 +20,6 @@ resource type for them), and they carry trace segments, not data of ours.
 
 from __future__ import annotations
 
-import copy
 import functools
 import json
 import re
@@ -33,10 +32,10 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
-from rotativa_tools.local.cloud import LocalCloud
+from rotativa_tools.local.cloud import DEFAULT_REGION, LocalCloud
 from rotativa_tools.local.runtime import current_function
 from rotativa_tools.local.stack import LocalStack
-from rotativa_tools.local.template import ResolveContext, load_template, resolve
+from rotativa_tools.local.template import load_template, of_type, resolve, translate
 from tests.conftest import ROOT
 from tests.integration.pipeline_helpers import article
 from tests.reliability.cloud_helpers import core_session
@@ -255,42 +254,9 @@ def used_actions(recorded: Recorded) -> dict[str, set[str]]:
 # ---------------------------------------------------------------------------- the roles
 
 
-def _sam_ready(template: dict[str, Any]) -> dict[str, Any]:
-    """A copy the translator accepts offline: code in S3, as `sam package` leaves it."""
-    ready = copy.deepcopy(template)
-    for resource in ready["Resources"].values():
-        properties = resource.get("Properties") or {}
-        if resource["Type"] == "AWS::Serverless::Function":
-            properties["CodeUri"] = "s3://rotativa-artifacts/function.zip"
-        elif resource["Type"] == "AWS::Serverless::LayerVersion":
-            properties["ContentUri"] = "s3://rotativa-artifacts/layer.zip"
-    return ready
-
-
-class _NoManagedPolicies:
-    """The translator asks IAM for managed policy ARNs only for policies named by name."""
-
-    def load(self) -> dict[str, str]:
-        return {}
-
-
-def translate(template: dict[str, Any]) -> dict[str, Any]:
-    """The CloudFormation `sam deploy` would hand over for `template`."""
-    from samtranslator.translator.transform import transform  # type: ignore[import-untyped]
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("AWS_DEFAULT_REGION", "eu-south-1")
-        translated: dict[str, Any] = transform(_sam_ready(template), {}, _NoManagedPolicies())
-    return translated
-
-
 @functools.cache
 def cloudformation() -> dict[str, Any]:
-    return translate(load_template(TEMPLATE))
-
-
-def _of_type(template: dict[str, Any], resource_type: str) -> dict[str, Any]:
-    return {k: r for k, r in template["Resources"].items() if r["Type"] == resource_type}
+    return translate(load_template(TEMPLATE), region=DEFAULT_REGION)
 
 
 def role_of(template: dict[str, Any], function: str) -> str:
@@ -307,7 +273,7 @@ def generated_roles(translated: dict[str, Any], declared: dict[str, Any]) -> set
     """Roles in the translation that template.yaml does not declare (SAM made them), and
     declared ones with a managed policy attached."""
     found = set()
-    for logical_id, role in _of_type(translated, "AWS::IAM::Role").items():
+    for logical_id, role in of_type(translated, "AWS::IAM::Role").items():
         properties = role.get("Properties") or {}
         if logical_id not in declared["Resources"] or properties.get("ManagedPolicyArns"):
             found.add(logical_id)
@@ -318,7 +284,7 @@ def policies(translated: dict[str, Any] | None = None) -> dict[str, list[dict[st
     """Each Lambda function's statements: the inline policies of the role it runs on."""
     translated = translated or cloudformation()
     found: dict[str, list[dict[str, Any]]] = {}
-    for function in _of_type(translated, "AWS::Lambda::Function"):
+    for function in of_type(translated, "AWS::Lambda::Function"):
         role = translated["Resources"][role_of(translated, function)]["Properties"]
         statements: list[dict[str, Any]] = []
         for policy in role.get("Policies", []):
@@ -332,7 +298,7 @@ def lambda_needs(translated: dict[str, Any], function: str) -> set[str]:
     """What Lambda does with `function`'s role: poll its event sources, write its logs,
     send its traces (when tracing is on)."""
     needs = set(LOG_WRITES)
-    for mapping in _of_type(translated, "AWS::Lambda::EventSourceMapping").values():
+    for mapping in of_type(translated, "AWS::Lambda::EventSourceMapping").values():
         properties = mapping["Properties"]
         if properties["FunctionName"] != {"Ref": function}:
             continue
@@ -359,14 +325,7 @@ def allowed(statements: list[dict[str, Any]]) -> set[str]:
 
 
 def _resolved(stack: LocalStack, value: Any) -> Any:
-    context = ResolveContext.for_template(
-        load_template(TEMPLATE),
-        stack_name=stack.stack_name,
-        region=stack.region,
-        account_id=stack.account_id,
-        resources=stack.resources,
-    )
-    return resolve(value, context)
+    return resolve(value, stack.context())
 
 
 def _matches(pattern: str, arn: str) -> bool:
@@ -381,12 +340,12 @@ def _matches(pattern: str, arn: str) -> bool:
 def test_sam_generates_no_role_and_each_function_has_its_own() -> None:
     translated, declared = cloudformation(), load_template(TEMPLATE)
     assert generated_roles(translated, declared) == set()
-    functions = _of_type(translated, "AWS::Lambda::Function")
-    assert set(functions) == set(_of_type(declared, "AWS::Serverless::Function"))
+    functions = of_type(translated, "AWS::Lambda::Function")
+    assert set(functions) == set(of_type(declared, "AWS::Serverless::Function"))
     roles = [role_of(translated, function) for function in functions]
     assert len(set(roles)) == len(roles), "no two functions share a role"
     scheduler_roles = {"SchedulerRole"}
-    assert set(_of_type(translated, "AWS::IAM::Role")) == {*roles, *scheduler_roles}
+    assert set(of_type(translated, "AWS::IAM::Role")) == {*roles, *scheduler_roles}
 
 
 def test_the_translation_check_would_notice_a_role_sam_makes() -> None:
@@ -399,7 +358,7 @@ def test_the_translation_check_would_notice_a_role_sam_makes() -> None:
         {"Statement": role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][:1]}
     ]
     # WHEN it is translated, THEN SAM's role, with its managed policies on `*`, is found
-    translated = translate(declared)
+    translated = translate(declared, region=DEFAULT_REGION)
     assert generated_roles(translated, declared) == {"ValidateFunctionRole"}
     managed = translated["Resources"]["ValidateFunctionRole"]["Properties"]["ManagedPolicyArns"]
     assert any("AWSLambdaSQSQueueExecutionRole" in json.dumps(arn) for arn in managed)
@@ -422,7 +381,7 @@ def test_no_function_is_allowed_a_data_plane_action_on_every_resource() -> None:
 
 def test_no_role_of_the_stack_allows_a_data_plane_action_on_every_resource() -> None:
     # the functions' roles and the others (EventBridge Scheduler's) alike
-    for name, role in _of_type(cloudformation(), "AWS::IAM::Role").items():
+    for name, role in of_type(cloudformation(), "AWS::IAM::Role").items():
         assert not role["Properties"].get("ManagedPolicyArns"), name
         for policy in role["Properties"].get("Policies", []):
             for statement in _list(policy["PolicyDocument"]["Statement"]):
@@ -505,3 +464,8 @@ def test_the_resource_check_would_notice_a_call_outside_the_statements(
     # THEN the homepage write it makes is outside them, and so noticed
     assert f"{site}/index.html" in {arn for arn in writes if not _matches(narrowed, arn)}
     assert any(_matches(narrowed, arn) for arn in writes), "a page under /sport/ is inside"
+
+
+def test_the_roles_checked_are_those_the_local_stack_was_built_from(recorded: Recorded) -> None:
+    # one translation: the stack the calls were recorded in is built from what is read here
+    assert recorded.stack.template == cloudformation()

@@ -8,10 +8,16 @@ from typing import Any
 
 import pytest
 
-from rotativa_tools.local.template import ResolveContext, evaluate_condition, load_template
+from rotativa_tools.local.template import (
+    ResolveContext,
+    evaluate_condition,
+    load_template,
+    translate,
+)
 from tests.conftest import ROOT
 
-TEMPLATE: dict[str, Any] = load_template(ROOT / "template.yaml")
+#: As CloudFormation will see it: SAM's translation (functions as AWS::Lambda::Function).
+TEMPLATE: dict[str, Any] = translate(load_template(ROOT / "template.yaml"), region="eu-south-1")
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
 BUCKETS = [n for n, r in RESOURCES.items() if r["Type"] == "AWS::S3::Bucket"]
 QUEUES = [n for n, r in RESOURCES.items() if r["Type"] == "AWS::SQS::Queue"]
@@ -30,6 +36,7 @@ def _policy_of(bucket: str) -> dict[str, Any]:
 def test_there_are_buckets_and_queues_to_check() -> None:
     assert set(BUCKETS) == {"InboxBucket", "SiteBucket"}
     assert len(QUEUES) >= 7
+    assert any(r["Type"] == "AWS::Lambda::Function" for r in RESOURCES.values())
 
 
 @pytest.mark.parametrize("bucket", BUCKETS)
@@ -155,7 +162,7 @@ def test_the_alarm_topic_mails_the_address_given_and_nobody_without_one() -> Non
 
 
 @pytest.mark.parametrize(
-    "function", [n for n, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::Function"]
+    "function", [n for n, r in RESOURCES.items() if r["Type"] == "AWS::Lambda::Function"]
 )
 def test_every_function_logs_to_its_own_declared_group_with_a_retention(function: str) -> None:
     properties = RESOURCES[function]["Properties"]

@@ -18,13 +18,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
-from rotativa_tools.local.stack import FunctionSpec, merge_globals
+from rotativa_tools.local.provision.functions import (
+    FunctionSpec,
+    function_spec,
+    layer_folders,
+    run_properties,
+)
 from rotativa_tools.local.template import (
     PhysicalResource,
     ResolveContext,
     TemplateError,
     resolve,
     scalar_text,
+    translate,
 )
 
 if TYPE_CHECKING:
@@ -211,37 +217,16 @@ def deployed_function(
     template: Mapping[str, Any], template_dir: Path, logical_id: str, stack: DeployedStack
 ) -> FunctionSpec:
     """The template's function as it runs in `stack`: its code from this checkout, its
-    environment resolved against the stack's parameters and physical resources."""
-    definitions: Mapping[str, Any] = template["Resources"]
-    definition = definitions.get(logical_id)
-    if definition is None or definition.get("Type") != "AWS::Serverless::Function":
-        raise TargetError(f"{logical_id} is not a function of the template")
-    context = stack.context(template, stack.physical_resources())
-    globals_function = (template.get("Globals") or {}).get("Function") or {}
-    raw = merge_globals(globals_function, definition.get("Properties") or {})
-    where = f"Resources.{logical_id}.Properties"
-    environment: dict[str, str] = {}
-    for name, value in ((raw.get("Environment") or {}).get("Variables") or {}).items():
-        try:
-            environment[str(name)] = scalar_text(resolve(value, context, where=where))
-        except TemplateError as exc:
-            raise TargetError(f"{logical_id}: environment variable {name}: {exc}") from None
-    layers = []
-    for layer in raw.get("Layers") or []:
-        layer_id = str(layer.get("Ref")) if isinstance(layer, dict) else ""
-        content = ((definitions.get(layer_id) or {}).get("Properties") or {}).get("ContentUri")
-        if isinstance(content, str):
-            layers.append(template_dir / content)
-    physical = stack.resources.get(logical_id, (logical_id, ""))[0]
-    return FunctionSpec(
-        logical_id=logical_id,
-        function_name=physical,
-        code_uri=template_dir / str(raw["CodeUri"]),
-        handler=str(raw["Handler"]),
-        runtime=raw.get("Runtime"),
-        layers=layers,
-        timeout=int(raw.get("Timeout", 3)),
-        memory=int(raw.get("MemorySize", 128)),
-        environment=environment,
-        events=[],
-    )
+    environment (SAM's translation, as deployed) resolved against the stack's parameters
+    and physical resources."""
+    try:
+        translated = translate(template, region=stack.region)
+        if logical_id not in translated["Resources"]:
+            raise TemplateError(f"{logical_id} is not a function of the template")
+        context = stack.context(translated, stack.physical_resources())
+        props = run_properties(translated, logical_id, context)
+        physical = stack.resources.get(logical_id, (logical_id, ""))[0]
+        layers = layer_folders(translated, context, template_dir)
+        return function_spec(logical_id, props, physical, layers, template_dir, [])
+    except TemplateError as exc:
+        raise TargetError(f"{logical_id}: {exc}") from None

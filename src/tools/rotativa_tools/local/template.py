@@ -1,15 +1,18 @@
-"""Read `template.yaml` the way CloudFormation does, and evaluate its intrinsic functions.
+"""Read `template.yaml` the way CloudFormation does: translated by SAM, intrinsics evaluated.
 
 The local cloud builds its resources from the same template that `sam deploy` ships, so
-the wiring cannot drift between laptop and AWS. That needs two things plain YAML lacks:
+the wiring cannot drift between laptop and AWS. That needs three things plain YAML lacks:
 the short-form tags (`!Ref`, `!GetAtt`, `!Sub`, …), which become the long forms
-CloudFormation itself sees, and an evaluator for the intrinsic functions, fed with the
-physical names of what the local cloud created. Nothing here talks to AWS.
+CloudFormation itself sees; SAM's own translator (`translate`), which turns Globals,
+Events and the serverless resource types into the CloudFormation AWS deploys; and an
+evaluator for the intrinsic functions, fed with the physical names of what the local
+cloud created. Nothing here talks to AWS.
 """
 
 from __future__ import annotations
 
 import base64
+import copy
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -19,6 +22,8 @@ from typing import Any, Final
 import yaml
 
 __all__ = [
+    "LOCAL_CODE_BUCKET",
+    "MANAGED_POLICIES",
     "NO_VALUE",
     "ParameterError",
     "PhysicalResource",
@@ -30,11 +35,13 @@ __all__ = [
     "evaluate_condition",
     "is_intrinsic",
     "load_template",
+    "of_type",
     "parse_template",
     "partition_for",
     "referenced_names",
     "resolve",
     "scalar_text",
+    "translate",
 ]
 
 
@@ -159,6 +166,113 @@ def parse_template(text: str) -> dict[str, Any]:
 def load_template(path: str | Path) -> dict[str, Any]:
     """Read a CloudFormation/SAM template file (YAML or JSON, which is YAML too)."""
     return parse_template(Path(path).read_text(encoding="utf-8"))
+
+
+def of_type(template: Mapping[str, Any], resource_type: str) -> dict[str, Any]:
+    """The template's resources of one type, by logical id, in template order."""
+    resources: Mapping[str, Any] = template.get("Resources") or {}
+    return {k: r for k, r in resources.items() if r.get("Type") == resource_type}
+
+
+# ---------------------------------------------------------------------------- translating
+
+SAM_TRANSFORM: Final = "AWS::Serverless-2016-10-31"
+
+#: Where a translated function or layer finds its code locally: `sam package` would leave
+#: the code in S3; offline, the "key" is the folder (relative to the template) it came from.
+LOCAL_CODE_BUCKET: Final = "rotativa-local-folder"
+
+#: AWS managed policies by name, for a function's `Policies: [AWSLambda…]`. SAM would ask
+#: IAM for the whole list; translating offline, these few are all it is given.
+MANAGED_POLICIES: Final = {
+    name: f"arn:aws:iam::aws:policy/{path}"
+    for name, path in {
+        "AWSLambdaBasicExecutionRole": "service-role/AWSLambdaBasicExecutionRole",
+        "AWSLambdaSQSQueueExecutionRole": "service-role/AWSLambdaSQSQueueExecutionRole",
+        "AWSLambdaDynamoDBExecutionRole": "service-role/AWSLambdaDynamoDBExecutionRole",
+        "AWSXrayWriteOnlyAccess": "AWSXrayWriteOnlyAccess",
+    }.items()
+}
+
+
+@dataclass(frozen=True)
+class _Region:
+    """What SAM reads from its boto3 session: the region, nothing else (no credentials)."""
+
+    region_name: str
+
+
+def translate(
+    template: Mapping[str, Any],
+    *,
+    region: str,
+    parameters: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The CloudFormation `sam deploy` hands over for `template`, translated offline.
+
+    SAM itself does the work: Globals merged into each `AWS::Lambda::Function`, each event
+    an `AWS::Lambda::EventSourceMapping` with the properties Lambda gets, roles and
+    permissions generated where the template asks for them, layers renamed as deployed.
+    Local code folders become `s3://LOCAL_CODE_BUCKET/<folder>` first (SAM wants code in
+    S3), and named managed policies come from MANAGED_POLICIES, never from IAM. `region`
+    is the stack's (SAM resolves `AWS::Region` and the partition with it). A template
+    without the SAM transform is CloudFormation already and comes back as a copy.
+    """
+    ready = _code_in_s3(template)
+    transforms = ready.pop("Transform", None)
+    if SAM_TRANSFORM not in (transforms if isinstance(transforms, list) else [transforms]):
+        return ready
+    from samtranslator.metrics.metrics import (  # type: ignore[import-untyped]
+        DummyMetricsPublisher,
+        Metrics,
+    )
+    from samtranslator.model.exceptions import (  # type: ignore[import-untyped]
+        InvalidDocumentException,
+    )
+    from samtranslator.parser.parser import Parser  # type: ignore[import-untyped]
+    from samtranslator.translator.translator import Translator  # type: ignore[import-untyped]
+    from samtranslator.utils.py27hash_fix import (  # type: ignore[import-untyped]
+        to_py27_compatible_template,
+        undo_mark_unicode_str_in_template,
+    )
+
+    ready["Transform"] = transforms
+    values = dict(parameters or {})
+    to_py27_compatible_template(ready, values)  # as samtranslator.transform does: same ids
+    # SAM's own partition-aware map of managed policies first; ours for what it lacks.
+    # Metrics that go nowhere, published at once: SAM warns at exit about unpublished ones.
+    metrics = Metrics("ServerlessTransform", DummyMetricsPublisher())
+    translator = Translator(None, Parser(), boto_session=_Region(region), metrics=metrics)
+    try:
+        translated = translator.translate(
+            ready, values, get_managed_policy_map=lambda: dict(MANAGED_POLICIES)
+        )
+    except InvalidDocumentException as exc:
+        causes = "; ".join(getattr(c, "message", str(c)) for c in exc.causes) or str(exc)
+        raise TemplateError(f"SAM cannot translate the template: {causes}") from exc
+    finally:
+        metrics.publish()
+    result: dict[str, Any] = undo_mark_unicode_str_in_template(translated)
+    return result
+
+
+def _code_in_s3(template: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy whose local CodeUri/ContentUri folders are S3 locations naming the folder."""
+    ready = copy.deepcopy(dict(template))
+    found: list[tuple[dict[str, Any], str]] = [
+        ((ready.get("Globals") or {}).get("Function") or {}, "CodeUri")
+    ]
+    for resource in (ready.get("Resources") or {}).values():
+        kind = resource.get("Type")
+        if kind == "AWS::Serverless::Function":
+            found.append((resource.setdefault("Properties", {}), "CodeUri"))
+        elif kind == "AWS::Serverless::LayerVersion":
+            found.append((resource.setdefault("Properties", {}), "ContentUri"))
+    for properties, key in found:
+        folder = properties.get(key)
+        if isinstance(folder, str) and not folder.startswith("s3://"):
+            properties[key] = f"s3://{LOCAL_CODE_BUCKET}/{folder}"
+    return ready
 
 
 # ---------------------------------------------------------------------------- evaluating

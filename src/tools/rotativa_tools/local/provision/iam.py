@@ -1,0 +1,16 @@
+"""AWS::IAM::Role: an identity only. Local calls are not authorised; what each role allows
+is checked against what each function calls by tests/reliability/test_least_privilege.py,
+on the roles `translate` gives."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from rotativa_tools.local.provision.common import Identity, Provisioning
+
+
+def role(p: Provisioning, logical_id: str, props: Mapping[str, Any]) -> Identity:
+    name = p.name(props, "RoleName", logical_id)
+    arn = p.arn("iam", f"role/{name}", regional=False)
+    return name, {"Arn": arn, "RoleId": "AROA" + p.suffix(logical_id, 17)}
