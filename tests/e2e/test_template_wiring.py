@@ -15,8 +15,8 @@ import pytest
 from moto import mock_aws
 
 from rotativa_tools.local.cloud import DEFAULT_TEMPLATE
-from rotativa_tools.local.status import collect_status
 from rotativa_tools.local.template import load_template, parse_template
+from rotativa_tools.ops.status import collect_status
 from tests.conftest import SAMPLES
 from tests.e2e.conftest import Run
 

@@ -166,7 +166,7 @@ def test_an_article_showing_a_refused_picture_still_publishes(cloud: LocalCloud)
 
 
 def test_rotativa_status_lists_media_rejections(cloud: LocalCloud) -> None:
-    from rotativa_tools.local.status import collect_status
+    from rotativa_tools.ops.status import collect_status
 
     # GIVEN a refused media file, one with a hostile name among them
     _upload(cloud, "media/x.jpg", HTML)

@@ -249,8 +249,8 @@ def dev_endpoint(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     from moto.server import ThreadedMotoServer
 
     from rotativa_tools.local.stack import provision
-    from rotativa_tools.local.target import write_outputs
     from rotativa_tools.local.template import load_template
+    from rotativa_tools.ops.target import write_outputs
     from tests.conftest import ROOT
 
     port = _free_port()

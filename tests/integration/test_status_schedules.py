@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 from rotativa_tools.local.cloud import DEFAULT_REGION, DEFAULT_TEMPLATE, LocalCloud
 from rotativa_tools.local.content import site_from_parameters
-from rotativa_tools.local.status import collect_status
-from rotativa_tools.local.target import schedule_group_name
 from rotativa_tools.local.template import ResolveContext, load_template
+from rotativa_tools.ops.status import collect_status
+from rotativa_tools.ops.target import schedule_group_name
 from tests.integration.pipeline_helpers import article
 
 

@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 
 from rotativa_tools.local.provision.functions import layer_folders
-from rotativa_tools.local.target import DeployedStack, TargetError, deployed_function
 from rotativa_tools.local.template import (
     LOCAL_CODE_BUCKET,
     MANAGED_POLICIES,
@@ -25,6 +24,7 @@ from rotativa_tools.local.template import (
     parse_template,
     translate,
 )
+from rotativa_tools.ops.target import DeployedStack, TargetError, deployed_function
 from tests.conftest import ROOT
 
 TEMPLATE = ROOT / "template.yaml"

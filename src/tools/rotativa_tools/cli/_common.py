@@ -133,10 +133,10 @@ class Target:
 def find_target(args: argparse.Namespace) -> Target:
     """`--stack NAME` from CloudFormation, else the `rotativa dev` on `--endpoint-url` (or
     AWS_ENDPOINT_URL, or dev's default port) by the outputs file it wrote. Raises
-    `TargetError` (rotativa_tools.local.target) when neither can be found."""
+    `TargetError` (rotativa_tools.ops.target) when neither can be found."""
     import boto3
 
-    from rotativa_tools.local.target import (
+    from rotativa_tools.ops.target import (
         DeployedStack,
         default_outputs_file,
         local_endpoint,

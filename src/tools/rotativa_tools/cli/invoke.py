@@ -64,8 +64,8 @@ def run_invoke(args: argparse.Namespace) -> int:
     import json
 
     from rotativa_tools.local.invoke import invoke_function
-    from rotativa_tools.local.target import TargetError
     from rotativa_tools.local.template import TemplateError
+    from rotativa_tools.ops.target import TargetError
 
     try:
         text = sys.stdin.read() if str(args.event) == "-" else args.event.read_text("utf-8")

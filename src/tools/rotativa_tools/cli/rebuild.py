@@ -187,7 +187,7 @@ def _stack_table(args: argparse.Namespace, language: Language) -> tuple[Target, 
     after saying why (no such stack, it does not answer, it has no table output)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from rotativa_tools.local.target import TargetError
+    from rotativa_tools.ops.target import TargetError
 
     try:
         target = find_target(args)

@@ -61,7 +61,7 @@ def add_command(commands: SubParsers) -> None:
 def run_rollback(args: argparse.Namespace) -> int:
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from rotativa_tools.local.target import TargetError
+    from rotativa_tools.ops.target import TargetError
 
     try:
         key = object_key(args.key)
@@ -133,7 +133,7 @@ class _DirectInvalidation:
 
 
 def _invalidation(outputs: Mapping[str, str], client: Callable[[str], Any]) -> PathInvalidation:
-    from rotativa_tools.local.target import TargetError
+    from rotativa_tools.ops.target import TargetError
 
     if INVALIDATE_QUEUE_OUTPUT in outputs:
         return _QueuedInvalidation(outputs[INVALIDATE_QUEUE_OUTPUT], client("sqs"))

@@ -46,8 +46,9 @@ def run_status(args: argparse.Namespace) -> int:
     from rotativa_tools.local.cloud import DEFAULT_REGION, DEFAULT_TEMPLATE, prepare_environment
     from rotativa_tools.local.content import site_from_parameters
     from rotativa_tools.local.stack import AwsClients
-    from rotativa_tools.local.status import collect_status
-    from rotativa_tools.local.target import (
+    from rotativa_tools.local.template import ResolveContext, load_template
+    from rotativa_tools.ops.status import collect_status
+    from rotativa_tools.ops.target import (
         DeployedStack,
         TargetError,
         default_outputs_file,
@@ -55,7 +56,6 @@ def run_status(args: argparse.Namespace) -> int:
         read_outputs,
         schedule_group_name,
     )
-    from rotativa_tools.local.template import ResolveContext, load_template
 
     try:
         if args.stack:

@@ -32,8 +32,8 @@ from rotativa_tools.local.content import ContentWatcher, parameters_for, site_fr
 from rotativa_tools.local.pump import Invocation
 from rotativa_tools.local.site_server import BucketSource, SiteServer, cdn_behaviours
 from rotativa_tools.local.summary import InvalidationLog, SiteWrites, UploadJudge
-from rotativa_tools.local.target import DEFAULT_HOST, default_outputs_file, write_outputs
 from rotativa_tools.local.template import load_template
+from rotativa_tools.ops.target import DEFAULT_HOST, default_outputs_file, write_outputs
 
 IDLE_SECONDS = 0.2  # pause of the pump when a whole round found nothing
 WATCH_SECONDS = 1.0  # how often the content folder is looked at

@@ -25,8 +25,8 @@ from rotativa import bootstrap
 from rotativa_tools.local.cloud import DEFAULT_TEMPLATE, LocalCloud, prepare_environment
 from rotativa_tools.local.runtime import forget_loaded_functions, invoke
 from rotativa_tools.local.stack import FunctionSpec
-from rotativa_tools.local.target import DeployedStack, TargetError, deployed_function
 from rotativa_tools.local.template import load_template
+from rotativa_tools.ops.target import DeployedStack, TargetError, deployed_function
 
 
 @dataclass(frozen=True)
