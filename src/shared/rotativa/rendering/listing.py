@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 from rotativa.domain.article import ArticleTeaser
+from rotativa.domain.pages import FEED_SIZE as FEED_SIZE  # for rendering/folder.py, until it goes
+from rotativa.domain.pages import PER_PAGE, ListingKind
 from rotativa.domain.site import SectionSettings
 from rotativa.rendering.paths import listing_page_path
 
-PER_PAGE = 20
-FEED_SIZE = 50
-
-ListingKind = Literal["section", "tag", "author"]
+#: The listings that have pages (the pinned stories and the months have none).
+PAGE_KINDS = frozenset({ListingKind.SECTION, ListingKind.TAG, ListingKind.AUTHOR})
 
 
 @dataclass(frozen=True)
@@ -28,7 +27,7 @@ class SectionBlock:
 class Listing:
     """One page of a section, tag or author: its articles, newest first (at most 20)."""
 
-    kind: ListingKind
+    kind: str  # a `ListingKind` of `PAGE_KINDS` (its value, as a template reads it)
     name: str
     path: str
     articles: tuple[ArticleTeaser, ...]
@@ -36,6 +35,10 @@ class Listing:
     newer_path: str | None = None
     older_path: str | None = None
     feed_path: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in PAGE_KINDS:
+            raise ValueError(f"a {self.kind!r} listing has no pages")
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,7 @@ def sort_newest_first(articles: Sequence[ArticleTeaser]) -> list[ArticleTeaser]:
 
 
 def paginate(
-    kind: ListingKind,
+    kind: str,
     name: str,
     first_page: str,
     articles: Sequence[ArticleTeaser],

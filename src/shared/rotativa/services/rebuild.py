@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from rotativa.domain.article import ArticleTeaser
 from rotativa.domain.pages import (
@@ -44,7 +44,8 @@ from rotativa.domain.related import TagStatistics, related_articles
 from rotativa.domain.site import SiteSettings
 from rotativa.domain.slugs import slugify
 from rotativa.rendering import SiteRenderer
-from rotativa.services.rendering import Invalidations, PageRenderer, PageSource, SiteStorage
+from rotativa.services.ports import Invalidations, PageQueue, PageSource, SiteIndex, SiteStorage
+from rotativa.services.rendering import PageRenderer
 
 #: articles nearest in time taken from each listing into a related pool, on either side:
 #: the IndexFunction's pool is the newest 20 of each listing when an article is published,
@@ -52,20 +53,6 @@ from rotativa.services.rendering import Invalidations, PageRenderer, PageSource,
 RELATED_WINDOW = 20
 
 Progress = Callable[[int, int], None]
-
-
-class SiteIndex(Protocol):
-    """What a rebuild reads to name every page: the articles table or a `MemorySite`."""
-
-    def months(self) -> list[str]: ...
-
-    def members(self, listing: ListingId) -> list[ArticleTeaser]: ...
-
-    def counts(self, listings: Sequence[ListingId]) -> dict[ListingId, int]: ...
-
-
-class PageQueue(Protocol):
-    def send(self, pages: Iterable[PageRef]) -> None: ...
 
 
 # --- every page of the site ---------------------------------------------------------------

@@ -34,8 +34,8 @@ from rotativa.domain.site import SiteSettings
 if TYPE_CHECKING:
     # The rebuild itself (templates, Jinja) is imported when the command runs, so that
     # wiring the command into cli.py costs `rotativa check` nothing at start-up.
-    from rotativa.services.rebuild import RebuildReport, SiteIndex
-    from rotativa.services.rendering import Invalidations, PageSource, SiteStorage
+    from rotativa.services.ports import Invalidations, PageSource, SiteIndex, SiteStorage
+    from rotativa.services.rebuild import RebuildReport
 
 EXIT_OK = 0
 EXIT_INVALID = 1
