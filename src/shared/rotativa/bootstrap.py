@@ -91,12 +91,12 @@ def site() -> SiteSettings:
 @cache
 def ingest(metrics: Metrics) -> Ingest:
     from rotativa.adapters.articles_table import ArticlesTable
-    from rotativa.adapters.buckets import MediaInbox, SiteMediaBucket
+    from rotativa.adapters.buckets import MediaInboxBucket, SiteMediaBucket
     from rotativa.services.ingest import Ingest
     from rotativa.services.media import MediaUploads
 
     env = ValidateEnvironment.load()
-    inbox = MediaInbox(env.inbox_bucket)
+    inbox = MediaInboxBucket(env.inbox_bucket)
     telemetry = MetricsTelemetry(metrics)
     media = MediaUploads(
         inbox,

@@ -143,7 +143,7 @@ class SiteBucket:
         return True
 
 
-class MediaInbox(InboxBucket):
+class MediaInboxBucket(InboxBucket):
     """The inbox as media uploads read it: one version at a time, and only its head.
 
     The ValidateFunction never holds a whole video: it reads the size and the first bytes
