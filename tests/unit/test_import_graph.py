@@ -72,17 +72,9 @@ ALLOWED: Mapping[str, frozenset[str]] = {
 }
 #: Outside packages the runtime and the functions never import: the workshop's.
 WORKSHOP = frozenset({TOOLS, "moto", "pytest", "hypothesis", "tests", "_pytest"})
-#: Outside packages only some layers may import (boto3 and its stubs: the adapters').
-ONLY_IN: Mapping[str, frozenset[str]] = {
-    "boto3": frozenset({"adapters", "tools"}),
-    "botocore": frozenset({"adapters", "tools"}),
-    "mypy_boto3_s3": frozenset({"adapters", "tools"}),
-    "mypy_boto3_dynamodb": frozenset({"adapters", "tools"}),
-    "mypy_boto3_sqs": frozenset({"adapters", "tools"}),
-    "mypy_boto3_cloudfront": frozenset({"adapters", "tools"}),
-    "mypy_boto3_scheduler": frozenset({"adapters", "tools"}),
-    "mypy_boto3_dynamodbstreams": frozenset({"adapters", "tools"}),
-}
+#: The AWS SDK and its type stubs (`mypy_boto3_<service>`): only these layers import them.
+AWS_SDK = ("boto3", "botocore", "mypy_boto3")
+SPEAK_AWS = frozenset({"adapters", "tools"})
 
 #: Known violations another part of issue 13 removes: `rendering/folder.py` and
 #: `rendering/preview.py` (the second site builder) validate uploads themselves. They are
@@ -244,8 +236,10 @@ def violations(graph: Graph) -> list[str]:
             if target not in (None, "root") and target not in ALLOWED[source]:
                 allowed = ", ".join(sorted(ALLOWED[source])) or "nothing"
                 found.append(f"{imp}: {source} imports only {allowed}, not {target}")
-        elif top in ONLY_IN and source not in ONLY_IN[top]:
-            layers = " and ".join(sorted(ONLY_IN[top]))
+        elif any(top == sdk or top.startswith(f"{sdk}_") for sdk in AWS_SDK) and (
+            source not in SPEAK_AWS
+        ):
+            layers = " and ".join(sorted(SPEAK_AWS))
             found.append(f"{imp}: only {layers} import {top}")
     for imp in graph.dynamic:
         if layer_of(imp.importer) not in (None, "tools"):
@@ -450,6 +444,13 @@ def test_the_checker_passes_a_clean_package(tmp_path: Path) -> None:
             "from botocore.exceptions import ClientError\n",
             "rotativa.domain.pages → botocore (line 1, top): "
             "only adapters and tools import botocore",
+        ),
+        (  # the SDK's type stubs are the SDK too
+            "rotativa/services/ingest.py",
+            "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+            "    from mypy_boto3_s3 import S3Client\n",
+            "rotativa.services.ingest → mypy_boto3_s3 (line 3, TYPE_CHECKING): "
+            "only adapters and tools import mypy_boto3_s3",
         ),
         (  # an import by name, which no scan can follow
             "rotativa/services/ingest.py",
