@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from rotativa.adapters.folder import article_uploads
+from rotativa.adapters.folder import read_uploads
 from rotativa.adapters.memory import MemoryBucket, MemoryTable, NoInvalidations
 from rotativa.domain.markdown import render_body
 from rotativa.domain.pages import ListingId, ListingKind, PageKind, PageRef
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     site = SiteSettings.from_file(SAMPLES / "site.yaml")
     now = datetime.now(UTC)
     table = MemoryTable()
-    index_uploads(site, table, article_uploads(SAMPLES), now)
+    index_uploads(site, table, read_uploads(SAMPLES), now)
     pages = PageRenderer(site, table, MemoryBucket(), NoInvalidations())
     stored = [a for a in table.articles() if a.visible]
 

@@ -7,22 +7,23 @@ from datetime import datetime
 from typing import Any
 
 from rotativa.domain.article import ArticleTeaser
-from rotativa.domain.inbox import InboxEvent, InboxObject
+from rotativa.domain.inbox import InboxEvent, InboxObject, IngestOutcome, IngestResult
 from rotativa.domain.pages import ListingId, PageRef
-from rotativa.domain.records import StoredArticle
-from rotativa.services.indexing import IndexStore, PageQueue, WaitingList
-from rotativa.services.ingest import (
+from rotativa.domain.records import Commit, CommitOutcome, StoredArticle
+from rotativa.services.ports import (
     ArticleLedger,
-    Commit,
-    CommitOutcome,
     Inbox,
-    IngestOutcome,
-    IngestResult,
+    IndexStore,
+    Invalidations,
+    PageQueue,
+    PageSource,
+    ScheduleBook,
     SiteMedia,
+    SiteStorage,
+    StateLedger,
     Telemetry,
+    WaitingList,
 )
-from rotativa.services.rendering import Invalidations, PageSource, SiteStorage
-from rotativa.services.scheduling import ScheduleBook, StateLedger
 
 
 class MemoryIndex:

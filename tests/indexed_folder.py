@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from rotativa.adapters.folder import article_uploads
+from rotativa.adapters.folder import read_uploads
 from rotativa.adapters.memory import MemoryBucket, MemoryTable, NoInvalidations
 from rotativa.domain.article import Article, ArticleTeaser
 from rotativa.domain.frontpage import SectionBlock
@@ -53,9 +53,7 @@ class IndexedFolder:
         self.site = site
         self.now = now
         self.table = MemoryTable()
-        self.rejected: list[Rejected] = index_uploads(
-            site, self.table, article_uploads(folder), now
-        )
+        self.rejected: list[Rejected] = index_uploads(site, self.table, read_uploads(folder), now)
         self.articles = tuple(Entry(s) for s in self.table.articles() if s.visible)
 
     def entry(self, key: str) -> Entry:

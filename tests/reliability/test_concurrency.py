@@ -18,8 +18,7 @@ from aws_lambda_powertools import Metrics
 from moto import mock_aws
 
 from rotativa import bootstrap
-from rotativa.domain.inbox import Change, InboxEvent
-from rotativa.services.ingest import IngestOutcome
+from rotativa.domain.inbox import Change, InboxEvent, IngestOutcome
 from rotativa_tools.local.cloud import LocalCloud
 from rotativa_tools.local.runtime import environment
 from tests.integration.pipeline_helpers import article, site_page, table_item

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from rotativa.domain.inbox import Change, InboxEvent, Recheck
+from rotativa.domain.inbox import Change, InboxEvent, IngestOutcome, Recheck
 from rotativa.domain.records import ArticleState
 from rotativa.domain.site import SiteSettings
-from rotativa.services.ingest import Ingest, IngestOutcome
+from rotativa.services.ingest import Ingest
 from tests.fakes import CountingTelemetry, MemoryArticleLedger, MemoryInbox, MemoryMedia
 from tests.integration.pipeline_helpers import article
 

@@ -16,10 +16,11 @@ from typing import Any
 
 import pytest
 
-from rotativa.domain.inbox import Change, InboxEvent
+from rotativa.domain.inbox import Change, InboxEvent, IngestOutcome
 from rotativa.domain.media import (
     MEDIA_MAX_BYTES,
     SNIFF_BYTES,
+    MediaHead,
     MediaType,
     judge_media,
     media_key_problems,
@@ -28,8 +29,7 @@ from rotativa.domain.media import (
     site_key,
     sniff,
 )
-from rotativa.services.ingest import IngestOutcome
-from rotativa.services.media import MediaHead, MediaUploads
+from rotativa.services.media import MediaUploads
 
 # --- minimal true headers ----------------------------------------------------------------
 

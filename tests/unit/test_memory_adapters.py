@@ -11,9 +11,15 @@ from rotativa.adapters.folder import FolderBucket, article_uploads, page_file, u
 from rotativa.adapters.memory import MemoryBucket, MemoryQueue, MemoryTable, NoInvalidations
 from rotativa.domain.article import ArticleTeaser, Section
 from rotativa.domain.pages import ListingId, ListingKind
-from rotativa.services.indexing import IndexStore, PageQueue
-from rotativa.services.rebuild import ArticleItems, SiteIndex
-from rotativa.services.rendering import Invalidations, PageSource, SiteStorage
+from rotativa.services.ports import (
+    ArticleItems,
+    IndexStore,
+    Invalidations,
+    PageQueue,
+    PageSource,
+    SiteIndex,
+    SiteStorage,
+)
 from tests.conftest import SAMPLES
 from tests.fakes import MemoryPages
 

@@ -22,13 +22,13 @@ from lxml import etree  # type: ignore[import-untyped]
 
 from rotativa.adapters.articles_table import stored_from_item
 from rotativa.domain.article import UPLOAD_FIELDS, Article, ArticleStatus
-from rotativa.domain.inbox import Change, InboxEvent, InboxObject
+from rotativa.domain.inbox import Change, InboxEvent, InboxObject, IngestOutcome, IngestResult
 from rotativa.domain.pages import FEED_PATH, RESERVED_SLUGS, PageRef, is_reserved_slug, object_key
-from rotativa.domain.records import ArticleState, StoredArticle
+from rotativa.domain.records import ArticleState, Commit, CommitOutcome, StoredArticle
 from rotativa.domain.site import SiteSettings
 from rotativa.domain.text import CharacterClass, character_class, first_unpublishable, visible
 from rotativa.services.indexing import Indexer
-from rotativa.services.ingest import Commit, CommitOutcome, Ingest, IngestOutcome, IngestResult
+from rotativa.services.ingest import Ingest
 from rotativa.services.rendering import PageRenderer
 from rotativa.services.validation import ValidationReport, validate_upload
 from tests.fakes import MemoryPages, MemorySite, RecordingInvalidations, RecordingQueue

@@ -10,7 +10,6 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from rotativa import bootstrap, clock
-from rotativa.adapters.articles_table import stored_from_item
 from rotativa.domain.pages import PageRef
 
 logger = Logger()
@@ -24,12 +23,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     pages: set[PageRef] = set()  # a burst names the homepage in every record: queue it once
 
     def record_handler(record: DynamoDBRecord) -> None:
-        change = record.dynamodb
-        image = (change.new_image or change.old_image) if change else None
-        if not image or image.get("sk") != "article":
-            return  # teasers, memberships, counters: not an article change
-        old = stored_from_item(change.old_image if change else None, bootstrap.site())
-        pages.update(bootstrap.indexer().index(str(image["key"]), old, clock.now()))
+        # The record as Lambda sent it: reading its items is the table adapter's business.
+        pages.update(bootstrap.indexer().index_record(record.raw_event, clock.now()))
 
     with processor(records=event["Records"], handler=record_handler, lambda_context=context):
         processor.process()

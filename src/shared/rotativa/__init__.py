@@ -2,8 +2,11 @@
 
 `domain` holds what a newsroom means by an article (models, slugs, shortcodes, Markdown),
 `rendering` turns it into pages, `services` are the use cases (validate, index, render,
-invalidate, schedule), `adapters` speak to S3, DynamoDB, SQS, CloudFront and the scheduler,
-and `bootstrap` wires one function's objects. This package is the Lambda layer; the CLI, the
+invalidate, schedule) over the Protocol ports of `services/ports.py`, `adapters` speak to S3,
+DynamoDB, SQS, CloudFront and the scheduler (satisfying those ports without importing them),
+and `bootstrap` wires one function's objects. Dependencies point inward: domain ← rendering
+← services, adapters ← domain, bootstrap and the handlers on top
+(tests/unit/test_import_graph.py). This package is the Lambda layer; the CLI, the
 local cloud and the WordPress import live in `rotativa_tools` (src/tools/).
 """
 

@@ -91,12 +91,12 @@ def site() -> SiteSettings:
 @cache
 def ingest(metrics: Metrics) -> Ingest:
     from rotativa.adapters.articles_table import ArticlesTable
-    from rotativa.adapters.buckets import MediaInbox, SiteMediaBucket
+    from rotativa.adapters.buckets import MediaInboxBucket, SiteMediaBucket
     from rotativa.services.ingest import Ingest
     from rotativa.services.media import MediaUploads
 
     env = ValidateEnvironment.load()
-    inbox = MediaInbox(env.inbox_bucket)
+    inbox = MediaInboxBucket(env.inbox_bucket)
     telemetry = MetricsTelemetry(metrics)
     media = MediaUploads(
         inbox,
@@ -122,6 +122,7 @@ def indexer() -> Indexer:
     from rotativa.adapters.articles_table import ArticlesTable
     from rotativa.adapters.queues import IngestRechecks, RenderQueue
     from rotativa.adapters.scheduler import ArticleSchedules
+    from rotativa.adapters.streams import TableStream
     from rotativa.services.indexing import Indexer, IndexSettings
     from rotativa.services.scheduling import Timetable
 
@@ -140,6 +141,7 @@ def indexer() -> Indexer:
         IndexSettings(related_update_limit=env.related_update_limit),
         timetable=Timetable(table, schedules),
         waiting=(table, IngestRechecks(env.ingest_queue_url)),
+        changes=TableStream(site()),
     )
 
 

@@ -1,1 +1,2 @@
-"""The only code that talks to AWS. Each adapter implements the Protocols a service declares."""
+"""The only code that talks to AWS. Each adapter satisfies ports of `services/ports.py`
+structurally: it imports the domain, never a service (tests/unit/test_import_graph.py)."""

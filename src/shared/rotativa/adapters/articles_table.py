@@ -21,7 +21,7 @@ One table, these items (pk / sk):
 Addresses are canonical site paths (`domain.pages.canonical_path`): one spelling per object.
 
 Only the article items are meant for the stream consumer; the template's FilterCriteria
-keeps the others out of it.
+keeps the others out of it (and `adapters/streams.py` reads the records it lets through).
 """
 
 from __future__ import annotations
@@ -38,13 +38,11 @@ from botocore.exceptions import ClientError
 
 from rotativa.domain.article import Article, ArticleTeaser
 from rotativa.domain.pages import ListingId
-from rotativa.domain.records import ArticleState, StoredArticle
+from rotativa.domain.records import ArticleState, Commit, CommitOutcome, StoredArticle
 from rotativa.domain.site import SiteSettings
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
-
-    from rotativa.services.ingest import Commit
 
 COUNTER_SHARDS = 8
 BY_ARTICLE = "ByArticle"  # the GSI from an upload to its items elsewhere in the table
@@ -135,10 +133,6 @@ class ArticlesTable:
     ) -> Commit:
         """Write the article if its item is still the one ingest read (order `seen`, or
         none), claiming its address in the same transaction and releasing the one it had."""
-        # Only the ValidateFunction commits: importing the ingest service (and with it the
-        # upload parser and validation) here keeps it out of Index's and Render's cold start.
-        from rotativa.services.ingest import Commit, CommitOutcome
-
         unchanged: dict[str, Any] = (
             {"ConditionExpression": "attribute_not_exists(pk)"}
             if seen is None

@@ -15,8 +15,7 @@ if TYPE_CHECKING:
     from mypy_boto3_s3.type_defs import CopySourceTypeDef
 
     from rotativa.domain.inbox import InboxObject
-    from rotativa.domain.media import MediaType
-    from rotativa.services.media import MediaHead
+    from rotativa.domain.media import MediaHead, MediaType
 
 _MISSING = {"NoSuchKey", "NoSuchVersion", "404", "NotFound", "InvalidArgument"}
 CONTENT_HASH = "content-sha256"  # object metadata: the sha256 of the bytes we wrote
@@ -38,8 +37,8 @@ def _head(client: S3Client, bucket: str, key: str) -> dict[str, Any] | None:
 
 def _report_key(key: str) -> str:
     # Imported when used: the RenderFunction's SiteBucket lives in this module too, and
-    # must not load the ingest service (upload parser, validation) at its cold start.
-    from rotativa.services.ingest import report_key
+    # must not load the inbox's domain (and with it the upload parser) at its cold start.
+    from rotativa.domain.inbox import report_key
 
     return report_key(key)
 
@@ -144,7 +143,7 @@ class SiteBucket:
         return True
 
 
-class MediaInbox(InboxBucket):
+class MediaInboxBucket(InboxBucket):
     """The inbox as media uploads read it: one version at a time, and only its head.
 
     The ValidateFunction never holds a whole video: it reads the size and the first bytes
@@ -152,7 +151,7 @@ class MediaInbox(InboxBucket):
     """
 
     def head_media(self, key: str, limit: int) -> MediaHead | None:
-        from rotativa.services.media import MediaHead
+        from rotativa.domain.media import MediaHead
 
         head = _head(self.client, self.name, key)
         if head is None:

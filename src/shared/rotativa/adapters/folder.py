@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from rotativa.domain.inbox import ARTICLES_PREFIX, MEDIA_PREFIX
+from rotativa.domain.inbox import ARTICLES_PREFIX, MEDIA_PREFIX, FileUpload
 from rotativa.domain.pages import object_key
 
 UPLOAD_PREFIXES = (MEDIA_PREFIX, ARTICLES_PREFIX)  # media first: articles may show them
@@ -45,6 +45,16 @@ def article_uploads(folder: Path) -> list[tuple[str, Path]]:
 def modified_at(path: Path) -> datetime:
     """A file's modification time, to the second: when a folder's upload "arrived"."""
     return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).replace(microsecond=0)
+
+
+def read_upload(key: str, path: Path) -> FileUpload:
+    """The upload `key` as the file `path` holds it now."""
+    return FileUpload(key, path, path.read_bytes(), modified_at(path))
+
+
+def read_uploads(folder: Path) -> list[FileUpload]:
+    """A content folder's article uploads, read, in the order `rotativa local` sends them."""
+    return [read_upload(key, path) for key, path in article_uploads(folder)]
 
 
 class FolderBucket:

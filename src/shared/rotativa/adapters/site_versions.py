@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 
-from rotativa.services.rollback import ObjectHistory
+from rotativa.domain.history import ObjectHistory
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

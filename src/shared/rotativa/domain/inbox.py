@@ -10,19 +10,25 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from pathlib import PurePosixPath
+from pathlib import PurePath, PurePosixPath
 from typing import Any
 from urllib.parse import unquote_plus
 
+from rotativa.domain.problems import Problem
 from rotativa.domain.upload import ARTICLE_EXTENSIONS
 
 ARTICLES_PREFIX = "articles/"
 MEDIA_PREFIX = "media/"
 REPORTS_PREFIX = "reports/"
 ORDER_WIDTH = 40
+
+
+def report_key(key: str) -> str:
+    """Where the editor's report on upload `key` lies in the inbox, beside the uploads."""
+    return f"{REPORTS_PREFIX}{key}.json"
 
 
 class MalformedNotification(ValueError):
@@ -83,6 +89,18 @@ class InboxObject:
     version_id: str | None
     etag: str | None
     last_modified: datetime
+
+
+@dataclass(frozen=True)
+class FileUpload:
+    """An upload read from a file on disk instead of the inbox (a preview, a folder
+    rebuild): its inbox key, the file it came from, its bytes, and when it "arrived" (the
+    file's modification time, as S3's LastModified would be)."""
+
+    key: str
+    path: PurePath
+    data: bytes
+    arrived: datetime
 
 
 def confirmed_order(current: InboxObject, event: InboxEvent) -> str:
@@ -216,3 +234,27 @@ class Recheck:
 
     def event(self, bucket: str, now: datetime) -> InboxEvent:
         return InboxEvent(bucket=bucket, key=self.key, change=Change.PUT, event_time=now)
+
+
+class IngestOutcome(StrEnum):
+    PUBLISHED = "published"
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    EXPIRED = "expired"
+    UNPUBLISHED = "unpublished"
+    REJECTED = "rejected"
+    STALE = "stale"
+    MEDIA_COPIED = "media-copied"
+    MEDIA_REMOVED = "media-removed"
+    IGNORED = "ignored"
+    FOREIGN = "foreign"  # about another bucket than the inbox: changes nothing
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What became of one inbox event: an article's (services/ingest.py) or a media
+    file's (services/media.py), with the problems its report names."""
+
+    event: InboxEvent
+    outcome: IngestOutcome
+    problems: tuple[Problem, ...] = field(default_factory=tuple)

@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import PurePosixPath
 from urllib.parse import quote
 
@@ -47,6 +48,17 @@ KEY_MAX_LENGTH = 200  # characters of the whole key, `media/` included
 SEGMENT_MAX_LENGTH = 120
 MAX_DEPTH = 6  # folders below media/
 CACHE_CONTROL = "public, max-age=86400"
+
+
+@dataclass(frozen=True)
+class MediaHead:
+    """One version of an inbox object: its first bytes, its full size, which version."""
+
+    head: bytes
+    size: int
+    version: str  # S3's VersionId, or the ETag in a bucket without versions
+    version_id: str | None = None
+    last_modified: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 from urllib.parse import quote, unquote
 
-PER_PAGE = 20
-FEED_SIZE = 50
+PER_PAGE = 20  # articles on one page of a section, tag or author
+FEED_SIZE = 50  # items in a feed
+NEWS_WINDOW = timedelta(hours=48)  # how recent an article the news sitemap lists (Google's rule)
+NEWS_SITEMAP_LIMIT = 1_000  # URLs one news sitemap may hold (Google's rule)
 
 
 class PageKind(StrEnum):

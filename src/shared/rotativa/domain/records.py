@@ -59,6 +59,31 @@ class StoredArticle:
         return self.article.path if self.article is not None else None
 
 
+class CommitOutcome(StrEnum):
+    COMMITTED = "committed"
+    STALE = "stale"  # the table already holds this or a newer version of the upload
+    PATH_TAKEN = "path-taken"  # another upload owns the section/slug address
+
+
+@dataclass(frozen=True)
+class Commit:
+    """What the commit point answered a write of a `StoredArticle` (the articles table
+    decides it; ingest acts on it)."""
+
+    outcome: CommitOutcome
+    owner: str | None = None  # for PATH_TAKEN: the upload that has the address
+
+
+@dataclass(frozen=True)
+class ArticleChange:
+    """One change of an upload's article item, as the table's stream tells it: which
+    upload, and the state the change replaced (None: there was none). The new state is
+    read from the table when the change is indexed, never taken from the record."""
+
+    key: str
+    old: StoredArticle | None
+
+
 def sort_key(published: datetime, key: str) -> str:
     """Listing order: by publication time (UTC, so it sorts as text), then by upload key."""
     return f"{published.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S.%f')}#{key}"

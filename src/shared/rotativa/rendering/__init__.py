@@ -10,10 +10,7 @@ from __future__ import annotations
 from rotativa.rendering.assets import AssetBundle, hashed_name, media_type
 from rotativa.rendering.labels import PAGE_LABELS, Labels, date_line
 from rotativa.rendering.listing import (
-    FEED_SIZE,
-    PER_PAGE,
     Listing,
-    ListingKind,
     SectionBlock,
     sort_newest_first,
 )
@@ -32,30 +29,20 @@ from rotativa.rendering.paths import (
     section_path,
     tag_path,
 )
-from rotativa.rendering.renderer import (
-    NEWS_SITEMAP_LIMIT,
-    NEWS_WINDOW,
-    SitemapEntry,
-    SiteRenderer,
-)
+from rotativa.rendering.renderer import SitemapEntry, SiteRenderer
 
 __all__ = [
     "FEED_PATH",
-    "FEED_SIZE",
     "HOME_PATH",
-    "NEWS_SITEMAP_LIMIT",
     "NEWS_SITEMAP_PATH",
-    "NEWS_WINDOW",
     "NOT_FOUND_PATH",
     "PAGE_LABELS",
-    "PER_PAGE",
     "SITEMAP_PATH",
     "AssetBundle",
     "Labels",
     "LinkStyle",
     "Links",
     "Listing",
-    "ListingKind",
     "SectionBlock",
     "SiteRenderer",
     "SitemapEntry",

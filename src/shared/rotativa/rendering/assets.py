@@ -17,7 +17,7 @@ from pathlib import PurePosixPath
 ASSETS_PREFIX = "/assets/"
 HASH_LENGTH = 10
 
-MEDIA_TYPES = {
+ASSET_TYPES = {
     ".css": "text/css; charset=utf-8",
     ".svg": "image/svg+xml",
     ".png": "image/png",
@@ -27,7 +27,7 @@ MEDIA_TYPES = {
 
 def media_type(path: str) -> str:
     """The Content-Type to store an asset with: `/assets/share.1a2b3c4d5e.png` → `image/png`."""
-    return MEDIA_TYPES.get(PurePosixPath(path).suffix, "application/octet-stream")
+    return ASSET_TYPES.get(PurePosixPath(path).suffix, "application/octet-stream")
 
 
 def hashed_name(name: str, content: bytes) -> str:
@@ -68,6 +68,6 @@ def _packaged() -> AssetBundle:
     contents = {
         entry.name: entry.read_bytes()
         for entry in folder.iterdir()
-        if entry.is_file() and PurePosixPath(entry.name).suffix in MEDIA_TYPES
+        if entry.is_file() and PurePosixPath(entry.name).suffix in ASSET_TYPES
     }
     return AssetBundle(dict(sorted(contents.items())))

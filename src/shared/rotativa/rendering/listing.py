@@ -9,22 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 from rotativa.domain.article import ArticleTeaser
 from rotativa.domain.frontpage import SectionBlock as SectionBlock
+from rotativa.domain.pages import ListingKind
 
-PER_PAGE = 20
-FEED_SIZE = 50
-
-ListingKind = Literal["section", "tag", "author"]
+#: The listings that have pages (the pinned stories and the months have none).
+PAGE_KINDS = frozenset({ListingKind.SECTION, ListingKind.TAG, ListingKind.AUTHOR})
 
 
 @dataclass(frozen=True)
 class Listing:
     """One page of a section, tag or author: its articles, newest first (at most 20)."""
 
-    kind: ListingKind
+    kind: str  # a `ListingKind` of `PAGE_KINDS` (its value, as a template reads it)
     name: str
     path: str
     articles: tuple[ArticleTeaser, ...]
@@ -32,6 +30,10 @@ class Listing:
     newer_path: str | None = None
     older_path: str | None = None
     feed_path: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in PAGE_KINDS:
+            raise ValueError(f"a {self.kind!r} listing has no pages")
 
 
 def sort_newest_first(articles: Sequence[ArticleTeaser]) -> list[ArticleTeaser]:

@@ -22,7 +22,6 @@ from rotativa.domain.pages import SITEMAP_INDEX_PATH, object_key
 LinkStyle = Literal["site", "files"]
 
 SITEMAP_PATH = SITEMAP_INDEX_PATH
-MEDIA_PREFIX = "/media/"
 
 # What a path may carry unquoted: RFC 3986 pchar plus "/".
 _PATH_SAFE = "/-._~!$&'()*+,;=:@%"

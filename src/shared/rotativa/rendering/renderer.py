@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from email.utils import format_datetime
 from functools import cache, lru_cache
 from typing import Any
@@ -23,6 +23,7 @@ from markupsafe import Markup
 
 from rotativa.domain.article import Article, ArticleImage, ArticleTeaser, Tag
 from rotativa.domain.markdown import render_body, shorten
+from rotativa.domain.pages import FEED_SIZE, NEWS_SITEMAP_LIMIT, NEWS_WINDOW
 from rotativa.domain.related import RELATED_BOX_SIZE
 from rotativa.domain.site import SiteSettings
 from rotativa.domain.slugs import slugify
@@ -30,7 +31,7 @@ from rotativa.rendering.assets import AssetBundle
 from rotativa.rendering.body import page_body
 from rotativa.rendering.jsonld import news_article, script_json
 from rotativa.rendering.labels import Labels, clock, date_line, iso, local_time, short_date
-from rotativa.rendering.listing import FEED_SIZE, Listing, SectionBlock, sort_newest_first
+from rotativa.rendering.listing import Listing, SectionBlock, sort_newest_first
 from rotativa.rendering.paths import (
     FEED_PATH,
     HOME_PATH,
@@ -47,8 +48,6 @@ from rotativa.rendering.paths import (
 
 DESCRIPTION_LENGTH = 200
 BODY_CACHE_SIZE = 128
-NEWS_WINDOW = timedelta(hours=48)
-NEWS_SITEMAP_LIMIT = 1_000
 SITEMAP_LIMIT = 50_000
 SHARE_IMAGE = "share.png"
 STYLESHEET = "site.css"

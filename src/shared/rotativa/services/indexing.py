@@ -11,13 +11,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from rotativa.domain.article import ArticleTeaser
 from rotativa.domain.frontpage import home_depth
 from rotativa.domain.pages import (
     FEED_SIZE,
+    NEWS_WINDOW,
     PER_PAGE,
     ListingId,
     ListingKind,
@@ -36,91 +37,10 @@ from rotativa.domain.related import (
 )
 from rotativa.domain.site import SiteSettings
 from rotativa.domain.twins import TWIN_WINNER, name_address
+from rotativa.services.ports import ArticleChanges, IndexStore, PageQueue, Rechecks, WaitingList
 
 if TYPE_CHECKING:
     from rotativa.services.scheduling import Timetable
-
-NEWS_WINDOW = timedelta(hours=48)
-
-
-class IndexStore(Protocol):
-    """The listings, teasers and related boxes in the articles table."""
-
-    def get(self, key: str) -> StoredArticle | None: ...
-
-    def count(self, listing: ListingId) -> int: ...
-
-    def counts(self, listings: Sequence[ListingId]) -> dict[ListingId, int]:
-        """The sizes of several listings in one round trip."""
-        ...
-
-    def newer_than(self, listing: ListingId, position: str) -> int:
-        """How many members sort after `position` (cheap for recent articles)."""
-        ...
-
-    def newest(self, listing: ListingId, limit: int) -> list[ArticleTeaser]: ...
-
-    def move_member(
-        self,
-        key: str,
-        teaser: ArticleTeaser | None,
-        removals: Mapping[ListingId, str],
-        additions: Mapping[ListingId, str],
-    ) -> tuple[set[ListingId], set[ListingId]]:
-        """Remove and add (or refresh) one article's memberships, keeping every listing's
-        size exact; returns the listings it really left and really joined."""
-        ...
-
-    def put_teaser(self, teaser: ArticleTeaser) -> None: ...
-
-    def delete_teaser(self, key: str) -> None: ...
-
-    def teasers(self, keys: Sequence[str]) -> dict[str, ArticleTeaser]: ...
-
-    def path_owners(self, paths: Sequence[str]) -> dict[str, str]:
-        """The uploads that own these site addresses (the ones that have an owner)."""
-        ...
-
-    def related(self, key: str) -> list[str]: ...
-
-    def related_boxes(self, keys: Sequence[str]) -> dict[str, list[str]]:
-        """Several articles' related keys in one round trip."""
-        ...
-
-    def put_related(self, key: str, keys: Sequence[str]) -> None: ...
-
-    def set_month(self, month: str, present: bool) -> None:
-        """Record which months have articles, for the sitemap index."""
-        ...
-
-    def put_redirects(self, key: str, paths: Sequence[str], *, replace: bool = False) -> list[str]:
-        """Lead old addresses to the upload `key`, each only while no other upload holds
-        it (`replace`: the article's own former address, taken back); the ones it holds."""
-        ...
-
-    def delete_redirects(self, key: str, paths: Sequence[str]) -> None:
-        """Forget old addresses of `key` (not ones another upload has taken since)."""
-        ...
-
-    def redirects_of(self, key: str) -> list[str]: ...
-
-
-class PageQueue(Protocol):
-    def send(self, pages: Iterable[PageRef]) -> None: ...
-
-
-class WaitingList(Protocol):
-    """Uploads refused because another upload held their address (the table)."""
-
-    def waiting_for(self, address: str) -> list[str]: ...
-
-    def forget_waiting(self, address: str, keys: Sequence[str]) -> None: ...
-
-
-class Rechecks(Protocol):
-    """Asks ingest to look at uploads again (the ingest queue)."""
-
-    def send(self, keys: Sequence[str]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -137,8 +57,10 @@ class Indexer:
         settings: IndexSettings | None = None,
         timetable: Timetable | None = None,
         waiting: tuple[WaitingList, Rechecks] | None = None,
+        changes: ArticleChanges | None = None,
     ) -> None:
         self.site = site
+        self.changes = changes  # reads the table's stream records (the IndexFunction's)
         self.waiting = waiting  # who waits for an address this change lets go
         self.store = store
         self.queue = pages
@@ -153,6 +75,15 @@ class Indexer:
         pages = self.index(key, old, now)
         self.enqueue(pages)
         return pages
+
+    def index_record(self, record: Mapping[str, Any], now: datetime) -> set[PageRef]:
+        """Index the change one stream record of the articles table carries; the pages it
+        affects (none for a record about another item: a teaser, a membership, a counter).
+        The record is read by the `ArticleChanges` port: its item format is the adapter's."""
+        if self.changes is None:
+            raise RuntimeError("this Indexer was given no stream to read records with")
+        change = self.changes.change_of(record)
+        return set() if change is None else self.index(change.key, change.old, now)
 
     def index(self, key: str, old: StoredArticle | None, now: datetime) -> set[PageRef]:
         """Bring the indexes in line with one change of `key`; the pages it affects.

@@ -9,114 +9,31 @@ the site bucket as they are now in the inbox, so reordered events converge.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from enum import StrEnum
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import PurePosixPath
-from typing import Any, Protocol
+from typing import Any
 
 from rotativa.domain.article import Article
 from rotativa.domain.inbox import (
     MEDIA_PREFIX,
-    REPORTS_PREFIX,
     Change,
     InboxEvent,
-    InboxObject,
+    IngestOutcome,
+    IngestResult,
     confirmed_order,
     order_after,
 )
 from rotativa.domain.messages import Language
 from rotativa.domain.problems import Problem, Severity, error, warning
-from rotativa.domain.records import ArticleState, StoredArticle
+from rotativa.domain.records import ArticleState, CommitOutcome, StoredArticle
 from rotativa.domain.schedules import lifecycle_state
 from rotativa.domain.site import SiteSettings
 from rotativa.domain.text import shorten, visible
 from rotativa.domain.twins import TWIN_WINNER, name_address, twin_of
+from rotativa.services.media import refused_media
+from rotativa.services.ports import ArticleLedger, Inbox, SiteMedia, Telemetry
 from rotativa.services.validation import ValidationReport, validate_upload
-
-
-class CommitOutcome(StrEnum):
-    COMMITTED = "committed"
-    STALE = "stale"  # the table already holds this or a newer version of the upload
-    PATH_TAKEN = "path-taken"  # another upload owns the section/slug address
-
-
-@dataclass(frozen=True)
-class Commit:
-    outcome: CommitOutcome
-    owner: str | None = None  # for PATH_TAKEN: the upload that has the address
-
-
-class Inbox(Protocol):
-    """The inbox bucket, as the ValidateFunction uses it."""
-
-    name: str
-
-    def current(self, key: str, limit: int) -> InboxObject | None:
-        """The object as S3 holds it now (at most `limit` + 1 bytes of it, with its version,
-        ETag and time, all from one read), or None when there is none."""
-        ...
-
-    def exists(self, key: str) -> bool: ...
-
-    def read_report(self, key: str) -> Mapping[str, Any] | None: ...
-
-    def write_report(self, key: str, report: Mapping[str, Any]) -> None: ...
-
-    def delete_report(self, key: str) -> None: ...
-
-
-class SiteMedia(Protocol):
-    def handle(self, event: InboxEvent) -> IngestResult:
-        """Publish, refuse or remove the media file `event` is about (services/media.py)."""
-        ...
-
-
-class ArticleLedger(Protocol):
-    """The articles table, as the ValidateFunction writes it."""
-
-    def get(self, key: str) -> StoredArticle | None: ...
-
-    def commit(
-        self, stored: StoredArticle, *, release_path: str | None, seen: str | None
-    ) -> Commit:
-        """Write `stored` if the upload's item is still the one read (order `seen`; None:
-        there was none), claiming its address and releasing `release_path`."""
-        ...
-
-    def address_holders(self, paths: Sequence[str]) -> dict[str, str]:
-        """Who holds each of these addresses (an article's page or an old address)."""
-        ...
-
-    def wait_for(self, path: str, key: str) -> None:
-        """Remember that `key` wants `path`: when its holder lets it go, `key` is tried again."""
-        ...
-
-
-class Telemetry(Protocol):
-    def count(self, name: str, value: int = 1) -> None: ...
-
-
-class IngestOutcome(StrEnum):
-    PUBLISHED = "published"
-    DRAFT = "draft"
-    SCHEDULED = "scheduled"
-    EXPIRED = "expired"
-    UNPUBLISHED = "unpublished"
-    REJECTED = "rejected"
-    STALE = "stale"
-    MEDIA_COPIED = "media-copied"
-    MEDIA_REMOVED = "media-removed"
-    IGNORED = "ignored"
-    FOREIGN = "foreign"  # about another bucket than the inbox: changes nothing
-
-
-@dataclass(frozen=True)
-class IngestResult:
-    event: InboxEvent
-    outcome: IngestOutcome
-    problems: tuple[Problem, ...] = field(default_factory=tuple)
-
 
 _OUTCOMES = {
     ArticleState.PUBLISHED: (IngestOutcome.PUBLISHED, "ArticlePublished"),
@@ -124,10 +41,6 @@ _OUTCOMES = {
     ArticleState.SCHEDULED: (IngestOutcome.SCHEDULED, "ArticleScheduled"),
     ArticleState.EXPIRED: (IngestOutcome.EXPIRED, "ExpiredArticleSaved"),
 }
-
-
-def report_key(key: str) -> str:
-    return f"{REPORTS_PREFIX}{key}.json"
 
 
 REPORT_MAX_PROBLEMS = 20  # of each severity; the report also counts them all
@@ -329,8 +242,6 @@ class Ingest:
         key = str(PurePosixPath(image.src.lstrip("/")))
         if not key.startswith(MEDIA_PREFIX) or not self.inbox.exists(key):
             return [warning("image_missing", field="image.src", value=image.src)]
-        from rotativa.services.media import refused_media  # it imports this module
-
         if refused_media(self.inbox, key):
             # The file is there but never reaches the site (its bytes were refused).
             return [warning("image_refused", field="image.src", value=key)]

@@ -13,17 +13,12 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
+
+from rotativa.services.ports import Cdn
 
 MAX_PATHS = 3000
-
-
-class Cdn(Protocol):
-    def invalidate(self, paths: Sequence[str], caller_reference: str) -> str:
-        """Create (or find, for a known reference) the invalidation; returns its id."""
-        ...
 
 
 @dataclass(frozen=True)

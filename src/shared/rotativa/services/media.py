@@ -17,15 +17,13 @@ to act is one that saw the current version: the site converges on the inbox.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
-from rotativa.domain.inbox import InboxEvent
+from rotativa.domain.inbox import InboxEvent, IngestOutcome, IngestResult
 from rotativa.domain.media import (
     CACHE_CONTROL,
     SNIFF_BYTES,
+    MediaHead,
     MediaType,
     judge_media,
     printable,
@@ -34,50 +32,9 @@ from rotativa.domain.media import (
 )
 from rotativa.domain.messages import Language
 from rotativa.domain.problems import Problem, Severity
-from rotativa.services.ingest import IngestOutcome, IngestResult, Telemetry
+from rotativa.services.ports import MediaInbox, MediaSite, ReportReader, Telemetry
 
 ROUNDS = 3  # looks at the inbox before giving up on a key that keeps changing
-
-
-@dataclass(frozen=True)
-class MediaHead:
-    """One version of an inbox object: its first bytes, its full size, which version."""
-
-    head: bytes
-    size: int
-    version: str  # S3's VersionId, or the ETag in a bucket without versions
-    version_id: str | None = None
-    last_modified: datetime | None = None
-
-
-class MediaInbox(Protocol):
-    """The inbox bucket, as media uploads need it."""
-
-    def head_media(self, key: str, limit: int) -> MediaHead | None:
-        """The current version of `key` with at most `limit` of its first bytes; None
-        when there is no such object."""
-        ...
-
-    def version_of(self, key: str) -> str | None:
-        """The current version (as `MediaHead.version`), or None when it is gone."""
-        ...
-
-    def read_report(self, key: str) -> Mapping[str, Any] | None: ...
-
-    def write_report(self, key: str, report: Mapping[str, Any]) -> None: ...
-
-    def delete_report(self, key: str) -> None: ...
-
-
-class MediaSite(Protocol):
-    """The site bucket's `media/` part, as the ValidateFunction writes it."""
-
-    def publish(self, key: str, source: MediaHead, media_type: MediaType, cache: str) -> None:
-        """Copy inbox `key` at `source.version` to the same key of the site bucket, with
-        `media_type`'s Content-Type (and Content-Disposition), never the uploader's."""
-        ...
-
-    def remove(self, key: str) -> None: ...
 
 
 class MediaUploads:
@@ -168,13 +125,7 @@ class MediaUploads:
             self.inbox.delete_report(subject)
 
 
-class MediaReports(Protocol):
-    """Where media reports are read: the inbox (the ValidateFunction's article path too)."""
-
-    def read_report(self, key: str) -> Mapping[str, Any] | None: ...
-
-
-def refused_media(inbox: MediaReports, key: str) -> bool:
+def refused_media(inbox: ReportReader, key: str) -> bool:
     """Whether media upload `key` stands refused (its report says so): an article whose
     `image.src` names it shows a picture the site does not have, and should be told."""
     report = inbox.read_report(report_subject(key))

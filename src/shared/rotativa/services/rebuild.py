@@ -26,11 +26,10 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
-from typing import Any, Protocol
+from pathlib import PurePath
+from typing import Any
 
-from rotativa.adapters.folder import modified_at
-from rotativa.domain.article import ArticleTeaser
+from rotativa.domain.inbox import FileUpload
 from rotativa.domain.pages import ListingId, ListingKind, PageKind, PageRef, bucket_count
 from rotativa.domain.records import ArticleState, StoredArticle
 from rotativa.domain.schedules import lifecycle_state
@@ -38,31 +37,19 @@ from rotativa.domain.site import SiteSettings
 from rotativa.domain.slugs import slugify
 from rotativa.domain.twins import TWIN_WINNER, twin_of
 from rotativa.rendering import SiteRenderer
-from rotativa.services.indexing import Indexer, IndexStore
-from rotativa.services.rendering import (
-    WITH_FEEDS,
+from rotativa.services.indexing import Indexer
+from rotativa.services.ports import (
+    ArticleItems,
     Invalidations,
-    PageRenderer,
+    PageQueue,
     PageSource,
+    SiteIndex,
     SiteStorage,
 )
+from rotativa.services.rendering import WITH_FEEDS, PageRenderer
 from rotativa.services.validation import ValidationReport, validate_upload
 
 Progress = Callable[[int, int], None]
-
-
-class SiteIndex(Protocol):
-    """What a rebuild reads to name every page: the articles table or its in-memory twin."""
-
-    def months(self) -> list[str]: ...
-
-    def members(self, listing: ListingId) -> list[ArticleTeaser]: ...
-
-    def counts(self, listings: Sequence[ListingId]) -> dict[ListingId, int]: ...
-
-
-class PageQueue(Protocol):
-    def send(self, pages: Iterable[PageRef]) -> None: ...
 
 
 # --- every page of the site ---------------------------------------------------------------
@@ -294,12 +281,6 @@ def _render_share(share: list[PageRef]) -> RebuildReport:
 # --- a folder of uploads, indexed as the cloud indexes it -----------------------------------
 
 
-class ArticleItems(IndexStore, Protocol):
-    """A table the article items can be written into (ingest's commit, without claims)."""
-
-    def put(self, stored: StoredArticle) -> None: ...
-
-
 class _Unsent:
     """The render queue of a site rendered afterwards, page by page: nothing to send."""
 
@@ -312,7 +293,7 @@ class Rejected:
     """An upload the cloud would refuse, and why."""
 
     key: str
-    path: Path
+    path: PurePath
     report: ValidationReport
 
 
@@ -345,18 +326,19 @@ def stored_upload(
 def index_uploads(
     site: SiteSettings,
     table: ArticleItems,
-    uploads: Iterable[tuple[str, Path]],
+    uploads: Iterable[FileUpload],
     now: datetime,
     *,
     shown: str | None = None,
 ) -> list[Rejected]:
-    """Validate, store and index the article files `uploads` ((upload key, file), in the
+    """Validate, store and index the article files `uploads` (read from disk, in the
     order they are sent) into `table`, as ingest and the IndexFunction would; `shown` is
     an upload published whatever its state (a preview shows a draft among the articles
     around it). Returns the uploads refused."""
     rejected: list[Rejected] = []
     stored: list[StoredArticle] = []
-    reports = [(key, path, validate_upload(key, path.read_bytes(), site)) for key, path in uploads]
+    read = list(uploads)
+    reports = [(u.key, u.path, validate_upload(u.key, u.data, site)) for u in read]
     keys = {key for key, _, _ in reports}
     # An address is held by the first upload that takes it, and the shown one holds its own;
     # `x.json` beside `x.md` holds nothing: the Markdown file wins (domain.twins).
@@ -366,12 +348,12 @@ def index_uploads(
         beaten = key != shown and twin is not None and twin.endswith(TWIN_WINNER) and twin in keys
         if report.article is not None and not beaten:
             holders.setdefault(report.article.path, key)
-    for number, (key, path, report) in enumerate(reports, start=1):
+    for number, ((key, path, report), upload) in enumerate(zip(reports, read, strict=True), 1):
         if report.article is None or holders.get(report.article.path) != key:
             rejected.append(Rejected(key, path, report))
             continue
         stored.append(
-            stored_upload(key, report, modified_at(path), now, order=number, publish=key == shown)
+            stored_upload(key, report, upload.arrived, now, order=number, publish=key == shown)
         )
     index_articles(site, table, stored, now)
     return rejected

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
 
 from rotativa.domain import frontpage
 from rotativa.domain.article import ArticleTeaser
@@ -18,7 +17,9 @@ from rotativa.domain.pages import (
     FEED_PATH,
     FEED_SIZE,
     HOME_PATH,
+    NEWS_SITEMAP_LIMIT,
     NEWS_SITEMAP_PATH,
+    NEWS_WINDOW,
     NOT_FOUND_PATH,
     PER_PAGE,
     SITEMAP_INDEX_PATH,
@@ -39,59 +40,11 @@ from rotativa.domain.records import StoredArticle
 from rotativa.domain.site import SiteSettings
 from rotativa.domain.slugs import slugify
 from rotativa.rendering import Listing, SitemapEntry, SiteRenderer, media_type
+from rotativa.services.ports import Invalidations, PageSource, SiteStorage
 
-NEWS_WINDOW = timedelta(hours=48)
 WITH_FEEDS = (ListingKind.SECTION, ListingKind.AUTHOR)  # the listings with a feed of their own
-NEWS_LIMIT = 1000
 HTML_CACHE = "public, max-age=300, s-maxage=31536000"  # the CDN keeps it until invalidated
 ASSET_CACHE = "public, max-age=31536000, immutable"  # content-hashed names never change
-
-
-class PageSource(Protocol):
-    """The articles table, as pages read it."""
-
-    def get(self, key: str) -> StoredArticle | None: ...
-
-    def path_owner(self, path: str) -> str | None: ...
-
-    def redirect_owner(self, path: str) -> str | None:
-        """The upload an old address leads to, if it is one."""
-        ...
-
-    def count(self, listing: ListingId) -> int: ...
-
-    def slice(
-        self, listing: ListingId, *, skip_newest: int, take: int, newest_first: bool = True
-    ) -> list[ArticleTeaser]: ...
-
-    def members(self, listing: ListingId) -> list[ArticleTeaser]: ...
-
-    def teasers(self, keys: Sequence[str]) -> dict[str, ArticleTeaser]: ...
-
-    def related(self, key: str) -> list[str]: ...
-
-    def months(self) -> list[str]: ...
-
-
-class SiteStorage(Protocol):
-    def put_if_changed(
-        self,
-        key: str,
-        body: bytes,
-        *,
-        content_type: str,
-        cache_control: str,
-        redirect: str | None = None,
-    ) -> str | None:
-        """Store `body` unless unchanged; `redirect` marks the object as a permanent
-        redirect to that path (S3's WebsiteRedirectLocation, which the CDN turns into a 301)."""
-        ...
-
-    def delete(self, key: str) -> bool: ...
-
-
-class Invalidations(Protocol):
-    def send(self, changes: Sequence[tuple[str, str]]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -283,7 +236,7 @@ class PageRenderer:
         name = self._listing_name(listing, articles)
         body = self.renderer.listing_page(
             Listing(
-                kind=listing.kind.value,  # type: ignore[arg-type]
+                kind=listing.kind,
                 name=name,
                 path=path,
                 articles=tuple(articles),
@@ -354,11 +307,11 @@ class PageRenderer:
         recent: list[ArticleTeaser] = []
         for month in self.source.months()[:3]:
             for teaser in self.source.slice(
-                ListingId(ListingKind.MONTH, month), skip_newest=0, take=NEWS_LIMIT
+                ListingId(ListingKind.MONTH, month), skip_newest=0, take=NEWS_SITEMAP_LIMIT
             ):
                 if now - teaser.date <= NEWS_WINDOW:
                     recent.append(teaser)
-        body = self.renderer.news_sitemap(recent[:NEWS_LIMIT], now=now)
+        body = self.renderer.news_sitemap(recent[:NEWS_SITEMAP_LIMIT], now=now)
         return Output(NEWS_SITEMAP_PATH, body, "application/xml; charset=utf-8")
 
 

@@ -9,15 +9,18 @@ can itself be rolled back. Then the object's path is invalidated, so the CDN ser
 What the next render of that page writes wins again, as every write does: a rollback is a
 repair of the site while its cause (an upload, a template) is mended, not a lock.
 This module is the rule; the S3 and CDN sides are ports, implemented in
-`adapters/site_versions.py` and by the invalidate queue or the distribution.
+`adapters/site_versions.py` and by the invalidate queue or the distribution (the ports:
+`services/ports.py`; the versions: `domain/history.py`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 from urllib.parse import unquote
+
+from rotativa.domain.history import ObjectHistory
+from rotativa.services.ports import PathInvalidation, SiteHistory
 
 __all__ = [
     "ObjectHistory",
@@ -33,44 +36,6 @@ __all__ = [
 
 class RollbackError(Exception):
     """The object cannot be rolled back as asked; the message says why, for the operator."""
-
-
-@dataclass(frozen=True)
-class ObjectHistory:
-    """One key's versions as S3 keeps them.
-
-    `versions` are the versions holding bytes, newest first (the order S3 lists them in);
-    `delete_markers` the ids of its delete markers; `deleted` is True when the newest
-    entry of all is a delete marker (the object is gone from the site).
-    """
-
-    key: str
-    versions: tuple[str, ...]
-    delete_markers: frozenset[str] = frozenset()
-    deleted: bool = False
-
-    @property
-    def current(self) -> str | None:
-        """The version served now, or None when the object is deleted (or never was)."""
-        return None if self.deleted or not self.versions else self.versions[0]
-
-
-class SiteHistory(Protocol):
-    def history(self, key: str) -> ObjectHistory:
-        """Every version and delete marker of exactly `key` (not of keys it prefixes)."""
-        ...
-
-    def restore(self, key: str, version_id: str) -> str:
-        """Copy `version_id` of `key` over its current version, with that version's
-        headers, metadata and redirect; the id of the new current version."""
-        ...
-
-
-class PathInvalidation(Protocol):
-    def invalidate(self, path: str, reason: str) -> str:
-        """Have the CDN forget `path`; `reason` tells this invalidation from another of
-        the same path. Returns what was done, for the operator."""
-        ...
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
 
 from rotativa.domain.records import StoredArticle
 from rotativa.domain.schedules import (
@@ -23,22 +22,7 @@ from rotativa.domain.schedules import (
     transition,
     wanted_schedules,
 )
-
-
-class ScheduleBook(Protocol):
-    """EventBridge Scheduler, as far as articles need it."""
-
-    def put(self, name: str, at: datetime, message: str) -> None: ...
-
-    def delete(self, name: str) -> None: ...
-
-
-class StateLedger(Protocol):
-    """The articles table, as far as state changes need it."""
-
-    def get(self, key: str) -> StoredArticle | None: ...
-
-    def transition(self, before: StoredArticle, after: StoredArticle) -> bool: ...
+from rotativa.services.ports import ScheduleBook, StateLedger
 
 
 class FireOutcome(StrEnum):

@@ -43,7 +43,7 @@ def add_command(commands: SubParsers) -> None:
 
 
 def run_preview(args: argparse.Namespace) -> int:
-    from rotativa.services.preview import PREVIEW_MESSAGES, write_preview
+    from rotativa_tools.local.preview import PREVIEW_MESSAGES, write_preview
 
     missing = [p for p in (args.file, args.site) if p is not None and not p.is_file()]
     if missing:

@@ -48,8 +48,8 @@ if TYPE_CHECKING:
     # The rebuild itself (templates, Jinja) is imported when the command runs, so that
     # the command costs `rotativa check` nothing at start-up.
     from rotativa.adapters.memory import MemoryTable
-    from rotativa.services.rebuild import RebuildReport, SiteIndex
-    from rotativa.services.rendering import Invalidations, PageSource, SiteStorage
+    from rotativa.services.ports import Invalidations, PageSource, SiteIndex, SiteStorage
+    from rotativa.services.rebuild import RebuildReport
     from rotativa_tools.cli._common import SubParsers
 
 COMMAND: Final = "rebuild"
@@ -222,13 +222,13 @@ def load_folder(folder: Path, site: SiteSettings, now: datetime) -> tuple[Memory
     would hold and index them once `rotativa local` sent them (validated as ingest does;
     drafts kept, invisible; embargoes and expiries judged at `now`), and the files it
     would refuse."""
-    from rotativa.adapters.folder import article_uploads
+    from rotativa.adapters.folder import read_uploads
     from rotativa.adapters.memory import MemoryTable
     from rotativa.services.rebuild import index_uploads
 
     table = MemoryTable()
-    rejected = index_uploads(site, table, article_uploads(folder), now)
-    return table, [r.path for r in rejected]
+    rejected = index_uploads(site, table, read_uploads(folder), now)
+    return table, [Path(r.path) for r in rejected]
 
 
 class ProgressBar:

@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final
 
 from rotativa_tools.local.provision import Provisioning, create
+from rotativa_tools.local.provision.common import AwsClients
 from rotativa_tools.local.provision.functions import EventSource, FunctionSpec, function_specs
 from rotativa_tools.local.template import (
     NO_VALUE,
@@ -32,11 +33,7 @@ from rotativa_tools.local.template import (
 )
 
 if TYPE_CHECKING:
-    from mypy_boto3_cloudfront import CloudFrontClient
-    from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_s3 import S3Client
-    from mypy_boto3_scheduler import EventBridgeSchedulerClient
-    from mypy_boto3_sqs import SQSClient
+    pass
 
 __all__ = [
     "DEFAULT_ACCOUNT_ID",
@@ -49,51 +46,6 @@ __all__ = [
 
 #: moto's default account: ARNs built here must match the ones moto builds itself.
 DEFAULT_ACCOUNT_ID: Final = "123456789012"
-
-
-@dataclass(frozen=True)
-class AwsClients:
-    """The clients the local cloud needs, all pointed at the same (moto) endpoint.
-
-    `logs`, `sns` and `cloudwatch` only provision (log groups, the alarm topic, alarms):
-    when not given, `provision` makes them in the same region, on the endpoint that
-    AWS_ENDPOINT_URL names (as `prepare_environment` sets it for a moto server).
-    """
-
-    s3: S3Client
-    sqs: SQSClient
-    dynamodb: DynamoDBClient
-    cloudfront: CloudFrontClient
-    scheduler: EventBridgeSchedulerClient
-    logs: Any = None
-    sns: Any = None
-    cloudwatch: Any = None
-
-    @classmethod
-    def create(cls, region: str, *, endpoint_url: str | None = None) -> AwsClients:
-        """Clients for `region`; `endpoint_url` points them at a moto server."""
-        import boto3
-
-        session = boto3.session.Session(region_name=region)
-        return cls(
-            s3=session.client("s3", endpoint_url=endpoint_url),
-            sqs=session.client("sqs", endpoint_url=endpoint_url),
-            dynamodb=session.client("dynamodb", endpoint_url=endpoint_url),
-            cloudfront=session.client("cloudfront", endpoint_url=endpoint_url),
-            scheduler=session.client("scheduler", endpoint_url=endpoint_url),
-            logs=session.client("logs", endpoint_url=endpoint_url),
-            sns=session.client("sns", endpoint_url=endpoint_url),
-            cloudwatch=session.client("cloudwatch", endpoint_url=endpoint_url),
-        )
-
-    def provisioning_client(self, service: Literal["logs", "sns", "cloudwatch"]) -> Any:
-        """The given client for `service`, or one in the S3 client's region."""
-        given = getattr(self, service)
-        if given is not None:
-            return given
-        import boto3
-
-        return boto3.session.Session(region_name=self.s3.meta.region_name).client(service)
 
 
 @dataclass

@@ -11,17 +11,66 @@ import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from botocore.exceptions import ClientError
 
 from rotativa_tools.local.template import ResolveContext
 
 if TYPE_CHECKING:
-    from rotativa_tools.local.stack import AwsClients
+    from mypy_boto3_cloudfront import CloudFrontClient
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_scheduler import EventBridgeSchedulerClient
+    from mypy_boto3_sqs import SQSClient
 
 #: A resource's identity: what `Ref` gives, and what `GetAtt` may read.
 Identity = tuple[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class AwsClients:
+    """The clients the local cloud needs, all pointed at the same (moto) endpoint.
+
+    `logs`, `sns` and `cloudwatch` only provision (log groups, the alarm topic, alarms):
+    when not given, `provision` makes them in the same region, on the endpoint that
+    AWS_ENDPOINT_URL names (as `prepare_environment` sets it for a moto server).
+    """
+
+    s3: S3Client
+    sqs: SQSClient
+    dynamodb: DynamoDBClient
+    cloudfront: CloudFrontClient
+    scheduler: EventBridgeSchedulerClient
+    logs: Any = None
+    sns: Any = None
+    cloudwatch: Any = None
+
+    @classmethod
+    def create(cls, region: str, *, endpoint_url: str | None = None) -> AwsClients:
+        """Clients for `region`; `endpoint_url` points them at a moto server."""
+        import boto3
+
+        session = boto3.session.Session(region_name=region)
+        return cls(
+            s3=session.client("s3", endpoint_url=endpoint_url),
+            sqs=session.client("sqs", endpoint_url=endpoint_url),
+            dynamodb=session.client("dynamodb", endpoint_url=endpoint_url),
+            cloudfront=session.client("cloudfront", endpoint_url=endpoint_url),
+            scheduler=session.client("scheduler", endpoint_url=endpoint_url),
+            logs=session.client("logs", endpoint_url=endpoint_url),
+            sns=session.client("sns", endpoint_url=endpoint_url),
+            cloudwatch=session.client("cloudwatch", endpoint_url=endpoint_url),
+        )
+
+    def provisioning_client(self, service: Literal["logs", "sns", "cloudwatch"]) -> Any:
+        """The given client for `service`, or one in the S3 client's region."""
+        given = getattr(self, service)
+        if given is not None:
+            return given
+        import boto3
+
+        return boto3.session.Session(region_name=self.s3.meta.region_name).client(service)
 
 
 @dataclass

@@ -24,7 +24,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from rotativa import clock
-from rotativa.adapters.folder import FolderBucket
+from rotativa.adapters.folder import FolderBucket, read_upload
 from rotativa.adapters.memory import MemoryBucket, MemoryTable, NoInvalidations
 from rotativa.domain.markdown import render_body
 from rotativa.domain.messages import Language
@@ -93,9 +93,9 @@ def render_preview(
     bucket, table = MemoryBucket(), MemoryTable()
     if report.article is None:
         return report, bucket, table
-    uploads = [(k, p) for p, k in neighbours if k != key]
+    uploads = [read_upload(k, p) for p, k in neighbours if k != key]
     at = next((i for i, (p, k) in enumerate(neighbours) if k == key), len(uploads))
-    uploads.insert(at, (key, path))  # a new article is published after the others
+    uploads.insert(at, read_upload(key, path))  # a new article is published after the others
     index_uploads(site, table, uploads, now, shown=key)
     stored = table.get(key)
     assert stored is not None
