@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
 from rotativa_tools.local.provision.functions import (
+    LAYER,
     FunctionSpec,
     function_spec,
     layer_folders,
@@ -28,6 +29,7 @@ from rotativa_tools.local.template import (
     PhysicalResource,
     ResolveContext,
     TemplateError,
+    of_type,
     resolve,
     scalar_text,
     translate,
@@ -223,7 +225,14 @@ def deployed_function(
         translated = translate(template, region=stack.region)
         if logical_id not in translated["Resources"]:
             raise TemplateError(f"{logical_id} is not a function of the template")
-        context = stack.context(translated, stack.physical_resources())
+        resources = stack.physical_resources()
+        # The layer runs from this checkout, not from the stack: SAM names a layer's
+        # version after a hash of its packaged content (`SharedLayer<hash>`), which a
+        # translation here never reproduces, so each layer stands for its own folder.
+        for layer in of_type(translated, LAYER):
+            arn = f"arn:aws:lambda:{stack.region}:{stack.account_id}:layer:{layer}:checkout"
+            resources.setdefault(layer, PhysicalResource(layer, LAYER, arn, {}))
+        context = stack.context(translated, resources)
         props = run_properties(translated, logical_id, context)
         physical = stack.resources.get(logical_id, (logical_id, ""))[0]
         layers = layer_folders(translated, context, template_dir)
