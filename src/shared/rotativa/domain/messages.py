@@ -509,6 +509,19 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     },
     "label_error": {"it": "errore", "en": "error"},
     "label_warning": {"it": "avviso", "en": "warning"},
+    # --- rotativa preview ----------------------------------------------------------------
+    "preview_written": {
+        "it": "anteprima pronta: apri {index} (pagine: {pages}, immagini: {media})",
+        "en": "preview ready: open {index} (pages: {pages}, images: {media})",
+    },
+    "preview_media_missing": {
+        "it": "immagine non trovata: {path} (cercata in {folder})",
+        "en": "image not found: {path} (looked for in {folder})",
+    },
+    "preview_invalid": {
+        "it": "l'articolo non è valido: nessuna anteprima scritta",
+        "en": "the article is not valid: no preview written",
+    },
     # --- rotativa rebuild ----------------------------------------------------------------
     "rebuild_usage_source": {
         "it": "indica una cartella di contenuti, la tabella (--table) o lo stack "

@@ -43,7 +43,7 @@ def add_command(commands: SubParsers) -> None:
 
 
 def run_preview(args: argparse.Namespace) -> int:
-    from rotativa_tools.local.preview import PREVIEW_MESSAGES, write_preview
+    from rotativa_tools.local.preview import write_preview
 
     missing = [p for p in (args.file, args.site) if p is not None and not p.is_file()]
     if missing:
@@ -62,15 +62,19 @@ def run_preview(args: argparse.Namespace) -> int:
     for line in format_problems(args.file, result.report, language):
         print(line)
     if result.index is None:
-        print(PREVIEW_MESSAGES["invalid"][language])
+        print(render_message("preview_invalid", language))
         return EXIT_INVALID
     for path in result.media_missing:
         folder = result.media_folder or args.file.parent / "media"
-        text = PREVIEW_MESSAGES["media_missing"][language].format(path=path, folder=folder)
+        text = render_message("preview_media_missing", language, path=path, folder=folder)
         print(f"{args.file}: warning: {text}")
     print(
-        PREVIEW_MESSAGES["written"][language].format(
-            index=result.index, pages=result.pages, media=len(result.media)
+        render_message(
+            "preview_written",
+            language,
+            index=result.index,
+            pages=result.pages,
+            media=len(result.media),
         )
     )
     return EXIT_OK

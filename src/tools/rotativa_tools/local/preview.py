@@ -27,7 +27,6 @@ from rotativa import clock
 from rotativa.adapters.folder import FolderBucket, read_upload
 from rotativa.adapters.memory import MemoryBucket, MemoryTable, NoInvalidations
 from rotativa.domain.markdown import render_body
-from rotativa.domain.messages import Language
 from rotativa.domain.pages import HOME_PATH, ListingId, ListingKind, PageKind, PageRef, object_key
 from rotativa.domain.records import StoredArticle
 from rotativa.domain.site import SiteSettings
@@ -36,21 +35,6 @@ from rotativa.rendering import SiteRenderer, media_path
 from rotativa.services.rebuild import index_uploads, site_pages
 from rotativa.services.rendering import PageRenderer
 from rotativa.services.validation import ValidationReport, validate_upload
-
-PREVIEW_MESSAGES: dict[str, dict[Language, str]] = {
-    "written": {
-        "it": "anteprima pronta: apri {index} (pagine: {pages}, immagini: {media})",
-        "en": "preview ready: open {index} (pages: {pages}, images: {media})",
-    },
-    "media_missing": {
-        "it": "immagine non trovata: {path} (cercata in {folder})",
-        "en": "image not found: {path} (looked for in {folder})",
-    },
-    "invalid": {
-        "it": "l'articolo non è valido: nessuna anteprima scritta",
-        "en": "the article is not valid: no preview written",
-    },
-}
 
 _BODY_MEDIA = re.compile(r'\ssrc="/?(media/[^"]+)"')
 
