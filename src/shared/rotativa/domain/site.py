@@ -37,6 +37,10 @@ class SectionSettings(BaseModel):
         return self
 
 
+#: Where a content folder keeps its settings, beside `articles/` and `media/`.
+SITE_FILE = "site.yaml"
+
+
 class SiteSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from rotativa.domain.messages import LANGUAGES, Language
-from rotativa.domain.site import SiteSettings
+from rotativa.domain.site import SITE_FILE, SiteSettings
 from rotativa.domain.text import visible
 from rotativa.domain.upload import ARTICLE_EXTENSIONS
 
@@ -66,8 +66,6 @@ def fail(command: str, message: object) -> int:
 
 
 # --- options ------------------------------------------------------------------------------
-
-SITE_FILE: Final = "site.yaml"
 
 
 def add_lang_option(parser: argparse.ArgumentParser) -> None:

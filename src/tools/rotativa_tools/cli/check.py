@@ -8,14 +8,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from rotativa.domain.messages import Language, render_message
-from rotativa.domain.site import SiteSettings
+from rotativa.domain.site import SITE_FILE, SiteSettings
 from rotativa.domain.text import visible
 from rotativa.services.validation import ValidationReport, validate_stream
 from rotativa_tools.cli._common import (
     EXIT_INVALID,
     EXIT_OK,
     EXIT_USAGE,
-    SITE_FILE,
     add_lang_option,
     add_site_option,
     article_files,

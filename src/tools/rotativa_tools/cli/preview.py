@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from rotativa.domain.messages import Language, render_message
+from rotativa.domain.site import SITE_FILE
 from rotativa_tools.cli._common import (
     EXIT_INVALID,
     EXIT_OK,
     EXIT_USAGE,
-    SITE_FILE,
     add_lang_option,
     add_site_option,
     article_files,

@@ -16,7 +16,7 @@ from pathlib import Path
 # What an editor would upload from a content folder is listed once, with the folder
 # adapter: `rotativa rebuild FOLDER` and `rotativa preview` read the same files.
 from rotativa.adapters.folder import UPLOAD_PREFIXES, upload_files
-from rotativa.domain.site import SiteSettings
+from rotativa.domain.site import SITE_FILE, SiteSettings
 
 __all__ = [
     "SITE_FILE",
@@ -30,7 +30,6 @@ __all__ = [
     "upload_files",
 ]
 
-SITE_FILE = "site.yaml"
 
 #: The template parameters that carry the site's settings, and the settings they carry.
 SITE_PARAMETERS = {

@@ -45,7 +45,7 @@ from rotativa.domain.article import (
 from rotativa.domain.markdown import shorten, summary_from_body
 from rotativa.domain.messages import Language, render_message
 from rotativa.domain.problems import Problem, Severity
-from rotativa.domain.site import SiteSettings
+from rotativa.domain.site import SITE_FILE, SiteSettings
 from rotativa.domain.slugs import SLUG_MAX_LENGTH, slugify
 from rotativa.services.validation import validate_upload
 from rotativa_tools.wordpress.html_to_markdown import html_to_markdown, html_to_text
@@ -54,7 +54,6 @@ from rotativa_tools.wordpress.wxr import Element, read_wxr
 ARTICLES = "articles"
 MANIFEST = "media-manifest.csv"
 REPORT = "import-report.json"
-SITE_FILE = "site.yaml"
 IMAGE_ALT_MAX = 300
 IMAGE_CAPTION_MAX = 500
 UPLOADS = "/wp-content/uploads/"
