@@ -181,7 +181,7 @@ def test_the_memory_table_commits_as_the_tested_fake_on_random_histories(
     settings: SiteSettings,
 ) -> None:
     chance = random.Random(13)
-    outcomes = set()
+    outcomes: set[str] = set()
     for _ in range(20):
         history = _random_commits(chance, settings, 30)
         answers = _replay(MemoryTable(), history)
@@ -203,7 +203,7 @@ def test_the_memory_table_commits_as_the_articles_table_under_moto(
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     chance = random.Random(7)
-    outcomes = set()
+    outcomes: set[str] = set()
     with mock_aws():
         client = boto3.client("dynamodb", region_name="eu-south-1")
         for run in range(4):
