@@ -235,16 +235,19 @@ def test_a_preview_shows_its_article_whatever_its_state(
     settings: SiteSettings, tmp_path: Path
 ) -> None:
     arrived = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
-    for name, fields in (("bozza.md", "status: draft\n"),
-                         ("futuro.md", "publish_at: 2024-06-01T10:00:00+00:00\n")):  # fmt: skip
+    embargo = datetime(2024, 6, 1, 10, 0, tzinfo=UTC)
+    dated = datetime(2024, 4, 30, 8, 0, tzinfo=UTC)  # 10:00 in Milan
+    for name, fields, date in (
+        ("bozza.md", "status: draft\n", arrived),
+        ("futuro.md", "publish_at: 2024-06-01T10:00:00+00:00\n", embargo),
+        ("scaduto.md", "date: 2024-04-30T10:00\nexpires_at: 2024-05-02\n", dated),
+    ):
         uploads = [read_upload(f"articles/{name}", _write(tmp_path, name, fields, arrived))]
         table = MemoryTable()
         assert index_uploads(settings, table, FolderInbox(uploads), uploads, NOW,
                              shown=uploads[0].key) == []  # fmt: skip
         (teaser,) = table.members(ListingId(ListingKind.SECTION, "sport"))
-        assert teaser.key == uploads[0].key
-        embargo = datetime(2024, 6, 1, 10, 0, tzinfo=UTC)
-        assert teaser.date == (embargo if name == "futuro.md" else arrived)
+        assert (teaser.key, teaser.date) == (uploads[0].key, date)
 
 
 def test_a_preview_leaves_out_the_file_in_its_way(settings: SiteSettings) -> None:

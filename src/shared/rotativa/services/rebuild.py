@@ -351,7 +351,8 @@ def index_uploads(
         stored = table.get(upload.key) if upload.key == shown else None
         if stored is not None and not stored.visible:
             table.transition(stored, shown_published(stored))
-            _index_changes(indexer, table, now)
+            # Indexed with no timetable: an expiry already past must not hide it again.
+            _index_changes(Indexer(site, table, _Unsent()), table, now)
     return [
         Rejected(upload.key, upload.path, report)
         for upload in uploads
