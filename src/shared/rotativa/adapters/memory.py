@@ -1,16 +1,21 @@
 """In-memory twins of the articles table and of the site bucket.
 
 `rotativa preview` and `rotativa rebuild FOLDER` build a site on a laptop the way the cloud
-builds it: the uploads become article items, the real `Indexer` (services/indexing.py)
-keeps their listings, teasers, redirects and related boxes, and the real `PageRenderer`
-(services/rendering.py) renders every page from them. Only where the items live changes:
+builds it: the real `Ingest` makes the uploads article items, the real `Indexer`
+(services/indexing.py) keeps their listings, teasers, redirects and related boxes, and the
+real `PageRenderer` (services/rendering.py) renders every page from them. Only where the items live changes:
 here, in dictionaries and sorted lists, instead of DynamoDB and S3. So a page a preview
 shows is the page the cloud would publish, and a rule changed in one place (the homepage,
 the related pool, a listing, a feed) changes both.
 
-`MemoryTable` answers the table's three readings (the indexer's, the renderer's and the
-rebuild's); each listing is a sorted list of positions, so that counting the members newer
-than a position, or slicing the newest, costs a bisection, not a scan.
+`MemoryTable` is also the table as ingest writes it: the ValidateFunction's `Ingest`
+(services/ingest.py) commits into it with `ArticlesTable.commit`'s conditions (stale unless
+the item is the one read, refused while another upload claims the address), schedules
+change states with `ArticlesTable.transition`'s, and each write of an article item waits in
+its stream (`take_changes`) for the indexer, as a DynamoDB stream record would. It answers
+the table's readings (the indexer's, the renderer's and the rebuild's); each listing is a
+sorted list of positions, so that counting the members newer than a position, or slicing
+the newest, costs a bisection, not a scan.
 """
 
 from __future__ import annotations
