@@ -3,10 +3,10 @@
 `rotativa preview` and `rotativa rebuild FOLDER` build a site on a laptop the way the cloud
 builds it: the real `Ingest` makes the uploads article items, the real `Indexer`
 (services/indexing.py) keeps their listings, teasers, redirects and related boxes, and the
-real `PageRenderer` (services/rendering.py) renders every page from them. Only where the items live changes:
-here, in dictionaries and sorted lists, instead of DynamoDB and S3. So a page a preview
-shows is the page the cloud would publish, and a rule changed in one place (the homepage,
-the related pool, a listing, a feed) changes both.
+real `PageRenderer` (services/rendering.py) renders every page from them. Only where the
+items live changes: here, in dictionaries and sorted lists, instead of DynamoDB and S3. So
+a page a preview shows is the page the cloud would publish, and a rule changed in one
+place (the homepage, the related pool, a listing, a feed) changes both.
 
 `MemoryTable` is also the table as ingest writes it: the ValidateFunction's `Ingest`
 (services/ingest.py) commits into it with `ArticlesTable.commit`'s conditions (stale unless
