@@ -1,7 +1,8 @@
 """A content folder as the cloud would hold it, for tests that need its pages' inputs.
 
-The folder's uploads are validated, stored and indexed into the in-memory twin of the
-articles table (`services.rebuild.index_uploads`, the IndexFunction's `Indexer`), and
+The folder's uploads are published into the in-memory twin of the articles table
+(`services.rebuild.index_uploads`: the ValidateFunction's `Ingest`, the IndexFunction's
+`Indexer`), and
 everything a page shows is read back the way `PageRenderer` reads it: the related boxes
 the indexer kept, the homepage the one rule (`domain.frontpage`) chooses, every page of
 `site_pages` rendered by `PageRenderer`. Nothing here decides what a page shows.
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from rotativa.adapters.folder import read_uploads
+from rotativa.adapters.folder import FolderInbox, read_uploads
 from rotativa.adapters.memory import MemoryBucket, MemoryTable, NoInvalidations
 from rotativa.domain.article import Article, ArticleTeaser
 from rotativa.domain.frontpage import SectionBlock
@@ -53,7 +54,10 @@ class IndexedFolder:
         self.site = site
         self.now = now
         self.table = MemoryTable()
-        self.rejected: list[Rejected] = index_uploads(site, self.table, read_uploads(folder), now)
+        uploads = read_uploads(folder)
+        self.rejected: list[Rejected] = index_uploads(
+            site, self.table, FolderInbox(uploads), uploads, now
+        )
         self.articles = tuple(Entry(s) for s in self.table.articles() if s.visible)
 
     def entry(self, key: str) -> Entry:

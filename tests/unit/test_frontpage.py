@@ -7,18 +7,20 @@ import ast
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import pytest
 from lxml import html  # type: ignore[import-untyped]
 
+from rotativa.adapters.folder import FolderInbox
 from rotativa.adapters.memory import MemoryBucket, MemoryTable, NoInvalidations
 from rotativa.domain import frontpage
 from rotativa.domain.article import ArticleTeaser
+from rotativa.domain.inbox import FileUpload
 from rotativa.domain.pages import PageKind, PageRef
 from rotativa.domain.site import SectionSettings, SiteSettings
 from rotativa.services.indexing import Indexer
-from rotativa.services.rebuild import index_articles, stored_upload
+from rotativa.services.rebuild import index_uploads
 from rotativa.services.rendering import PageRenderer
 from rotativa.services.validation import validate_upload
 from rotativa_tools.cli import main
@@ -40,13 +42,10 @@ def upload(day: int, title: str, section: str = "Sport") -> tuple[str, str]:
 
 
 def indexed(*uploads: tuple[str, str]) -> MemoryTable:
+    """The uploads published in this order, each arrived at NOW, as the cloud would."""
     table = MemoryTable()
-    stored = []
-    for number, (key, text) in enumerate(uploads, start=1):
-        report = validate_upload(key, text.encode(), SITE)
-        assert report.article is not None, report.problems
-        stored.append(stored_upload(key, report, NOW, NOW, order=number))
-    index_articles(SITE, table, stored, NOW)
+    files = [FileUpload(key, PurePath(key), text.encode(), NOW) for key, text in uploads]
+    assert index_uploads(SITE, table, FolderInbox(files), files, NOW) == []
     return table
 
 

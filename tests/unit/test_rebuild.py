@@ -4,19 +4,22 @@ named, rendered once, no AWS."""
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import pytest
 
-from rotativa.adapters.folder import FolderBucket, page_file
+from rotativa.adapters.folder import FolderBucket, FolderInbox, page_file, read_upload
 from rotativa.adapters.memory import MemoryTable
+from rotativa.domain.inbox import FileUpload
 from rotativa.domain.pages import ListingId, ListingKind, PageKind, PageRef
 from rotativa.domain.site import SiteSettings
-from rotativa.services.rebuild import Rebuild, fan_out, site_pages
+from rotativa.services.rebuild import Rebuild, fan_out, index_uploads, site_pages
 from rotativa_tools.cli import main
 from rotativa_tools.cli.rebuild import ProgressBar, load_folder
+from rotativa_tools.local.preview import published_folder
 from tests.conftest import SAMPLES
 
 NOW = datetime(2024, 5, 3, tzinfo=UTC)
@@ -187,3 +190,102 @@ def test_a_folder_is_published_as_the_cloud_would_twins_and_taken_addresses(
     assert sorted(p.name for p in invalid) == ["b-finale.md", "derby.json"]
     shown = {a.key: a.article.title for a in table.articles() if a.visible and a.article}
     assert shown == {"articles/derby.md": "Il derby in Markdown", "articles/a-copia.md": "La copia"}
+
+
+def _write(folder: Path, name: str, fields: str, arrived: datetime) -> Path:
+    path = folder / "articles" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"---\ntitle: {name}\nsection: Sport\n{fields}---\nTesto.\n")
+    os.utime(path, (arrived.timestamp(), arrived.timestamp()))
+    return path
+
+
+def test_a_folder_holds_each_state_as_the_cloud_would_at_now(
+    settings: SiteSettings, tmp_path: Path
+) -> None:
+    """Each file arrives at its modification time, in the state ingest gives it then; the
+    schedules whose moment has passed by `now` have fired, and dated the article as the
+    cloud dates it: its own date, else the embargo's end, else when it arrived."""
+    arrived = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
+    _write(tmp_path, "embargo.md", "publish_at: 2024-05-02T10:00:00+00:00\n", arrived)
+    _write(tmp_path, "futuro.md", "publish_at: 2024-06-01T10:00:00+00:00\n", arrived)
+    _write(tmp_path, "scaduto.md", "date: 2024-04-30T10:00\nexpires_at: 2024-05-02\n", arrived)
+    _write(tmp_path, "bozza.md", "status: draft\n", arrived)
+    _write(tmp_path, "arrivato.md", "", arrived)
+
+    table, invalid = load_folder(tmp_path, settings, NOW)
+
+    assert invalid == []
+    states = {a.key.removeprefix("articles/"): a.state.value for a in table.articles()}
+    assert states == {
+        "arrivato.md": "published",
+        "bozza.md": "draft",
+        "embargo.md": "published",
+        "futuro.md": "scheduled",
+        "scaduto.md": "expired",
+    }
+    dates = {t.key: t.date for t in table.members(ListingId(ListingKind.SECTION, "sport"))}
+    assert dates == {
+        "articles/embargo.md": datetime(2024, 5, 2, 10, 0, tzinfo=UTC),
+        "articles/arrivato.md": arrived,
+    }
+
+
+def test_a_preview_shows_its_article_whatever_its_state(
+    settings: SiteSettings, tmp_path: Path
+) -> None:
+    arrived = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
+    embargo = datetime(2024, 6, 1, 10, 0, tzinfo=UTC)
+    dated = datetime(2024, 4, 30, 8, 0, tzinfo=UTC)  # 10:00 in Milan
+    for name, fields, date in (
+        ("bozza.md", "status: draft\n", arrived),
+        ("futuro.md", "publish_at: 2024-06-01T10:00:00+00:00\n", embargo),
+        ("scaduto.md", "date: 2024-04-30T10:00\nexpires_at: 2024-05-02\n", dated),
+    ):
+        uploads = [read_upload(f"articles/{name}", _write(tmp_path, name, fields, arrived))]
+        table = MemoryTable()
+        assert index_uploads(settings, table, FolderInbox(uploads), uploads, NOW,
+                             shown=uploads[0].key) == []  # fmt: skip
+        (teaser,) = table.members(ListingId(ListingKind.SECTION, "sport"))
+        assert (teaser.key, teaser.date) == (uploads[0].key, date)
+
+
+def test_a_preview_leaves_out_the_file_in_its_way(settings: SiteSettings) -> None:
+    """`x.json` beside `x.md`, or a second file with the address of an earlier one: the
+    cloud refuses it, the preview shows it (the one the editor means to publish)."""
+    arrived = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
+    files = {
+        "articles/derby.json": '{"title": "Il derby in JSON", "section": "Sport", "body": "T."}',
+        "articles/derby.md": "---\ntitle: Il derby\nsection: Sport\n---\nT.\n",
+        "articles/a-finale.md": "---\ntitle: La finale\nsection: Sport\nslug: finale\n---\nT.\n",
+        "articles/b-finale.md": "---\ntitle: Finale, bis\nsection: Sport\nslug: finale\n---\nT.\n",
+    }
+    uploads = [FileUpload(k, PurePath(k), v.encode(), arrived) for k, v in sorted(files.items())]
+    for key, address, title, visible in (
+        ("articles/derby.json", "/sport/derby/", "Il derby in JSON", "a-finale.md"),
+        ("articles/b-finale.md", "/sport/finale/", "Finale, bis", "derby.md"),
+    ):
+        table = published_folder(settings, uploads, key, address, NOW)
+        shown = table.get(table.path_owner(address) or "")
+        assert shown is not None
+        assert shown.article is not None
+        assert (shown.key, shown.article.title) == (key, title)
+        assert {a.key for a in table.articles() if a.visible} == {key, f"articles/{visible}"}
+
+
+def test_the_command_names_the_files_the_cloud_would_refuse(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "site.yaml").write_text((SAMPLES / "site.yaml").read_text())
+    arrived = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
+    _write(tmp_path, "buono.md", "slug: finale\n", arrived)
+    _write(tmp_path, "copia.md", "slug: finale\n", arrived)
+    bad = tmp_path / "articles" / "cattivo.md"
+    bad.write_text("---\ntitle: Senza sezione\n---\nTesto.\n")
+
+    assert main(["rebuild", str(tmp_path), "--out", str(tmp_path / "out"), "--quiet"]) == 1
+
+    err = capsys.readouterr().err
+    assert str(bad) in err
+    assert str(tmp_path / "articles" / "copia.md") in err
+    assert str(tmp_path / "articles" / "buono.md") not in err

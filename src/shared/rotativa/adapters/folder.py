@@ -3,18 +3,22 @@ site bucket.
 
 A content folder is what `samples/` is: `site.yaml`, `articles/`, `media/`; the files an
 editor would upload from it are listed here once (`upload_files`), for `rotativa local`,
-`rotativa dev` and `rotativa rebuild FOLDER` alike. `FolderBucket` plays the site bucket
-for `rotativa rebuild --out` and `rotativa preview`: object key → file.
+`rotativa dev` and `rotativa rebuild FOLDER` alike. `FolderInbox` plays the inbox with the
+article files read from it (`read_uploads`), for ingest to read as it reads S3, when
+`rotativa rebuild FOLDER` and `rotativa preview` publish a folder in process.
+`FolderBucket` plays the site bucket for `rotativa rebuild --out` and `rotativa preview`:
+object key → file.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from rotativa.domain.inbox import ARTICLES_PREFIX, MEDIA_PREFIX, FileUpload
+from rotativa.domain.inbox import ARTICLES_PREFIX, MEDIA_PREFIX, FileUpload, InboxObject
 from rotativa.domain.pages import object_key
 
 UPLOAD_PREFIXES = (MEDIA_PREFIX, ARTICLES_PREFIX)  # media first: articles may show them
@@ -55,6 +59,38 @@ def read_upload(key: str, path: Path) -> FileUpload:
 def read_uploads(folder: Path) -> list[FileUpload]:
     """A content folder's article uploads, read, in the order `rotativa local` sends them."""
     return [read_upload(key, path) for key, path in article_uploads(folder)]
+
+
+class FolderInbox:
+    """The inbox holding a folder's uploads, all at once, as after `rotativa local` sent
+    them: each key's bytes, with the file's time as S3's LastModified and its place in the
+    folder as its version, and the editors' reports ingest writes beside them."""
+
+    def __init__(self, uploads: Iterable[FileUpload], name: str = "folder") -> None:
+        self.name = name
+        self._objects = {
+            upload.key: InboxObject(upload.data, str(number), None, upload.arrived)
+            for number, upload in enumerate(uploads, start=1)
+        }
+        self._reports: dict[str, dict[str, Any]] = {}
+
+    def current(self, key: str, limit: int) -> InboxObject | None:
+        found = self._objects.get(key)
+        if found is None:
+            return None
+        return InboxObject(found.data[: limit + 1], found.version_id, None, found.last_modified)
+
+    def exists(self, key: str) -> bool:
+        return key in self._objects
+
+    def read_report(self, key: str) -> Mapping[str, Any] | None:
+        return self._reports.get(key)
+
+    def write_report(self, key: str, report: Mapping[str, Any]) -> None:
+        self._reports[key] = dict(report)
+
+    def delete_report(self, key: str) -> None:
+        self._reports.pop(key, None)
 
 
 class FolderBucket:

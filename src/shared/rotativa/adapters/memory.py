@@ -1,16 +1,21 @@
 """In-memory twins of the articles table and of the site bucket.
 
 `rotativa preview` and `rotativa rebuild FOLDER` build a site on a laptop the way the cloud
-builds it: the uploads become article items, the real `Indexer` (services/indexing.py)
-keeps their listings, teasers, redirects and related boxes, and the real `PageRenderer`
-(services/rendering.py) renders every page from them. Only where the items live changes:
-here, in dictionaries and sorted lists, instead of DynamoDB and S3. So a page a preview
-shows is the page the cloud would publish, and a rule changed in one place (the homepage,
-the related pool, a listing, a feed) changes both.
+builds it: the real `Ingest` makes the uploads article items, the real `Indexer`
+(services/indexing.py) keeps their listings, teasers, redirects and related boxes, and the
+real `PageRenderer` (services/rendering.py) renders every page from them. Only where the
+items live changes: here, in dictionaries and sorted lists, instead of DynamoDB and S3. So
+a page a preview shows is the page the cloud would publish, and a rule changed in one
+place (the homepage, the related pool, a listing, a feed) changes both.
 
-`MemoryTable` answers the table's three readings (the indexer's, the renderer's and the
-rebuild's); each listing is a sorted list of positions, so that counting the members newer
-than a position, or slicing the newest, costs a bisection, not a scan.
+`MemoryTable` is also the table as ingest writes it: the ValidateFunction's `Ingest`
+(services/ingest.py) commits into it with `ArticlesTable.commit`'s conditions (stale unless
+the item is the one read, refused while another upload claims the address), schedules
+change states with `ArticlesTable.transition`'s, and each write of an article item waits in
+its stream (`take_changes`) for the indexer, as a DynamoDB stream record would. It answers
+the table's readings (the indexer's, the renderer's and the rebuild's); each listing is a
+sorted list of positions, so that counting the members newer than a position, or slicing
+the newest, costs a bisection, not a scan.
 """
 
 from __future__ import annotations
@@ -21,16 +26,19 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from rotativa.domain.article import ArticleTeaser
 from rotativa.domain.pages import ListingId, PageRef
-from rotativa.domain.records import StoredArticle
+from rotativa.domain.records import ArticleChange, Commit, CommitOutcome, StoredArticle
 
 
 class MemoryTable:
-    """The articles table (article items, address claims, listings, teasers, related
-    boxes, months and redirects) in memory."""
+    """The articles table (article items, address claims, waiting uploads, listings,
+    teasers, related boxes, months and redirects) in memory, with its stream: every write
+    of an article item is kept as an `ArticleChange` until `take_changes` reads it."""
 
     def __init__(self, articles: Iterable[StoredArticle] = ()) -> None:
         self._articles: dict[str, StoredArticle] = {}
         self._claims: dict[str, str] = {}  # site address → the upload that holds it
+        self._waiting: dict[str, set[str]] = {}  # address → uploads refused for it
+        self._stream: list[ArticleChange] = []
         self._positions: dict[ListingId, list[str]] = {}  # oldest first, as the table sorts
         self._members: dict[ListingId, dict[str, ArticleTeaser]] = {}
         self._teasers: dict[str, ArticleTeaser] = {}
@@ -41,17 +49,68 @@ class MemoryTable:
             self.put(stored)
 
     def put(self, stored: StoredArticle) -> None:
-        """Write an article item, as ingest commits it (claiming its address)."""
+        """Write an article item whatever the table held (its address claimed unless
+        another upload holds it, its former one let go)."""
         before = self._articles.get(stored.key)
-        if before is not None and before.path is not None:
-            self._claims.pop(before.path, None)
+        self._write(stored, before.path if before is not None else None)
+
+    def _write(self, stored: StoredArticle, release_path: str | None) -> None:
+        self._stream.append(ArticleChange(stored.key, self._articles.get(stored.key)))
         self._articles[stored.key] = stored
-        if stored.path is not None:
-            self._claims.setdefault(stored.path, stored.key)
+        path = stored.path
+        if release_path not in (None, path) and self._claims.get(release_path or "") == stored.key:
+            del self._claims[release_path or ""]
+        if path is not None:
+            self._claims.setdefault(path, stored.key)
 
     def articles(self) -> list[StoredArticle]:
         """Every article item, in the order they were first written."""
         return list(self._articles.values())
+
+    def take_changes(self) -> list[ArticleChange]:
+        """The article changes written since the last call, oldest first (the stream)."""
+        changes, self._stream = self._stream, []
+        return changes
+
+    # --- the ledger: conditional commits and state changes, as `ArticlesTable` makes them --
+
+    def commit(
+        self, stored: StoredArticle, *, release_path: str | None, seen: str | None
+    ) -> Commit:
+        """`ArticlesTable.commit`'s transaction: stale unless the item is still the one read
+        (order `seen`; None: no item), refused while another upload claims the address; the
+        old address is let go only if this upload held it."""
+        current = self._articles.get(stored.key)
+        if (current.order if current is not None else None) != seen:
+            return Commit(CommitOutcome.STALE)
+        path = stored.path
+        if path is not None and self._claims.get(path, stored.key) != stored.key:
+            return Commit(CommitOutcome.PATH_TAKEN, self._claims[path])
+        self._write(stored, release_path)
+        return Commit(CommitOutcome.COMMITTED)
+
+    def transition(self, before: StoredArticle, after: StoredArticle) -> bool:
+        """`ArticlesTable.transition`: only while the item has `before`'s order and state."""
+        current = self._articles.get(before.key)
+        if current is None or (current.order, current.state) != (before.order, before.state):
+            return False
+        self._stream.append(ArticleChange(after.key, current))
+        self._articles[after.key] = after
+        return True
+
+    def address_holders(self, paths: Sequence[str]) -> dict[str, str]:
+        holders = {path: self._redirects[path] for path in paths if path in self._redirects}
+        holders.update({path: self._claims[path] for path in paths if path in self._claims})
+        return holders
+
+    def wait_for(self, path: str, key: str) -> None:
+        self._waiting.setdefault(path, set()).add(key)
+
+    def waiting_for(self, address: str) -> list[str]:
+        return sorted(self._waiting.get(address, ()))
+
+    def forget_waiting(self, address: str, keys: Sequence[str]) -> None:
+        self._waiting.get(address, set()).difference_update(keys)
 
     # --- article items --------------------------------------------------------------------
 

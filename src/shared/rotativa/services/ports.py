@@ -175,6 +175,19 @@ class PageSource(ArticleReader, SiteIndex, Teasers, Protocol):
     ) -> list[ArticleTeaser]: ...
 
 
+class ChangeLog(Protocol):
+    """A table in one process, read as its stream: the article changes written since the
+    last reading (the in-memory twin's; DynamoDB's stream reaches `ArticleChanges`)."""
+
+    def take_changes(self) -> list[ArticleChange]: ...
+
+
+class FolderTable(ArticleLedger, StateLedger, ArticleItems, ChangeLog, Protocol):
+    """The articles table a folder of uploads is published into, in one process
+    (`services.rebuild.index_uploads`): ingest commits, schedules fire, the indexer reads
+    what changed, as the functions would."""
+
+
 class ArticleChanges(Protocol):
     """The articles table's stream: its records, in whatever form the stream sends them,
     read as changes of article items (decoding items is the adapter's business)."""

@@ -14,32 +14,35 @@ exactly the cloud's. Two ways to run it:
   them in parallel batches and the InvalidateFunction coalesces the changed paths.
 
 A folder of uploads becomes a table the way the cloud makes one (`index_uploads`): each
-file validated as ingest validates it, stored as ingest stores it, and indexed, in upload
-order, by the IndexFunction's own `Indexer`: the same listings, teasers, redirects and
-related boxes, so the pages are the cloud's, and there is no second site builder.
+file, in folder order, handled by the ValidateFunction's own `Ingest` (over the folder as
+the inbox and the table's in-memory twin as the ledger), and each change it makes indexed
+by the IndexFunction's own `Indexer`: the same addresses, states, listings, teasers,
+redirects and related boxes, so the pages are the cloud's, and there is no second site
+builder and no second ingest.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import PurePath
 from typing import Any
 
-from rotativa.domain.inbox import FileUpload
+from rotativa.domain.inbox import Change, FileUpload, InboxEvent, IngestOutcome, IngestResult
 from rotativa.domain.pages import ListingId, ListingKind, PageKind, PageRef, bucket_count
 from rotativa.domain.records import ArticleState, StoredArticle
-from rotativa.domain.schedules import lifecycle_state
 from rotativa.domain.site import SiteSettings
 from rotativa.domain.slugs import slugify
-from rotativa.domain.twins import TWIN_WINNER, twin_of
 from rotativa.rendering import SiteRenderer
 from rotativa.services.indexing import Indexer
+from rotativa.services.ingest import Ingest
 from rotativa.services.ports import (
-    ArticleItems,
+    ChangeLog,
+    FolderTable,
+    Inbox,
     Invalidations,
     PageQueue,
     PageSource,
@@ -47,7 +50,7 @@ from rotativa.services.ports import (
     SiteStorage,
 )
 from rotativa.services.rendering import WITH_FEEDS, PageRenderer
-from rotativa.services.validation import ValidationReport, validate_upload
+from rotativa.services.scheduling import Timetable
 
 Progress = Callable[[int, int], None]
 
@@ -288,84 +291,103 @@ class _Unsent:
         del pages
 
 
+class _Unfired:
+    """The scheduler of a site built once, at `now`: a schedule still ahead is never
+    reached, and one already past is fired by `Timetable.follow` itself."""
+
+    def put(self, name: str, at: datetime, message: str) -> None:
+        del name, at, message
+
+    def delete(self, name: str) -> None:
+        del name
+
+
+class _Uncounted:
+    def count(self, name: str, value: int = 1) -> None:
+        del name, value
+
+
+class _NoMedia:
+    """A folder's uploads here are its articles: the media are the caller's to copy."""
+
+    def handle(self, event: InboxEvent) -> IngestResult:
+        return IngestResult(event, IngestOutcome.IGNORED)
+
+
 @dataclass(frozen=True)
 class Rejected:
-    """An upload the cloud would refuse, and why."""
+    """An upload the cloud would refuse, and the report ingest wrote beside it."""
 
     key: str
     path: PurePath
-    report: ValidationReport
-
-
-def stored_upload(
-    key: str,
-    report: ValidationReport,
-    received_at: datetime,
-    now: datetime,
-    *,
-    order: int,
-    publish: bool = False,
-) -> StoredArticle:
-    """A valid upload as ingest stores it: its state at `now` (drafts kept, invisible;
-    embargoes and expiries judged at `now`), or published whatever it says (`publish`);
-    it counts as published at its date, its embargo's end, or when it arrived."""
-    article = report.article
-    assert article is not None, "only a valid upload is stored"
-    state = ArticleState.PUBLISHED if publish else lifecycle_state(article, now)
-    published = article.date or article.publish_at or received_at
-    return StoredArticle(
-        key=key,
-        order=f"{order:032X}",
-        state=state,
-        received_at=published,
-        article=article,
-        first_published=published if state is ArticleState.PUBLISHED else None,
-    )
+    report: Mapping[str, Any]
 
 
 def index_uploads(
     site: SiteSettings,
-    table: ArticleItems,
-    uploads: Iterable[FileUpload],
+    table: FolderTable,
+    inbox: Inbox,
+    uploads: Sequence[FileUpload],
     now: datetime,
     *,
     shown: str | None = None,
 ) -> list[Rejected]:
-    """Validate, store and index the article files `uploads` (read from disk, in the
-    order they are sent) into `table`, as ingest and the IndexFunction would; `shown` is
-    an upload published whatever its state (a preview shows a draft among the articles
-    around it). Returns the uploads refused."""
-    rejected: list[Rejected] = []
-    stored: list[StoredArticle] = []
-    read = list(uploads)
-    reports = [(u.key, u.path, validate_upload(u.key, u.data, site)) for u in read]
-    keys = {key for key, _, _ in reports}
-    # An address is held by the first upload that takes it, and the shown one holds its own;
-    # `x.json` beside `x.md` holds nothing: the Markdown file wins (domain.twins).
-    holders: dict[str, str] = {}
-    for key, _, report in sorted(reports, key=lambda upload: upload[0] != shown):
-        twin = twin_of(key)
-        beaten = key != shown and twin is not None and twin.endswith(TWIN_WINNER) and twin in keys
-        if report.article is not None and not beaten:
-            holders.setdefault(report.article.path, key)
-    for number, ((key, path, report), upload) in enumerate(zip(reports, read, strict=True), 1):
-        if report.article is None or holders.get(report.article.path) != key:
-            rejected.append(Rejected(key, path, report))
-            continue
-        stored.append(
-            stored_upload(key, report, upload.arrived, now, order=number, publish=key == shown)
-        )
-    index_articles(site, table, stored, now)
-    return rejected
+    """Publish a folder's article files (`uploads`, which `inbox` holds) into `table` as
+    the cloud would: one event per file, in folder order, handled by the ValidateFunction's
+    `Ingest` (so the first upload keeps an address, `x.md` beats `x.json`, state and dates
+    are ingest's), and each change of the table indexed, as its stream record would be, by
+    the IndexFunction's `Indexer` at `now` (embargoes and expiries whose moment has passed
+    by then fire as their schedules would). Returns the uploads whose report says rejected.
+
+    `shown` is a preview's article: shown among the others even while a draft, embargoed
+    or expired (`shown_published`), right after ingest has stored it."""
+    ingest = Ingest(site, inbox, _NoMedia(), table, _Uncounted())
+    indexer = Indexer(site, table, _Unsent(), timetable=Timetable(table, _Unfired()))
+    for upload in uploads:
+        # A hint naming no version, as a recheck is: ingest reads the file as the inbox
+        # holds it, and orders it by the file's time.
+        ingest.handle(InboxEvent(inbox.name, upload.key, Change.PUT, upload.arrived))
+        _index_changes(indexer, table, now)
+        stored = table.get(upload.key) if upload.key == shown else None
+        if stored is not None and not stored.visible:
+            table.transition(stored, shown_published(stored))
+            # Indexed with no timetable: an expiry already past must not hide it again.
+            _index_changes(Indexer(site, table, _Unsent()), table, now)
+    return [
+        Rejected(upload.key, upload.path, report)
+        for upload in uploads
+        if (report := inbox.read_report(upload.key)) is not None
+        and report.get("status") == "rejected"
+    ]
+
+
+def shown_published(stored: StoredArticle) -> StoredArticle:
+    """A preview's one liberty with the cloud: its article is published whatever its state,
+    dated as it would be when it comes out (an embargo at its end, else when it arrived)."""
+    article = stored.article
+    embargo = article.publish_at if article is not None else None
+    return replace(
+        stored,
+        state=ArticleState.PUBLISHED,
+        first_published=stored.first_published or embargo or stored.received_at,
+    )
+
+
+def _index_changes(indexer: Indexer, table: ChangeLog, now: datetime) -> None:
+    """Index every change the table's stream holds, and those indexing makes (a schedule
+    whose moment has passed), until there are none."""
+    while changes := table.take_changes():
+        for change in changes:
+            indexer.index(change.key, change.old, now)
 
 
 def index_articles(
-    site: SiteSettings, table: ArticleItems, articles: Iterable[StoredArticle], now: datetime
+    site: SiteSettings, table: FolderTable, articles: Iterable[StoredArticle], now: datetime
 ) -> None:
     """Write each article item into `table` and index it, one change after another, with
     the IndexFunction's `Indexer`: as a table would be after the articles were published
-    in this order."""
-    indexer = Indexer(site, table, _Unsent())
+    in this order (items another table holds, indexed again)."""
+    indexer = Indexer(site, table, _Unsent(), timetable=Timetable(table, _Unfired()))
     for stored in articles:
         table.put(stored)
-        indexer.index(stored.key, None, now)
+        _index_changes(indexer, table, now)

@@ -219,15 +219,15 @@ def _site(args: argparse.Namespace, target: Target | None = None) -> SiteSetting
 
 def load_folder(folder: Path, site: SiteSettings, now: datetime) -> tuple[MemoryTable, list[Path]]:
     """The folder's articles in the in-memory twin of the articles table, as the cloud
-    would hold and index them once `rotativa local` sent them (validated as ingest does;
-    drafts kept, invisible; embargoes and expiries judged at `now`), and the files it
-    would refuse."""
-    from rotativa.adapters.folder import read_uploads
+    would hold and index them at `now` once `rotativa local` sent them (handled by ingest
+    in folder order, each file arrived at its modification time), and the files it would
+    refuse."""
+    from rotativa.adapters.folder import FolderInbox, read_uploads
     from rotativa.adapters.memory import MemoryTable
     from rotativa.services.rebuild import index_uploads
 
-    table = MemoryTable()
-    rejected = index_uploads(site, table, read_uploads(folder), now)
+    table, uploads = MemoryTable(), read_uploads(folder)
+    rejected = index_uploads(site, table, FolderInbox(uploads), uploads, now)
     return table, [Path(r.path) for r in rejected]
 
 

@@ -1,10 +1,11 @@
 """`rotativa preview`: one article's page, rendered into a folder that opens from disk.
 
 The preview is the cloud's page, not a look-alike: the article and its neighbours (the
-other articles of its folder) are validated as ingest validates them, indexed by the
-IndexFunction's `Indexer` into the in-memory twin of the articles table, and rendered by
-the RenderFunction's `PageRenderer`, so its headline, dateline, body and "Articoli
-correlati" box are those the cloud would publish. Only the link style differs: "files",
+other articles of its folder) are handled by the ValidateFunction's `Ingest` and indexed
+by the IndexFunction's `Indexer` into the in-memory twin of the articles table (the
+article shown even while a draft or embargoed: `services.rebuild.shown_published`), and
+rendered by the RenderFunction's `PageRenderer`, so its headline, dateline, body and
+"Articoli correlati" box are those the cloud would publish. Only the link style differs: "files",
 relative links ending in `index.html`.
 
 The page is written as `DIR/index.html`, its stylesheet and icons under `DIR/assets/`, its
@@ -24,13 +25,15 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from rotativa import clock
-from rotativa.adapters.folder import FolderBucket, read_upload
+from rotativa.adapters.folder import FolderBucket, FolderInbox, read_upload
 from rotativa.adapters.memory import MemoryBucket, MemoryTable, NoInvalidations
+from rotativa.domain.inbox import FileUpload
 from rotativa.domain.markdown import render_body
 from rotativa.domain.pages import HOME_PATH, ListingId, ListingKind, PageKind, PageRef, object_key
 from rotativa.domain.records import StoredArticle
 from rotativa.domain.site import SiteSettings
 from rotativa.domain.slugs import slugify
+from rotativa.domain.twins import twin_of
 from rotativa.rendering import SiteRenderer, media_path
 from rotativa.services.rebuild import index_uploads, site_pages
 from rotativa.services.rendering import PageRenderer
@@ -80,7 +83,7 @@ def render_preview(
     uploads = [read_upload(k, p) for p, k in neighbours if k != key]
     at = next((i for i, (p, k) in enumerate(neighbours) if k == key), len(uploads))
     uploads.insert(at, read_upload(key, path))  # a new article is published after the others
-    index_uploads(site, table, uploads, now, shown=key)
+    table = published_folder(site, uploads, key, report.article.path, now)
     stored = table.get(key)
     assert stored is not None
     assert stored.visible
@@ -95,6 +98,26 @@ def render_preview(
         cache_control="no-cache",
     )
     return report, bucket, table
+
+
+def published_folder(
+    site: SiteSettings, uploads: list[FileUpload], key: str, address: str, now: datetime
+) -> MemoryTable:
+    """The folder published as the cloud would publish it, with the upload `key` (at
+    `address`) shown. The cloud refuses a file while its Markdown twin, or an earlier file
+    with its address, is in the inbox; but the file previewed is the one the editor means to
+    publish, so the file in its way is left out and the folder published again."""
+    while True:
+        table = MemoryTable()
+        rejected = index_uploads(site, table, FolderInbox(uploads), uploads, now, shown=key)
+        refused = next((r for r in rejected if r.key == key), None)
+        if refused is None:
+            return table
+        codes = {str(problem.get("code")) for problem in refused.report.get("errors", ())}
+        holder = twin_of(key) if "name_twin" in codes else table.path_owner(address)
+        if holder is None or holder == key or all(u.key != holder for u in uploads):
+            raise RuntimeError(f"{key} is valid and refused, with nothing in its way")
+        uploads = [upload for upload in uploads if upload.key != holder]
 
 
 def write_preview(
