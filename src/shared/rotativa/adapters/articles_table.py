@@ -158,7 +158,9 @@ class ArticlesTable:
                     }
                 }
             )
+        release = None
         if release_path is not None and release_path != path:
+            release = len(actions)  # the index of its reason if the transaction is cancelled
             actions.append(
                 {
                     "Delete": {
@@ -178,9 +180,13 @@ class ArticlesTable:
                 raise
             if reasons[0] == "ConditionalCheckFailed":
                 return Commit(CommitOutcome.STALE)
-            if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed" and path:
+            if path and len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
                 return Commit(CommitOutcome.PATH_TAKEN, self.path_owner(path))
-            if len(reasons) > 2 and reasons[2] == "ConditionalCheckFailed":
+            if (
+                release is not None
+                and len(reasons) > release
+                and (reasons[release] == "ConditionalCheckFailed")
+            ):
                 # The old address already belongs to someone else: commit without releasing.
                 return self.commit(stored, release_path=None, seen=seen)
             raise
