@@ -27,8 +27,8 @@ from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
-from moto.core.models import MockAWS
 from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.models import MockAWS
 from moto.sqs.models import Message, SQSBackend, sqs_backends
 
 from rotativa_tools.local import moto_patches
@@ -83,10 +83,10 @@ def moto() -> Iterator[Moto]:
         )
 
 
-def _answer(call: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """A response without its metadata, or the error AWS would return."""
+def _answer(call: Callable[..., dict[str, Any]], **request: Any) -> dict[str, Any]:
+    """A request's response without its metadata, or the error AWS would return."""
     try:
-        response = call()
+        response = call(**request)
     except ClientError as error:
         return {
             "error": error.response["Error"].get("Code"),
@@ -271,20 +271,20 @@ def _run_dynamodb(moto: Moto, operations: list[tuple[Any, ...]]) -> list[Any]:
         if kind == "put":
             (table, key), value = operation[1], operation[2]
             item = {**key, "v": {"N": str(value)}}
-            answers.append(_answer(lambda: client.put_item(TableName=table.name, Item=item)))
+            answers.append(_answer(client.put_item, TableName=table.name, Item=item))
         elif kind == "delete":
             table, key = operation[1]
-            answers.append(_answer(lambda: client.delete_item(TableName=table.name, Key=key)))
+            answers.append(_answer(client.delete_item, TableName=table.name, Key=key))
         elif kind == "transact":
             actions = operation[1]
-            answers.append(_answer(lambda: client.transact_write_items(TransactItems=actions)))
+            answers.append(_answer(client.transact_write_items, TransactItems=actions))
         else:
             query = operation[1]
-            page = _answer(lambda: client.query(**query))
+            page = _answer(client.query, **query)
             answers.append(page)
             if "LastEvaluatedKey" in page:  # and the next page, from where moto stopped
                 start = page["LastEvaluatedKey"]
-                answers.append(_answer(lambda: client.query(**query, ExclusiveStartKey=start)))
+                answers.append(_answer(client.query, **query, ExclusiveStartKey=start))
     for table in TABLES:
         items = client.scan(TableName=table.name)["Items"]
         answers.append(sorted(items, key=repr))
@@ -374,7 +374,6 @@ def _run_sqs(
     fifo = name.endswith(".fifo")
     answers: list[Any] = []
     handles: list[str] = []
-    bodies: dict[str, str] = {}  # message id → body: ids differ between runs, bodies do not
     for number, operation in enumerate(operations):
         kind = operation[0]
         if kind == "send":
@@ -382,11 +381,9 @@ def _run_sqs(
             if fifo:
                 message["MessageGroupId"] = f"g{operation[1] % 2}"
                 message["MessageDeduplicationId"] = f"d{number}"
-            sent = _answer(lambda: client.send_message(**message))
-            if "MessageId" in sent:
-                bodies[sent.pop("MessageId")] = message["MessageBody"]
-                sent.pop("MD5OfMessageBody", None)
-                sent.pop("SequenceNumber", None)
+            sent = _answer(client.send_message, **message)
+            for differing in ("MessageId", "MD5OfMessageBody", "SequenceNumber"):
+                sent.pop(differing, None)  # a new id each run; the body is the same
             answers.append(sent)
         elif kind == "receive":
             received = client.receive_message(
@@ -400,9 +397,7 @@ def _run_sqs(
         elif kind == "delete":
             if operation[1] < len(handles):
                 handle = handles[operation[1]]
-                answers.append(
-                    _answer(lambda: client.delete_message(QueueUrl=url, ReceiptHandle=handle))
-                )
+                answers.append(_answer(client.delete_message, QueueUrl=url, ReceiptHandle=handle))
         elif kind == "attributes":
             names = operation[1]
             got = client.get_queue_attributes(QueueUrl=url, AttributeNames=names)

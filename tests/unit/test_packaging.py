@@ -17,11 +17,11 @@ import tomllib
 from pathlib import Path
 
 import pytest
-import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
+from rotativa_tools.local.template import load_template
 from tests.conftest import ROOT
 
 PROVIDED_BY_LAMBDA = {"boto3"}
@@ -115,7 +115,7 @@ def test_the_layer_holds_no_tool() -> None:
 
 def test_the_layer_folder_holds_only_the_runtime_package() -> None:
     # GIVEN the folder template.yaml's SharedLayer is built from
-    template = yaml.load((ROOT / "template.yaml").read_text(encoding="utf-8"), _Loader)
+    template = load_template(ROOT / "template.yaml")
     layer = template["Resources"]["SharedLayer"]["Properties"]["ContentUri"]
     folder = ROOT / layer
     # THEN sam build finds there the rotativa package and its requirements, nothing else
@@ -138,10 +138,3 @@ def test_the_layer_folder_holds_only_the_runtime_package() -> None:
                 if name.split(".")[0] in banned
             ]
     assert offenders == []
-
-
-class _Loader(yaml.SafeLoader):
-    """template.yaml's CloudFormation tags (!Ref, !Sub…) read as plain values."""
-
-
-_Loader.add_multi_constructor("!", lambda loader, _tag, node: None)
