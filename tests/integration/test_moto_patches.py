@@ -211,15 +211,22 @@ def _query(draw: st.DrawFn) -> dict[str, Any]:
     return query
 
 
-DYNAMODB_OPERATIONS = st.lists(
-    st.one_of(
-        st.tuples(st.just("put"), _item_keys(), st.integers(0, 3)),
-        st.tuples(st.just("delete"), _item_keys()),
-        st.tuples(st.just("transact"), st.lists(_action(), min_size=1, max_size=4)),
-        st.tuples(st.just("query"), _query()),
+PUTS = st.tuples(st.just("put"), _item_keys(), st.integers(0, 3))
+# A few puts first, so that queries find items and failed transactions have some to restore.
+DYNAMODB_OPERATIONS = st.builds(
+    lambda seeds, operations: seeds + operations,
+    st.lists(PUTS, min_size=2, max_size=10),
+    st.lists(
+        st.one_of(
+            PUTS,
+            st.tuples(st.just("delete"), _item_keys()),
+            st.tuples(st.just("transact"), st.lists(_action(), min_size=1, max_size=4)),
+            st.tuples(st.just("query"), _query()),
+            st.tuples(st.just("query"), _query()),
+        ),
+        min_size=1,
+        max_size=20,
     ),
-    min_size=1,
-    max_size=25,
 )
 
 
