@@ -16,8 +16,10 @@ each turning the local cloud quadratic as the site grows:
 The patches below answer the same requests with the same results: a query sees only its
 partition, a transaction snapshots only the items it touches (and the stream's length),
 and the retention check reads the one attribute it needs. tests/integration/
-test_moto_patches.py checks the answers. They are applied by the local cloud only
-(in-process moto and the moto server it starts); nothing deployed runs moto.
+test_moto_patches.py runs the same random requests on moto with the speed-ups and without
+them (`remove()` gives moto its code back) and compares every answer, so a moto upgrade
+that changes what a patch stands in for fails there. They are applied by the local cloud
+only (in-process moto and the moto server it starts); nothing deployed runs moto.
 """
 
 from __future__ import annotations
