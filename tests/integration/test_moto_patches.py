@@ -27,8 +27,7 @@ from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
-from moto.core import DEFAULT_ACCOUNT_ID
-from moto.core.models import MockAWS
+from moto.core.models import DEFAULT_ACCOUNT_ID, MockAWS
 from moto.sqs.models import Message, SQSBackend, sqs_backends
 
 from rotativa_tools.local import moto_patches
