@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo check test lint typecheck unit clean
+.PHONY: install lock layer demo check test lint typecheck unit clean
 .PHONY: system-tools browser-tools bench bench-worst bench-tools bench-quick screenshots preview soak
 
 # Page tests (tests/browser) need Debian's Chromium and Java (for the W3C checker) and the
@@ -13,13 +13,43 @@ CHROMIUM   ?= /usr/bin/chromium
 NODE_TOOLS := tools/node_modules/.package-lock.json
 SUDO       := $(if $(filter 0,$(shell id -u)),,sudo)
 
-install: $(STAMP)  ## create .venv and install rotativa with its development tools
+# The venv holds exactly requirements/dev.txt (every package pinned, with its hashes), then
+# rotativa itself without build isolation (its build backend is in the lock too): a fresh
+# clone gets the versions the lock names, and a changed lock rebuilds the venv from scratch,
+# so nothing it no longer names stays behind. The lock is the whole closure (pip-compile
+# resolved it), so pip installs it as it is (--no-deps: pip's hash mode refuses the extras
+# a dependency asks for, e.g. aws-sam-cli's boto3-stubs[...]) and `pip check` then proves
+# that every package's requirements are met.
+LOCK := requirements/dev.txt
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+install: $(STAMP)  ## create .venv with the locked versions of every dependency, and rotativa
+
+$(STAMP): $(LOCK) pyproject.toml
+	$(PYTHON) -m venv --clear $(VENV)
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip check
 	touch $(STAMP)
+
+# `make lock` pins pyproject.toml's dependencies again: requirements/dev.txt (runtime, [dev]
+# extras and the build backend) and src/shared/requirements.txt (the layer: requirements/
+# layer.in at dev.txt's versions). It keeps every pin that still fits; to move some, say
+# `make lock LOCK_ARGS="--upgrade-package moto"` (or `--upgrade` for all). The lock is made
+# from the default package index only: PIP_CONFIG_FILE=/dev/null and no PIP_FIND_LINKS keep
+# a machine's own mirror or wheel folder out of it. It needs the network; then `make install`.
+PIP_COMPILE = env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null CUSTOM_COMPILE_COMMAND="make lock" \
+	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url \
+	--no-emit-find-links $(LOCK_ARGS)
+
+lock: $(STAMP)  ## pin every dependency again, with hashes (requirements/, src/shared/requirements.txt)
+	$(PIP_COMPILE) --extra dev --all-build-deps --allow-unsafe -o $(LOCK) pyproject.toml
+	$(PIP_COMPILE) --constraint $(LOCK) -o src/shared/requirements.txt requirements/layer.in
+
+# The shared layer as `sam build` builds it (template.yaml's SharedLayer: arm64 wheels from
+# the registry, no Docker), into build/layer/SharedLayer; then its size (docs/benchmarks.md).
+layer: $(STAMP)  ## build the shared layer as sam build does, and measure it
+	$(BIN)/sam build SharedLayer --build-dir build/layer
+	$(BIN)/python -m benchmarks.layer build/layer/SharedLayer
 
 demo: $(STAMP)  ## the main job: publish samples/ through the local cloud into build/site
 	$(BIN)/rotativa local samples --out build/site

@@ -41,8 +41,13 @@ TIME = "/usr/bin/time"
 NOW = FIXED_END + timedelta(hours=1)
 
 
+SCRATCH: Path | None = None  # where the sites are written, when the caller says (--work)
+
+
 def scratch() -> Path:
     """Where the sites are written: tmpfs when the machine has one."""
+    if SCRATCH is not None:
+        return SCRATCH
     shm = Path("/dev/shm")
     base = shm if shm.is_dir() and os.access(shm, os.W_OK) else Path("build") / "bench"
     return base / "rotativa-bench"

@@ -2,6 +2,7 @@
 
     python -m benchmarks.suite                    # everything (about an hour on 2 busy cores)
     python -m benchmarks.suite --quick            # small sizes, a few minutes
+    python -m benchmarks.suite --tiny --work DIR  # tiny sizes, seconds: the harness's test
     python -m benchmarks.suite --only publish,coldstart
 
 1. incremental publish into sites of N = 100, 1,000, 10,000 articles (local cloud on moto);
@@ -107,16 +108,16 @@ def run_rebuild(n: int) -> dict[str, Any]:
     return run(n, log=log)
 
 
-def run_coldstart(repeats: int) -> dict[str, Any]:
+def run_coldstart(repeats: int, work: Path) -> dict[str, Any]:
     from benchmarks.coldstart import run
 
-    return run(ROOT / "build" / "bench" / "package", repeats=repeats, log=log)
+    return run(work / "package", repeats=repeats, log=log)
 
 
-def run_memory(n: int) -> dict[str, Any]:
+def run_memory(n: int, work: Path) -> dict[str, Any]:
     from benchmarks.memory import run
 
-    return run(n, ROOT / "build" / "bench" / "memory", log=log)
+    return run(n, work / "memory", log=log)
 
 
 # --- the table ------------------------------------------------------------------------------
@@ -257,15 +258,33 @@ def chart(results: dict[str, Any], path: Path) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes (a few minutes)")
+    parser.add_argument(
+        "--tiny",
+        action="store_true",
+        help="tiny sizes, no cold start (it installs from the registry), no chart: "
+        "a few seconds, to check that the harness runs (tests/unit/test_bench_harness.py)",
+    )
     parser.add_argument("--only", help=f"comma-separated sections: {', '.join(SECTIONS)}")
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "bench" / "results.json")
     parser.add_argument("--chart", type=Path, default=ROOT / "docs" / "publish-cost.png")
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=ROOT / "build" / "bench",
+        help="where the sections build what they measure (packages, sites)",
+    )
     args = parser.parse_args(argv)
-    wanted = args.only.split(",") if args.only else list(SECTIONS)
+    tiny = args.tiny
+    default = [s for s in SECTIONS if s != "coldstart"] if tiny else list(SECTIONS)
+    wanted = args.only.split(",") if args.only else default
     unknown = set(wanted) - set(SECTIONS)
     if unknown:
         parser.error(f"unknown sections: {', '.join(sorted(unknown))}")
     quick = args.quick
+    work = args.work.resolve()
+    from benchmarks import fullbuild
+
+    fullbuild.SCRATCH = work / "scratch" if tiny else None
     results: dict[str, Any] = {}
     if args.only and args.out.is_file():
         results = json.loads(args.out.read_text(encoding="utf-8"))
@@ -279,9 +298,17 @@ def main(argv: list[str] | None = None) -> int:
         "publish": lambda: run_publish([100, 1000] if quick else [100, 1000, 10_000], 3),
         "burst": lambda: run_burst(100 if quick else 1000, 100),
         "rebuild": lambda: run_rebuild(1000 if quick else 10_000),
-        "coldstart": lambda: run_coldstart(3 if quick else 9),
-        "memory": lambda: run_memory(300 if quick else 1000),
+        "coldstart": lambda: run_coldstart(3 if quick else 9, work),
+        "memory": lambda: run_memory(300 if quick else 1000, work),
     }
+    if tiny:
+        plan |= {
+            "publish": lambda: run_publish([10, 20], 1),
+            "burst": lambda: run_burst(10, 10),
+            "rebuild": lambda: run_rebuild(20),
+            "coldstart": lambda: run_coldstart(1, work),
+            "memory": lambda: run_memory(20, work),
+        }
     for name in SECTIONS:
         if name in wanted:
             sections[name] = timed_section(name, plan[name])
@@ -289,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
             args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(table(results))
     print(f"figures: {args.out}")
-    if "publish" in sections and chart(results, args.chart):
+    if "publish" in sections and not tiny and chart(results, args.chart):
         print(f"chart: {args.chart}")
     return 0
 

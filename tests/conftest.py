@@ -13,7 +13,8 @@ from rotativa.domain.site import SiteSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
-SEED = ROOT.parent / "shared" / "seed" / "article.txt"
+# The seed article as the newsroom sent it (a copy of shared/seed: tests read only the repo).
+SEED = ROOT / "tests" / "fixtures" / "seed" / "article.txt"
 
 
 @pytest.fixture

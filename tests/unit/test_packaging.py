@@ -1,23 +1,140 @@
-"""The layer ships exactly the runtime dependencies the package declares."""
+"""The lock and the layer: every dependency pinned with its hashes, the layer at the tested
+versions, and nothing of the tools in what Lambda loads.
+
+`make lock` writes requirements/dev.txt (everything the venv holds) and
+src/shared/requirements.txt (what sam build installs into the shared layer) from
+pyproject.toml and requirements/layer.in; `make install` installs dev.txt as it is. These
+tests read only the files, so they need no network: they fail when pyproject.toml changed
+and `make lock` was not run, when the layer would ship other versions than the tests ran
+on, or when a tool (moto, pytest, the CLI…) could reach the layer.
+"""
 
 from __future__ import annotations
 
+import ast
+import re
 import tomllib
+from pathlib import Path
 
+import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+from rotativa_tools.local.template import load_template
 from tests.conftest import ROOT
 
 PROVIDED_BY_LAMBDA = {"boto3"}
+DEV_LOCK = ROOT / "requirements" / "dev.txt"
+LAYER_IN = ROOT / "requirements" / "layer.in"
+LAYER_LOCK = ROOT / "src" / "shared" / "requirements.txt"
+# Tools and what only they need: none of it may reach the layer.
+TOOLS = {
+    "boto3", "s3transfer", "moto", "pytest", "pytest-xdist", "hypothesis", "ruff", "mypy",
+    "aws-sam-cli", "aws-lambda-builders", "cfn-lint", "pip-tools", "feedparser", "lxml",
+    "rotativa", "rotativa-tools", "werkzeug", "flask", "docker",
+}  # fmt: skip
+PIN = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)==(?P<version>\S+)\s*\\?$")
+HASH = re.compile(r"^--hash=sha256:[0-9a-f]{64}\s*\\?$")
 
 
-def _name(requirement: str) -> str:
-    for separator in "<>=!~[; ":
-        requirement = requirement.split(separator, 1)[0]
-    return requirement.strip().lower()
+def _locked(path: Path) -> dict[str, tuple[str, frozenset[str]]]:
+    """A pip-compile lock as {name: (version, hashes)}; every requirement must be an exact
+    pin followed by at least one hash, or pip's hash-checking mode refuses the file."""
+    locked: dict[str, tuple[str, frozenset[str]]] = {}
+    current: str | None = None
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            current = None
+            continue
+        if (pin := PIN.match(line)) is not None:
+            current = canonicalize_name(pin["name"])
+            assert current not in locked, f"{path.name}: {current} pinned twice"
+            locked[current] = (pin["version"], frozenset())
+        elif HASH.match(line) and current is not None:
+            version, hashes = locked[current]
+            locked[current] = (version, hashes | {line.split(":", 1)[1].rstrip(" \\")})
+        else:
+            pytest.fail(f"{path.name}: not an exact pin or a hash: {raw!r}")
+    unhashed = sorted(name for name, (_, hashes) in locked.items() if not hashes)
+    assert not unhashed, f"{path.name}: pinned without hashes: {unhashed}"
+    return locked
 
 
-def test_layer_requirements_match_pyproject() -> None:
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    declared = {_name(d): d for d in project["dependencies"] if _name(d) not in PROVIDED_BY_LAMBDA}
-    lines = (ROOT / "src" / "shared" / "requirements.txt").read_text().splitlines()
-    shipped = {_name(line): line for line in lines if line.strip() and not line.startswith("#")}
-    assert shipped == declared
+def _requirements(lines: list[str]) -> list[Requirement]:
+    return [Requirement(line) for line in lines if line.strip() and not line.startswith("#")]
+
+
+def _project() -> dict[str, list[str]]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    return {"runtime": project["dependencies"], "dev": project["optional-dependencies"]["dev"]}
+
+
+def test_the_layer_declares_the_runtime_dependencies_less_what_lambda_provides() -> None:
+    declared = {
+        canonicalize_name(r.name): r
+        for r in _requirements(_project()["runtime"])
+        if r.name not in PROVIDED_BY_LAMBDA
+    }
+    layer = {
+        canonicalize_name(r.name): r
+        for r in _requirements(LAYER_IN.read_text(encoding="utf-8").splitlines())
+    }
+    assert layer == declared
+
+
+@pytest.mark.parametrize("section", ["runtime", "dev"])
+def test_the_lock_pins_every_declared_dependency_at_a_version_it_allows(section: str) -> None:
+    locked = _locked(DEV_LOCK)
+    for requirement in _requirements(_project()[section]):
+        name = canonicalize_name(requirement.name)
+        assert name in locked, f"{name} is not in the lock: run `make lock`"
+        version = locked[name][0]
+        assert requirement.specifier.contains(Version(version), prereleases=True), (
+            f"the lock's {name}=={version} is outside pyproject's {requirement}: run `make lock`"
+        )
+
+
+def test_the_layer_ships_the_tested_versions_and_files() -> None:
+    # GIVEN the layer's lock and the development venv's lock
+    layer, dev = _locked(LAYER_LOCK), _locked(DEV_LOCK)
+    # THEN every package of the layer is the very release the tests run on
+    assert {name: pin for name, pin in layer.items() if dev.get(name) != pin} == {}
+    # AND the layer holds what layer.in declares
+    declared = {
+        canonicalize_name(r.name)
+        for r in _requirements(LAYER_IN.read_text(encoding="utf-8").splitlines())
+    }
+    assert declared <= set(layer)
+
+
+def test_the_layer_holds_no_tool() -> None:
+    assert sorted(set(_locked(LAYER_LOCK)) & TOOLS) == []
+
+
+def test_the_layer_folder_holds_only_the_runtime_package() -> None:
+    # GIVEN the folder template.yaml's SharedLayer is built from
+    template = load_template(ROOT / "template.yaml")
+    layer = template["Resources"]["SharedLayer"]["Properties"]["ContentUri"]
+    folder = ROOT / layer
+    # THEN sam build finds there the rotativa package and its requirements, nothing else
+    entries = {p.name for p in folder.iterdir() if p.name not in {"__pycache__"}}
+    entries -= {p.name for p in folder.glob("*.egg-info")}  # `pip install -e .` leaves it
+    assert entries == {"rotativa", "requirements.txt"}
+    # AND no module of the package imports the tools, moto or the test tools
+    banned = {"rotativa_tools", "moto", "pytest", "hypothesis", "samcli", "cfnlint", "tests"}
+    offenders = []
+    for module in sorted((folder / "rotativa").rglob("*.py")):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            offenders += [
+                f"{module.relative_to(ROOT)}: {name}"
+                for name in names
+                if name.split(".")[0] in banned
+            ]
+    assert offenders == []

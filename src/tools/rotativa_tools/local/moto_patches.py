@@ -16,8 +16,10 @@ each turning the local cloud quadratic as the site grows:
 The patches below answer the same requests with the same results: a query sees only its
 partition, a transaction snapshots only the items it touches (and the stream's length),
 and the retention check reads the one attribute it needs. tests/integration/
-test_moto_patches.py checks the answers. They are applied by the local cloud only
-(in-process moto and the moto server it starts); nothing deployed runs moto.
+test_moto_patches.py runs the same random requests on moto with the speed-ups and without
+them (`remove()` gives moto its code back) and compares every answer, so a moto upgrade
+that changes what a patch stands in for fails there. They are applied by the local cloud
+only (in-process moto and the moto server it starts); nothing deployed runs moto.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ from moto.s3.models import S3Backend
 from moto.sqs.models import Queue, SQSBackend
 
 _applied = False
+_MISSING = object()
+_replaced: list[tuple[Any, str, Any]] = []  # (owner, name, what it held), in order
 
 
 def apply() -> None:
@@ -52,6 +56,25 @@ def apply() -> None:
     _patch_delete_marker_events()
     _patch_atomic_requests()
     _applied = True
+
+
+def remove() -> None:
+    """Give moto its own code back (the equivalence test compares the two on the same
+    requests); `apply()` patches it again."""
+    global _applied
+    while _replaced:
+        owner, name, previous = _replaced.pop()
+        if previous is _MISSING:
+            delattr(owner, name)
+        else:
+            setattr(owner, name, previous)
+    _applied = False
+
+
+def _replace(owner: Any, name: str, value: Any) -> None:
+    """Set `owner.name` (a class's or a module's own attribute), remembering what it held."""
+    _replaced.append((owner, name, vars(owner).get(name, _MISSING)))
+    setattr(owner, name, value)
 
 
 # --- one request at a time ----------------------------------------------------------------
@@ -74,7 +97,7 @@ def _patch_atomic_requests() -> None:
             with _request_lock:
                 return __original(self, *args, **kwargs)
 
-        cls.__call__ = atomic  # type: ignore[method-assign]
+        _replace(cls, "__call__", atomic)
 
 
 # --- S3 announces delete markers ----------------------------------------------------------
@@ -103,7 +126,7 @@ def _delete_object(
 
 
 def _patch_delete_marker_events() -> None:
-    S3Backend.delete_object = _delete_object  # type: ignore[method-assign]
+    _replace(S3Backend, "delete_object", _delete_object)
 
 
 # --- DynamoDB queries read one partition ----------------------------------------------------
@@ -135,8 +158,8 @@ def _all_items(self: Table) -> list[Any]:
 
 
 def _patch_query() -> None:
-    Table.query = _query  # type: ignore[method-assign]
-    Table.all_items = _all_items  # type: ignore[method-assign]
+    _replace(Table, "query", _query)
+    _replace(Table, "all_items", _all_items)
 
 
 # --- transactions snapshot what they touch ------------------------------------------------
@@ -216,8 +239,8 @@ def _patch_transactions() -> None:
 
     if getattr(dynamodb_models, "copy", None) is not copy:
         raise RuntimeError("moto's DynamoDB backend changed: the transaction speed-up is stale")
-    dynamodb_models.copy = _NoTableCopy()  # type: ignore[attr-defined]
-    DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
+    _replace(dynamodb_models, "copy", _NoTableCopy())
+    _replace(DynamoDBBackend, "transact_write_items", _transact_write_items)
 
 
 # --- SQS retention reads one attribute ----------------------------------------------------
@@ -256,10 +279,12 @@ class _QueueAttributes(Mapping[str, Any]):
         if name not in self._names():
             raise KeyError(name)
         queue = self._queue
-        if name == "Policy":
+        if name == "Policy" and queue.policy:
             return queue.policy
-        if name == "RedrivePolicy":
+        if name == "RedrivePolicy" and queue.redrive_policy:
             return json.dumps(queue.redrive_policy)
+        # Else as moto lists a base attribute: a queue without a dead-letter queue has a
+        # RedrivePolicy of None, which GetQueueAttributes leaves out.
         value = getattr(queue, camelcase_to_underscores(name))
         return str(value).lower() if isinstance(value, bool) else value
 
@@ -271,10 +296,12 @@ class _QueueAttributes(Mapping[str, Any]):
 
 
 def _patch_sqs_attributes() -> None:
-    Queue.attributes = property(_QueueAttributes)  # type: ignore[assignment,method-assign]
+    _replace(Queue, "attributes", property(_QueueAttributes))
 
 
 def _patch_sqs_retention() -> None:
-    SQSBackend.is_message_valid_based_on_retention_period = (  # type: ignore[method-assign]
-        _is_message_valid_based_on_retention_period
+    _replace(
+        SQSBackend,
+        "is_message_valid_based_on_retention_period",
+        _is_message_valid_based_on_retention_period,
     )
