@@ -41,9 +41,14 @@ PIP_COMPILE = env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null CUSTOM_COMPILE_COM
 	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url \
 	--no-emit-find-links $(LOCK_ARGS)
 
-lock: $(STAMP)  ## pin every dependency again, with hashes (requirements/, src/shared/requirements.txt)
+# Only pip-compile is needed, not an up-to-date venv: after pyproject.toml tightens a pin the
+# old lock no longer passes `pip check`, and the lock must still be remade from it.
+lock: | $(BIN)/pip-compile  ## pin every dependency again, with hashes (requirements/, src/shared/requirements.txt)
 	$(PIP_COMPILE) --extra dev --all-build-deps --allow-unsafe -o $(LOCK) pyproject.toml
 	$(PIP_COMPILE) --constraint $(LOCK) -o src/shared/requirements.txt requirements/layer.in
+
+$(BIN)/pip-compile:
+	$(MAKE) $(STAMP)
 
 # The shared layer as `sam build` builds it (template.yaml's SharedLayer: arm64 wheels from
 # the registry, no Docker), into build/layer/SharedLayer; then its size (docs/benchmarks.md).
