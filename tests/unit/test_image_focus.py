@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import math
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
@@ -25,6 +27,7 @@ from rotativa.domain.text import first_unpublishable
 from rotativa.services.validation import ValidationReport, validate_upload
 from rotativa_tools.cli import main
 from tests.conftest import SAMPLES
+from tests.unit.test_linear_parsing import assert_linear
 
 KEY_MD = "articles/foto.md"
 KEY_JSON = "articles/foto.json"
@@ -50,7 +53,7 @@ def js(focus: Any) -> bytes:
     return json.dumps(upload, indent=1).encode()
 
 
-JSON_IMAGE_LINE = 4  # `{`, title, section, then "image"
+JSON_FOCUS_LINE = 7  # `{`, title, section, "image", src, alt, then "focus"
 
 
 def errors(report: ValidationReport) -> list[tuple[str, str | None, int | None]]:
@@ -156,13 +159,48 @@ REFUSED_JSON: list[tuple[Any, str]] = [
 
 
 @pytest.mark.parametrize(("value", "code"), REFUSED_JSON)
-def test_json_uploads_refuse_the_same_shapes_at_the_images_line(
+def test_json_uploads_refuse_the_same_shapes_at_the_focus_line(
     settings: SiteSettings, value: Any, code: str
 ) -> None:
     report = validate_upload(KEY_JSON, js(value), settings)
     assert report.article is None
-    # JSON carries no marks below the top level: the line is the image's
-    assert errors(report) == [(code, "image.focus", JSON_IMAGE_LINE)]
+    assert errors(report) == [(code, "image.focus", JSON_FOCUS_LINE)]
+
+
+def test_a_json_focus_is_located_by_its_own_key_not_by_lookalikes(
+    settings: SiteSettings,
+) -> None:
+    # GIVEN a JSON image whose caption says `"focus": …` (escaped, inside the text), and a
+    # top-level `focus` field (unknown) before the image
+    upload = (
+        '{"title": "T", "section": "Sport", "focus": [0.5, 0.5],\n'
+        '"image": {"src": "media/a.jpg", "alt": "a",\n'
+        '  "caption": "\\"focus\\": [9, 9]",\n'
+        '  "focus": [9, 9]},\n"body": "x"}'
+    )
+    report = validate_upload(KEY_JSON, upload.encode(), settings)
+    # THEN the error is on the image's own focus key, and the unknown field on its own line
+    assert errors(report) == [("image_focus_out_of_range", "image.focus", 4)]
+    assert [(p.code, p.field, p.line) for p in report.warnings] == [("unknown_field", "focus", 1)]
+    # AND one line of JSON is one line
+    assert errors(validate_upload(KEY_JSON, js([9, 9]).replace(b"\n", b""), settings)) == [
+        ("image_focus_out_of_range", "image.focus", 1)
+    ]
+
+
+def test_locating_an_images_keys_in_json_stays_linear(settings: SiteSettings) -> None:
+    # GIVEN the worst text for the search: the image's keys written many times as values
+    # before each key itself
+    def upload(n: int) -> Callable[[], object]:
+        image = {"src": ["alt", "focus"] * n, "alt": "a", "caption": "c", "focus": [2, 2]}
+        data = json.dumps({"title": "T", "section": "Sport", "image": image}).encode()
+        return lambda: validate_upload(KEY_JSON, data, settings)
+
+    # THEN locating them is linear, and the 1 MB case is quick
+    assert_linear(upload, 10_000, "image keys as values")
+    started = time.perf_counter()
+    upload(60_000)()
+    assert time.perf_counter() - started < 1.0
 
 
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e999"])
@@ -183,6 +221,23 @@ def test_a_bad_focus_is_said_beside_the_uploads_other_errors(settings: SiteSetti
     assert errors(report) == [
         ("expected_bool", "pinned", 4),
         ("image_focus_out_of_range", "image.focus", 8),
+    ]
+
+
+def test_a_bad_focus_does_not_hide_the_images_other_errors(settings: SiteSettings) -> None:
+    # GIVEN an image with a bad focus, no alt and an address that is not allowed
+    data = b"---\ntitle: T\nsection: Sport\nimage:\n  src: javascript:alert(1)\n"
+    report = validate_upload(KEY_MD, data + b"  focus: [0.5]\n---\nx\n", settings)
+    # THEN the editor reads each of them in one report
+    assert sorted(errors(report)) == [
+        ("image_alt_missing", "image", 4),
+        ("image_focus_invalid", "image.focus", 6),
+    ]
+    data = b"---\ntitle: T\nsection: Sport\nimage:\n  src: javascript:alert(1)\n  alt: a\n"
+    report = validate_upload(KEY_MD, data + b"  focus: [0.5]\n---\nx\n", settings)
+    assert sorted(errors(report)) == [
+        ("image_focus_invalid", "image.focus", 7),
+        ("url_invalid", "image.src", 5),
     ]
 
 

@@ -116,11 +116,13 @@ STORAGE_FIELDS = frozenset(
 @dataclass
 class _UploadCheck:
     """What the upload schema found: errors, and which fields the stored model must not see
-    (`refused`: wrong kind) or whose character errors it would only repeat (`flagged`)."""
+    (`refused`: wrong kind) or whose character errors it would only repeat (`flagged`),
+    and which parts of a field it must not see while it judges the rest (`withheld`)."""
 
     errors: list[InitErrorDetails] = field(default_factory=list)
     refused: set[str] = field(default_factory=set)
     flagged: set[str] = field(default_factory=set)
+    withheld: set[tuple[str, str]] = field(default_factory=set)
 
     def refuse(self, loc: tuple[str | int, ...], value: Any, problem: PydanticCustomError) -> None:
         self.errors.append({"type": problem, "loc": loc, "input": value})
@@ -129,6 +131,10 @@ class _UploadCheck:
     def flag(self, loc: tuple[str | int, ...], value: Any, problem: PydanticCustomError) -> None:
         self.errors.append({"type": problem, "loc": loc, "input": value})
         self.flagged.add(str(loc[0]))
+
+    def withhold(self, loc: tuple[str, str], value: Any, problem: PydanticCustomError) -> None:
+        self.errors.append({"type": problem, "loc": loc, "input": value})
+        self.withheld.add(loc)
 
 
 def _value_shown(value: Any) -> str:
@@ -206,9 +212,11 @@ def _check_field(check: _UploadCheck, name: str, kind: FieldType, value: Any) ->
                     rejection("image_field_unknown", {"accepted": ", ".join(IMAGE_FIELDS)}),
                 )
             elif part == "focus":
+                # Withheld, not refused: the model still judges the image's src and alt,
+                # which a bad focus says nothing about, so the editor reads all at once.
                 problem = focus_problem(item) if item is not None else None
                 if problem is not None:
-                    check.refuse((name, part), item, problem)
+                    check.withhold((name, part), item, problem)
             elif item is not None:
                 _check_text(check, (name, part), item)
     elif kind is FieldType.MOMENT:
@@ -530,7 +538,11 @@ class Article(BaseModel):
             and (value is not None or name in REQUIRED_FIELDS)  # empty means not given
         }
         if isinstance(data.get("image"), dict):
-            data["image"] = {k: v for k, v in data["image"].items() if v is not None}
+            data["image"] = {
+                k: v
+                for k, v in data["image"].items()
+                if v is not None and ("image", k) not in check.withheld
+            }
         _check_slug(check, key, data, settings)
         safe_body = body if "body" not in check.refused | check.flagged else ""
         article: Article | None = None
