@@ -16,6 +16,8 @@ service layer turns every pydantic error into a `Problem` in one place.
 
 from __future__ import annotations
 
+import json
+import math
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -24,7 +26,7 @@ from datetime import date as date_type
 from datetime import datetime
 from enum import StrEnum
 from pathlib import PurePosixPath
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from pydantic import (
@@ -66,7 +68,7 @@ class FieldType(StrEnum):
     TEXT = "text"  # one line of text
     LONG_TEXT = "long text"  # the body: lines, tabs allowed
     NAMES = "names"  # a list of texts; a single text is a list of one
-    IMAGE = "image"  # a mapping of src, alt, caption, each a text
+    IMAGE = "image"  # a mapping of src, alt, caption (texts) and focus (two numbers)
     MOMENT = "moment"  # ISO 8601 text (or a YAML timestamp, should the loader make one)
     FLAG = "flag"  # true or false
     CHOICE = "choice"  # one of a few texts
@@ -93,7 +95,7 @@ UPLOAD_SCHEMA: Mapping[str, FieldType] = {
     "aliases": FieldType.NAMES,
 }
 UPLOAD_FIELDS = tuple(UPLOAD_SCHEMA)
-IMAGE_FIELDS = ("src", "alt", "caption")
+IMAGE_FIELDS = ("src", "alt", "caption", "focus")
 REQUIRED_FIELDS = ("title", "section")
 _LIST_LIMITS = {"tags": TAGS_MAX, "authors": AUTHORS_MAX, "related": RELATED_MAX,
                 "aliases": ALIASES_MAX}  # fmt: skip
@@ -114,11 +116,13 @@ STORAGE_FIELDS = frozenset(
 @dataclass
 class _UploadCheck:
     """What the upload schema found: errors, and which fields the stored model must not see
-    (`refused`: wrong kind) or whose character errors it would only repeat (`flagged`)."""
+    (`refused`: wrong kind) or whose character errors it would only repeat (`flagged`),
+    and which parts of a field it must not see while it judges the rest (`withheld`)."""
 
     errors: list[InitErrorDetails] = field(default_factory=list)
     refused: set[str] = field(default_factory=set)
     flagged: set[str] = field(default_factory=set)
+    withheld: set[tuple[str, str]] = field(default_factory=set)
 
     def refuse(self, loc: tuple[str | int, ...], value: Any, problem: PydanticCustomError) -> None:
         self.errors.append({"type": problem, "loc": loc, "input": value})
@@ -127,6 +131,10 @@ class _UploadCheck:
     def flag(self, loc: tuple[str | int, ...], value: Any, problem: PydanticCustomError) -> None:
         self.errors.append({"type": problem, "loc": loc, "input": value})
         self.flagged.add(str(loc[0]))
+
+    def withhold(self, loc: tuple[str, str], value: Any, problem: PydanticCustomError) -> None:
+        self.errors.append({"type": problem, "loc": loc, "input": value})
+        self.withheld.add(loc)
 
 
 def _value_shown(value: Any) -> str:
@@ -203,6 +211,12 @@ def _check_field(check: _UploadCheck, name: str, kind: FieldType, value: Any) ->
                     item,
                     rejection("image_field_unknown", {"accepted": ", ".join(IMAGE_FIELDS)}),
                 )
+            elif part == "focus":
+                # Withheld, not refused: the model still judges the image's src and alt,
+                # which a bad focus says nothing about, so the editor reads all at once.
+                problem = focus_problem(item) if item is not None else None
+                if problem is not None:
+                    check.withhold((name, part), item, problem)
             elif item is not None:
                 _check_text(check, (name, part), item)
     elif kind is FieldType.MOMENT:
@@ -386,12 +400,61 @@ def _name_and_slug(name: str) -> dict[str, str]:
     return {"name": name, "slug": slug}
 
 
+class Focus(NamedTuple):
+    """The point of a picture every crop keeps inside it (issue 14): `x` across and `y`
+    down, fractions of the width and height from the top-left corner. A tuple, so it is
+    stored as `[x, y]`, the very shape an editor writes."""
+
+    x: float
+    y: float
+
+
+#: Where the subject is when the editor does not say: the crops are centred, as before.
+FOCUS_CENTRE = Focus(0.5, 0.5)
+
+
+def _as_written(value: Any) -> str:
+    """A value as the editor wrote it (`[0.5, "alto"]`), short, and renderable in a
+    report: a lone surrogate inside is escaped, never kept."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    if not _encodable(text):
+        text = json.dumps(value, ensure_ascii=True, default=str)
+    return shorten(text, 40)
+
+
+def _focus_coordinate(value: Any) -> bool:
+    """A number, not true/false (YAML's `true` is Python's 1), and finite (YAML's `.nan`
+    and `.inf` are floats): text is refused rather than read as a number, as everywhere."""
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and (isinstance(value, int) or math.isfinite(value))
+    )
+
+
+def focus_problem(value: Any) -> PydanticCustomError | None:
+    """What is wrong with an image's focus, or None: two numbers from 0 to 1.
+
+    One rule for the upload schema and the stored model, so a focus the model holds is
+    always one the crops can use. Lists and tuples only: a mapping `{x:, y:}` or a text
+    `"0.5, 0.3"` is refused with the shape to write, not guessed at."""
+    if not isinstance(value, (list, tuple)):
+        return rejection("image_focus_invalid", {"value": _as_written(value)})
+    if len(value) != 2 or not all(_focus_coordinate(v) for v in value):
+        return rejection("image_focus_invalid", {"value": _as_written(list(value))})
+    if not all(0 <= v <= 1 for v in value):
+        return rejection("image_focus_out_of_range", {"value": _as_written(list(value))})
+    return None
+
+
 class ArticleImage(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", coerce_numbers_to_str=True)
 
     src: Annotated[Line, Field(min_length=1, max_length=500)]
     alt: Annotated[Line, Field(max_length=300)]
     caption: Annotated[Line, Field(max_length=500)] = ""
+    # A default, so records stored before the focus existed still load (centred).
+    focus: Focus = FOCUS_CENTRE
 
     @model_validator(mode="before")
     @classmethod
@@ -411,6 +474,15 @@ class ArticleImage(BaseModel):
     @classmethod
     def _plain(cls, value: str) -> str:
         return _check_plain_text(value)
+
+    @field_validator("focus", mode="before")
+    @classmethod
+    def _focus(cls, value: Any) -> Any:
+        problem = focus_problem(value)
+        if problem is not None:
+            raise problem
+        # `+ 0.0`: a float either way, and -0.0 (a valid 0) is stored as 0.0.
+        return Focus(value[0] + 0.0, value[1] + 0.0)
 
     @property
     def is_local(self) -> bool:
@@ -466,7 +538,11 @@ class Article(BaseModel):
             and (value is not None or name in REQUIRED_FIELDS)  # empty means not given
         }
         if isinstance(data.get("image"), dict):
-            data["image"] = {k: v for k, v in data["image"].items() if v is not None}
+            data["image"] = {
+                k: v
+                for k, v in data["image"].items()
+                if v is not None and ("image", k) not in check.withheld
+            }
         _check_slug(check, key, data, settings)
         safe_body = body if "body" not in check.refused | check.flagged else ""
         article: Article | None = None

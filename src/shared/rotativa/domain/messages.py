@@ -397,6 +397,19 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "it": "'{field}' non è un campo dell'immagine: usa solo {accepted}",
         "en": "'{field}' is not a field of the image: use only {accepted}",
     },
+    "image_focus_invalid": {
+        "it": "'{field}' deve essere due numeri tra 0 e 1, il punto da tenere in ogni "
+        "ritaglio (in orizzontale e in verticale, dall'angolo in alto a sinistra), ad "
+        "esempio [0.5, 0.3]; non {value}",
+        "en": "'{field}' must be two numbers between 0 and 1, the point every crop keeps "
+        "(across and down, from the top-left corner), e.g. [0.5, 0.3]; not {value}",
+    },
+    "image_focus_out_of_range": {
+        "it": "'{field}': {value} è fuori dall'immagine; ogni numero va da 0 (sinistra, "
+        "in alto) a 1 (destra, in basso), ad esempio [0.5, 0.3]",
+        "en": "'{field}': {value} is outside the picture; each number goes from 0 (left, "
+        "top) to 1 (right, bottom), e.g. [0.5, 0.3]",
+    },
     "character_invalid": {
         "it": "'{field}' contiene un carattere che una pagina web non può contenere ({char}): "
         "riscrivilo senza copiarlo da un altro programma",

@@ -48,6 +48,7 @@ MAX_JSON_VALUES = MAX_YAML_VALUES
 MAX_FRONT_MATTER_BYTES_LIBYAML = 256_000
 MAX_FRONT_MATTER_BYTES_PURE = 32_000
 MAX_FIELDS = 50  # top-level fields of an upload; 14 are documented
+MAX_NESTED_KEYS = 10  # keys of a mapping field located by line in JSON (the image has 4)
 MAX_NUMBER_LENGTH = 40  # characters of one number; Python refuses ints past 4,300 digits
 
 _FRONT_MATTER_FENCE = re.compile(r"^---[ \t]*+$")
@@ -422,25 +423,57 @@ def _json_too_deep(text: str) -> int | None:
 
 
 def _top_key_lines(text: str, keys: list[str]) -> dict[str, int]:
-    """The line of each top-level key: the first `"key":` in the text (JSON has no marks).
-    At most MAX_FIELDS keys get here, so this is a bounded number of C-speed searches."""
-    lines: dict[str, int] = {}
+    """The line of each top-level key (JSON has no marks)."""
+    return {key: _line_at(text, at) for key, at in _top_key_offsets(text, keys).items()}
+
+
+def _top_key_offsets(text: str, keys: list[str]) -> dict[str, int]:
+    """Where each top-level key is: the first `"key":` in the text. At most MAX_FIELDS
+    keys get here, so this is a bounded number of C-speed searches."""
+    offsets: dict[str, int] = {}
     for key in keys:
-        for quoted in dict.fromkeys((json.dumps(key), json.dumps(key, ensure_ascii=False))):
-            found = _key_offset(text, quoted)
+        found = _any_key_offset(text, key, 0, len(text))
+        if found >= 0:
+            offsets[key] = found
+    return offsets
+
+
+def _nested_key_lines(text: str, fields: dict[str, Any], offsets: dict[str, int]) -> dict[str, int]:
+    """The line of each key of a small mapping field (`image.focus`), so an error in one
+    part of it points at that part's line, as in YAML. Each key is looked for between its
+    field's key and the next field's, and only mappings of at most MAX_NESTED_KEYS keys
+    are searched: the scans stay bounded by a few passes over the file."""
+    ends = sorted({*offsets.values(), len(text)})
+    lines: dict[str, int] = {}
+    for name, value in fields.items():
+        start = offsets.get(name)
+        if start is None or not isinstance(value, dict) or len(value) > MAX_NESTED_KEYS:
+            continue
+        end = next(at for at in ends if at > start)
+        for part in value:
+            found = _any_key_offset(text, str(part), start, end)
             if found >= 0:
-                lines[key] = _line_at(text, found)
-                break
+                lines[f"{name}.{part}"] = _line_at(text, found)
     return lines
 
 
-def _key_offset(text: str, quoted: str) -> int:
+def _any_key_offset(text: str, key: str, start: int, end: int) -> int:
+    """Where `key` is as a key, written with escapes or without."""
+    for quoted in dict.fromkeys((json.dumps(key), json.dumps(key, ensure_ascii=False))):
+        found = _key_offset(text, quoted, start, end)
+        if found >= 0:
+            return found
+    return -1
+
+
+def _key_offset(text: str, quoted: str, start: int = 0, end: int | None = None) -> int:
     """The first `quoted` followed by a colon (a key, not the same text as a value)."""
-    found = text.find(quoted)
+    stop = len(text) if end is None else end
+    found = text.find(quoted, start, stop)
     while found >= 0:
         if _COLON_AFTER.match(text, found + len(quoted)):
             return found
-        found = text.find(quoted, found + 1)
+        found = text.find(quoted, found + 1, stop)
     return -1
 
 
@@ -538,7 +571,9 @@ def _parse_json(text: str) -> ParsedUpload:
                 )
             ]
         )
-    key_lines = _top_key_lines(text, [*value])
+    offsets = _top_key_offsets(text, [*value])
+    key_lines = {key: _line_at(text, at) for key, at in offsets.items()}
+    key_lines.update(_nested_key_lines(text, value, offsets))
     body = value.pop("body", "")
     if not isinstance(body, str):
         raise UploadRejected(

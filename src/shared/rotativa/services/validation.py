@@ -14,7 +14,14 @@ from typing import IO, Any
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from rotativa.domain.article import STORAGE_FIELDS, TAG_MAX, TAGS_MAX, UPLOAD_FIELDS, Article
+from rotativa.domain.article import (
+    IMAGE_FIELDS,
+    STORAGE_FIELDS,
+    TAG_MAX,
+    TAGS_MAX,
+    UPLOAD_FIELDS,
+    Article,
+)
 from rotativa.domain.markdown import render_body
 from rotativa.domain.messages import Phrase, kind_of
 from rotativa.domain.problems import Problem, Severity, UploadRejected, error, has_errors, warning
@@ -213,7 +220,8 @@ def _code_and_params(details: ErrorDetails, path: str) -> tuple[str, dict[str, A
     if kind in ("bool_type", "bool_parsing"):
         return "expected_bool", {"value": repr(value)[:40]}
     if kind in ("model_type", "model_attributes_type", "dict_type"):
-        return "expected_mapping", {"kind": kind_of(value), "accepted": "src, alt, caption"}
+        accepted = ", ".join(IMAGE_FIELDS)
+        return "expected_mapping", {"kind": kind_of(value), "accepted": accepted}
     if kind in ("enum", "literal_error"):
         return "choice_invalid", {"value": repr(value)[:40], "accepted": context.get("expected")}
     if kind == "extra_forbidden":
