@@ -17,7 +17,7 @@ from collections.abc import Callable
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from PIL import ExifTags, Image, ImageDraw
+from PIL import ExifTags, Image, ImageCms, ImageDraw
 
 from rotativa.domain.media import SNIFF_BYTES
 from rotativa.domain.pictures import (
@@ -115,11 +115,13 @@ def camera_photo() -> bytes:
     gps[ExifTags.GPS.GPSLongitudeRef] = "E"
     gps[ExifTags.GPS.GPSLongitude] = (9.0, 11.0, 25.0)
     xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF/></x:xmpmeta>'
-    data = jpeg(stored, exif=exif, xmp=xmp)
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    data = jpeg(stored, exif=exif, xmp=xmp, icc_profile=profile, comment=b"SN-0042-SOURCE")
     # GIVEN a file that really carries what must not be published
     source = opened(data)
     assert source.getexif().get_ifd(ExifTags.IFD.GPSInfo)[ExifTags.GPS.GPSLatitudeRef] == "N"
     assert "xmp" in source.info
+    assert "icc_profile" in source.info
     return data
 
 

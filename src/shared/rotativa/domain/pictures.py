@@ -49,7 +49,7 @@ TEASER_MAX_BYTES = 40_000
 #: Part of every name: raise it when an encoder setting changes, and every name changes.
 RECIPE_VERSION = "1"
 VARIANT_PREFIX = MEDIA_PREFIX + "_v/"
-HASH_LENGTH = 10
+VARIANT_HASH_LENGTH = 10
 
 
 class VariantKind(StrEnum):
@@ -321,7 +321,7 @@ def variant_name(
     The focus is in the recipe only through the box: two articles that crop one photo
     alike share the variant, and the widths (the whole frame) are shared by all."""
     recipe = f"{RECIPE_VERSION}|{source_sha256}|{box}|{size}|{fmt.value}"
-    digest = hashlib.sha256(recipe.encode("ascii")).hexdigest()[:HASH_LENGTH]
+    digest = hashlib.sha256(recipe.encode("ascii")).hexdigest()[:VARIANT_HASH_LENGTH]
     relative = PurePosixPath(source_key.removeprefix(MEDIA_PREFIX))
     stem = relative.with_suffix("").as_posix()
     return f"{VARIANT_PREFIX}{stem}.{digest}.{size[0]}x{size[1]}{fmt.extension}"
