@@ -324,8 +324,29 @@ def test_pillows_own_limit_stands_behind_a_header_the_domain_cannot_see() -> Non
     data = patched[:2] + comment * 2 + patched[2:]
     assert declared_size(data[:SNIFF_BYTES]) is None
     result = make_variants("media/bomba.jpg", data)
-    assert errors(result) == ["picture_too_large"]
+    assert errors(result) == ["picture_over_decoder_limit"]
     assert not result.files
+
+
+def test_a_large_jpeg_is_decoded_at_a_reduced_scale_and_still_right() -> None:
+    # GIVEN a 6400×4800 JPEG: 1/2 scale (3200×2400) still serves the 1600 px width
+    picture = Image.new("RGB", (6400, 4800), (40, 90, 160))
+    ImageDraw.Draw(picture).rectangle((5600, 4000, 6200, 4600), fill=RED)  # bottom right
+    result = make_variants("media/grande.jpg", jpeg(picture), Focus(0.9, 0.9))
+    assert result.record is not None
+    assert (result.record.width, result.record.height) == (6400, 4800)
+    for variant in result.record.variants:
+        image = opened(result.files[variant.name]).convert("RGB")
+        assert image.size == (variant.width, variant.height)
+        if variant.kind is VariantKind.WIDTH:
+            scale = variant.width / 6400
+            assert reddish(image.getpixel((int(5900 * scale), int(4300 * scale))))
+        else:  # every crop holds the focus, which is on the marker
+            assert reddish(image.getpixel((image.width - 1, image.height - 1))) or any(
+                reddish(image.getpixel((x, y)))
+                for x in range(0, image.width, 8)
+                for y in range(image.height // 2, image.height, 8)
+            ), variant.name
 
 
 def test_a_truncated_jpeg_is_refused() -> None:

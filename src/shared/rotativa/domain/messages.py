@@ -375,6 +375,11 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "en": "the picture declares {size} pixels, beyond the limit of {megapixels} "
         "megapixels and {side} pixels a side: scale it down before uploading",
     },
+    "picture_over_decoder_limit": {
+        "it": "l'immagine dichiara più di {megapixels} megapixel: riducila prima di caricarla",
+        "en": "the picture declares more than {megapixels} megapixels: scale it down before "
+        "uploading",
+    },
     "picture_unreadable": {
         "it": "l'immagine {detected} è danneggiata o incompleta e non si può leggere: "
         "esportala di nuovo e ricaricala",
@@ -388,10 +393,10 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "GIF, WebP and AVIF",
     },
     "picture_first_frame": {
-        "it": "la GIF è animata ({frames} fotogrammi): il sito ne mostra solo il primo; per "
-        "un'animazione carica un video MP4",
-        "en": "the GIF is animated ({frames} frames): the site shows its first frame only; "
-        "for an animation upload an MP4 video",
+        "it": "l'immagine {detected} è animata ({frames} fotogrammi): il sito ne mostra solo "
+        "il primo; per un'animazione carica un video MP4",
+        "en": "the {detected} picture is animated ({frames} frames): the site shows its "
+        "first frame only; for an animation upload an MP4 video",
     },
     "picture_crop_small": {
         "it": "il ritaglio {ratio} è largo solo {width} pixel (i motori di ricerca ne "

@@ -127,7 +127,7 @@ def _make(
 ) -> PictureResult:
     unreadable = error("picture_unreadable", field="content", detected=media_type.name)
     too_large = error(
-        "picture_too_large", field="content", size="?", megapixels=MAX_PIXELS // 1_000_000, side=0
+        "picture_over_decoder_limit", field="content", megapixels=MAX_PIXELS // 1_000_000
     )
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -143,7 +143,14 @@ def _make(
                 raise _Refused(problem)
             frames = getattr(image, "n_frames", 1)
             if frames > 1:
-                notes.append(warning("picture_first_frame", field="content", frames=frames))
+                notes.append(
+                    warning(
+                        "picture_first_frame",
+                        field="content",
+                        frames=frames,
+                        detected=media_type.name,
+                    )
+                )
             sha = hashlib.sha256(data).hexdigest()
             plan = plan_variants(key, sha, *upright, focus=focus, modern=MODERN)
             notes += plan.problems
@@ -180,7 +187,7 @@ def _decode(image: Image.Image, plan: PicturePlan) -> Image.Image:
     image.load()
     icc = image.info.get("icc_profile")
     upright = ImageOps.exif_transpose(image)
-    pixels = _to_srgb(_normal_mode(upright), icc)
+    pixels = _normal_mode(_to_srgb(upright, icc))
     pixels.info = {}
     return pixels
 
@@ -200,16 +207,20 @@ def _normal_mode(image: Image.Image) -> Image.Image:
 
 def _to_srgb(image: Image.Image, icc: object) -> Image.Image:
     """Pixels described by a foreign ICC profile (Adobe RGB, a printer's CMYK) in sRGB,
-    so that they can be published without the profile. A profile that cannot be read is
-    dropped: the pixels are shown as sRGB, slightly off in colour but never refused."""
-    if not isinstance(icc, bytes) or not icc:
+    so that they can be published without the profile. Applied before any change of
+    mode, while the pixels are still those the profile describes. A profile that cannot
+    be read is dropped: the pixels are shown as sRGB, slightly off, but never refused."""
+    if not isinstance(icc, bytes) or not icc or image.mode not in ("RGB", "RGBA", "CMYK"):
         return image
     try:
         source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
         if "srgb" in ImageCms.getProfileDescription(source).lower():
             return image
         converted = ImageCms.profileToProfile(
-            image, source, ImageCms.createProfile("sRGB"), outputMode=image.mode
+            image,
+            source,
+            ImageCms.createProfile("sRGB"),
+            outputMode="RGBA" if image.mode == "RGBA" else "RGB",
         )
     except (ImageCms.PyCMSError, *_UNREADABLE):
         return image
