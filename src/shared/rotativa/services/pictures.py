@@ -79,7 +79,7 @@ _DECODED: dict[str, str] = {
 JPEG_QUALITY = 82
 WEBP_QUALITY = 78
 AVIF_QUALITY = 60
-TEASER_QUALITIES = (80, 70, 60, 50, 40)
+TEASER_QUALITIES = (80, 70, 60, 50, 40, 30, 20)
 #: What a malformed file makes Pillow's decoders raise: a property of the file, not a
 #: fault of the function, so it becomes a Problem and never fails the batch.
 _UNREADABLE = (OSError, ValueError, SyntaxError, EOFError, IndexError, KeyError,
@@ -249,28 +249,37 @@ def _encode_all(pixels: Image.Image, plan: PicturePlan) -> tuple[dict[str, bytes
 
 
 def _encode(image: Image.Image, spec: VariantSpec) -> bytes:
-    """One variant's bytes, with no metadata: only pixels and the encoder's settings."""
-    if spec.format is PictureFormat.JPEG:
+    """One variant's bytes, with no metadata: only pixels and the encoder's settings.
+    The teaser steps down the qualities until it fits its budget (pure noise fits at 20)."""
+    if spec.kind is not VariantKind.TEASER:
+        return _encoded(image, spec.format, None)
+    for quality in TEASER_QUALITIES:
+        body = _encoded(image, spec.format, quality)
+        if len(body) <= TEASER_MAX_BYTES:
+            break
+    return body
+
+
+def _encoded(image: Image.Image, fmt: PictureFormat, quality: int | None) -> bytes:
+    out = io.BytesIO()
+    if fmt is PictureFormat.JPEG:
         flat = _flatten(image)
-        if spec.kind is VariantKind.TEASER:
-            for quality in TEASER_QUALITIES:
-                body = _jpeg(flat, quality)
-                if len(body) <= TEASER_MAX_BYTES:
-                    return body
-            return body
-        return _jpeg(flat, JPEG_QUALITY)
-    out = io.BytesIO()
+        flat.save(
+            out,
+            "JPEG",
+            quality=min(quality or JPEG_QUALITY, JPEG_QUALITY),
+            optimize=True,
+            progressive=True,
+            subsampling="4:2:0",
+        )
+        return out.getvalue()
     image.info = {}
-    if spec.format is PictureFormat.AVIF:
-        image.save(out, "AVIF", quality=AVIF_QUALITY, speed=8, exif=b"", xmp=b"", icc_profile=b"")
+    if fmt is PictureFormat.AVIF:
+        avif = min(quality or AVIF_QUALITY, AVIF_QUALITY)
+        image.save(out, "AVIF", quality=avif, speed=8, exif=b"", xmp=b"", icc_profile=b"")
     else:
-        image.save(out, "WEBP", quality=WEBP_QUALITY, method=4, exif=b"", xmp=b"", icc_profile=b"")
-    return out.getvalue()
-
-
-def _jpeg(image: Image.Image, quality: int) -> bytes:
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=quality, optimize=True, progressive=True, subsampling="4:2:0")
+        webp = min(quality or WEBP_QUALITY, WEBP_QUALITY)
+        image.save(out, "WEBP", quality=webp, method=4, exif=b"", xmp=b"", icc_profile=b"")
     return out.getvalue()
 
 
