@@ -520,3 +520,13 @@ def test_a_strip_of_few_pixels_but_too_long_a_side_is_refused_from_its_header() 
     result = make_variants("media/striscia.png", png_header(MAX_SIDE + 1, 1))
     assert errors(result) == ["picture_too_large"]
     assert result.decodes == 0
+
+
+@pytest.mark.parametrize("keep", [0.3, 0.5, 0.7, 0.9, 0.99])
+def test_an_animated_gif_cut_short_is_refused_or_converted(keep: float) -> None:
+    frames = [photo(200, 150) for _ in range(3)]
+    out = io.BytesIO()
+    frames[0].save(out, "GIF", save_all=True, append_images=frames[1:], duration=80)
+    data = out.getvalue()
+    result = make_variants("media/tagliata.gif", data[: int(len(data) * keep)])
+    assert (result.record is None) == bool(errors(result))

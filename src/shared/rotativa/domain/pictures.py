@@ -24,7 +24,6 @@ ever own, overwrite or delete a variant's key.
 from __future__ import annotations
 
 import hashlib
-import math
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import PurePosixPath
@@ -343,10 +342,6 @@ def scaled_box(box: Box, scale_x: float, scale_y: float) -> tuple[float, float, 
     `scale_x`, `scale_y`: Pillow's `resize(box=…)` takes the fractional box as it is."""
     left, top, right, bottom = box
     return left * scale_x, top * scale_y, right * scale_x, bottom * scale_y
-
-
-def ceil_size(width: int, height: int, scale: float) -> tuple[int, int]:
-    return max(1, math.ceil(width * scale)), max(1, math.ceil(height * scale))
 
 
 # --- the header: the size a file declares, before any decoding ---------------------------

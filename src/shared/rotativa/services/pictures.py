@@ -141,7 +141,10 @@ def _make(
             upright = _upright_size(image)
             if (problem := size_problem(*upright)) is not None:
                 raise _Refused(problem)
-            frames = getattr(image, "n_frames", 1)
+            try:  # counting frames walks the file (not its pixels), and can meet damage
+                frames = int(getattr(image, "n_frames", 1))
+            except _UNREADABLE:
+                raise _Refused(unreadable) from None
             if frames > 1:
                 notes.append(
                     warning(
