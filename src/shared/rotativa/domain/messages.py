@@ -368,6 +368,42 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "it": "il nome dice {claimed} ma il file è {actual}: pubblicato come {content_type}",
         "en": "the name says {claimed} but the file is {actual}: published as {content_type}",
     },
+    # --- pictures: the variants made from a photo (domain/pictures.py) -------------------
+    "picture_too_large": {
+        "it": "l'immagine dichiara {size} pixel, oltre il limite di {megapixels} megapixel "
+        "e {side} pixel per lato: riducila prima di caricarla",
+        "en": "the picture declares {size} pixels, beyond the limit of {megapixels} "
+        "megapixels and {side} pixels a side: scale it down before uploading",
+    },
+    "picture_over_decoder_limit": {
+        "it": "l'immagine dichiara più di {megapixels} megapixel: riducila prima di caricarla",
+        "en": "the picture declares more than {megapixels} megapixels: scale it down before "
+        "uploading",
+    },
+    "picture_unreadable": {
+        "it": "l'immagine {detected} è danneggiata o incompleta e non si può leggere: "
+        "esportala di nuovo e ricaricala",
+        "en": "the {detected} picture is damaged or incomplete and cannot be read: export "
+        "it again and upload it anew",
+    },
+    "picture_not_a_picture": {
+        "it": "il file è {detected}, non una foto: le varianti si fanno solo da JPEG, PNG, "
+        "GIF, WebP e AVIF",
+        "en": "the file is {detected}, not a photo: variants are made only from JPEG, PNG, "
+        "GIF, WebP and AVIF",
+    },
+    "picture_first_frame": {
+        "it": "l'immagine {detected} è animata ({frames} fotogrammi): il sito ne mostra solo "
+        "il primo; per un'animazione carica un video MP4",
+        "en": "the {detected} picture is animated ({frames} frames): the site shows its "
+        "first frame only; for an animation upload an MP4 video",
+    },
+    "picture_crop_small": {
+        "it": "il ritaglio {ratio} è largo solo {width} pixel (i motori di ricerca ne "
+        "chiedono {wanted}): carica una foto più grande",
+        "en": "the {ratio} crop is only {width} pixels wide (search engines ask for "
+        "{wanted}): upload a larger photo",
+    },
     "image_refused": {
         "it": "l'immagine '{value}' è stata rifiutata (il motivo è in reports/{value}.json): "
         "la pagina sarà senza immagine finché non carichi un file valido",

@@ -1,0 +1,404 @@
+"""Which variants one picture becomes, where each comes from, and what it is called.
+
+A photo is published only as variants made from it, never as the uploaded bytes: every
+published pixel is re-encoded, so no EXIF (GPS, camera serials), XMP or foreign ICC
+profile can ride along, and no polyglot survives. The plan is computed here from the
+picture's upright size and the editor's focal point alone (pure: no Pillow, no bytes
+beyond a header), so that the names of every variant are known before any decoding, and
+a page can be rendered, and its `srcset` written, from the plan and the record.
+
+- widths: `WIDTHS`, never wider than the original, always at least one; a `srcset`.
+- crops: 16:9, 4:3 and 1:1 at `SEARCH_WIDTH` px wide (what Google asks of NewsArticle
+  images) when the original allows, otherwise the largest it allows, with a warning.
+- the social card (`og:image`), 1200×630, and the teaser, 3:2 at 480×320 and 2x.
+
+Each crop is the largest box of its ratio inside the original that holds the focal point,
+centred on it as far as the edges allow. Names are content-addressed: a hash of the source
+bytes' SHA-256 and the recipe (box, size, format, encoder settings), so one media file used
+by several articles makes each variant once, and a changed photo or recipe makes new names
+that can be cached forever. Variants live under `VARIANT_PREFIX` (`media/_v/`): a segment
+starting with `_` is never a media key in normal form (`domain.media`), so no upload can
+ever own, overwrite or delete a variant's key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import PurePosixPath
+from typing import Any
+
+from rotativa.domain.inbox import MEDIA_PREFIX
+from rotativa.domain.problems import Problem, error, warning
+
+#: Decoded pixels at most: 50 MP is a 8660×5773 frame, above any newsroom camera, and
+#: 200 MB as RGBA, which bounds the function's memory (set Pillow's limit to this too).
+MAX_PIXELS = 50_000_000
+#: Pixels on the longer side at most: a 100,000×1 strip is few pixels, but no picture.
+MAX_SIDE = 12_000
+#: The responsive widths (`srcset`), in pixels.
+WIDTHS: tuple[int, ...] = (320, 640, 960, 1280, 1600)
+#: The width search engines ask of an article's 16:9, 4:3 and 1:1 images.
+SEARCH_WIDTH = 1200
+SOCIAL_SIZE = (1200, 630)
+TEASER_SIZE = (480, 320)
+#: The teaser's file must stay below this (related boxes show many of them).
+TEASER_MAX_BYTES = 40_000
+#: Part of every name: raise it when an encoder setting changes, and every name changes.
+RECIPE_VERSION = "1"
+VARIANT_PREFIX = MEDIA_PREFIX + "_v/"
+VARIANT_HASH_LENGTH = 10
+
+
+class VariantKind(StrEnum):
+    WIDTH = "width"
+    CROP_16_9 = "16:9"
+    CROP_4_3 = "4:3"
+    CROP_1_1 = "1:1"
+    SOCIAL = "social"
+    TEASER = "teaser"
+    TEASER_2X = "teaser@2x"
+
+
+class PictureFormat(StrEnum):
+    """What a variant is encoded as; the value is its extension and its MIME subtype."""
+
+    JPEG = "jpeg"
+    WEBP = "webp"
+    AVIF = "avif"
+
+    @property
+    def extension(self) -> str:
+        return ".jpg" if self is PictureFormat.JPEG else f".{self.value}"
+
+    @property
+    def content_type(self) -> str:
+        return f"image/{self.value}"
+
+
+@dataclass(frozen=True)
+class Focus:
+    """The point every crop keeps: fractions of the width and height from the top left."""
+
+    x: float = 0.5
+    y: float = 0.5
+
+    def __post_init__(self) -> None:
+        if not (0.0 <= self.x <= 1.0 and 0.0 <= self.y <= 1.0):
+            raise ValueError(f"focus ({self.x}, {self.y}) is outside [0, 1]")
+
+    def pixel(self, width: int, height: int) -> tuple[int, int]:
+        """The pixel the point falls on (1.0 is the last pixel, not one past it)."""
+        return min(int(self.x * width), width - 1), min(int(self.y * height), height - 1)
+
+
+CENTRE = Focus()
+
+Box = tuple[int, int, int, int]  # left, top, right, bottom: Pillow's crop box
+
+
+@dataclass(frozen=True)
+class VariantSpec:
+    """One variant to make: which part of the original (`box`, upright pixels), at which
+    size, in which format, under which name."""
+
+    kind: VariantKind
+    box: Box
+    width: int
+    height: int
+    format: PictureFormat
+    name: str
+
+
+@dataclass(frozen=True)
+class PicturePlan:
+    source_key: str
+    width: int
+    height: int
+    focus: Focus
+    variants: tuple[VariantSpec, ...]
+    problems: tuple[Problem, ...] = ()
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A variant as made: what the table records and a page's `srcset` names."""
+
+    kind: VariantKind
+    name: str
+    width: int
+    height: int
+    format: PictureFormat
+    bytes: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind.value,
+            "name": self.name,
+            "width": self.width,
+            "height": self.height,
+            "format": self.format.value,
+            "bytes": self.bytes,
+        }
+
+
+@dataclass(frozen=True)
+class PictureRecord:
+    """One picture in the table: its upright size, the focus its crops honour, variants."""
+
+    source_key: str
+    source_sha256: str
+    width: int
+    height: int
+    focus: Focus
+    variants: tuple[Variant, ...] = field(default=())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source_key": self.source_key,
+            "source_sha256": self.source_sha256,
+            "width": self.width,
+            "height": self.height,
+            "focus": [self.focus.x, self.focus.y],
+            "variants": [v.as_dict() for v in self.variants],
+        }
+
+    @classmethod
+    def from_dict(cls, item: dict[str, Any]) -> PictureRecord:
+        x, y = item["focus"]
+        variants = tuple(
+            Variant(
+                VariantKind(v["kind"]),
+                str(v["name"]),
+                int(v["width"]),
+                int(v["height"]),
+                PictureFormat(v["format"]),
+                int(v["bytes"]),
+            )
+            for v in item["variants"]
+        )
+        return cls(
+            str(item["source_key"]),
+            str(item["source_sha256"]),
+            int(item["width"]),
+            int(item["height"]),
+            Focus(float(x), float(y)),
+            variants,
+        )
+
+
+# --- limits ------------------------------------------------------------------------------
+
+
+def size_problem(width: int, height: int) -> Problem | None:
+    """Why a picture that declares `width`×`height` must not be decoded, or None.
+
+    Asked of the header, before any pixel is decoded: a decompression bomb (a few KB
+    claiming 60,000×60,000 pixels) is refused on what it claims."""
+    if width <= 0 or height <= 0 or width * height > MAX_PIXELS or max(width, height) > MAX_SIDE:
+        return error(
+            "picture_too_large",
+            field="content",
+            size=f"{width}×{height}",
+            megapixels=MAX_PIXELS // 1_000_000,
+            side=MAX_SIDE,
+        )
+    return None
+
+
+# --- the plan ----------------------------------------------------------------------------
+
+
+def responsive_widths(width: int) -> tuple[int, ...]:
+    """The `srcset` widths for an original `width` px wide: never wider than it, and the
+    original's own width when it is narrower than the smallest."""
+    return tuple(w for w in WIDTHS if w <= width) or (width,)
+
+
+def crop_box(width: int, height: int, ratio: tuple[int, int], focus: Focus = CENTRE) -> Box:
+    """The largest box of `ratio` (w:h) inside `width`×`height` that holds the focal
+    pixel, centred on it as far as the edges allow."""
+    rw, rh = ratio
+    if width * rh >= height * rw:  # the original is wider than the ratio: full height
+        box_w, box_h = max(1, min(width, height * rw // rh)), height
+    else:
+        box_w, box_h = width, max(1, min(height, width * rh // rw))
+    fx, fy = focus.pixel(width, height)
+    left = min(max(fx - box_w // 2, 0), width - box_w)
+    top = min(max(fy - box_h // 2, 0), height - box_h)
+    return left, top, left + box_w, top + box_h
+
+
+def _fit(box: Box, wanted: tuple[int, int]) -> tuple[int, int]:
+    """The output size for `box`: `wanted`, or smaller in the same proportion when the
+    box is narrower (a variant is never upscaled)."""
+    box_w = box[2] - box[0]
+    want_w, want_h = wanted
+    if box_w >= want_w:
+        return want_w, want_h
+    return box_w, max(1, round(box_w * want_h / want_w))
+
+
+#: Each crop: its kind, its ratio, the size wanted, and the formats it is offered in.
+_CROPS: tuple[tuple[VariantKind, tuple[int, int], tuple[int, int]], ...] = (
+    (VariantKind.CROP_16_9, (16, 9), (SEARCH_WIDTH, SEARCH_WIDTH * 9 // 16)),
+    (VariantKind.CROP_4_3, (4, 3), (SEARCH_WIDTH, SEARCH_WIDTH * 3 // 4)),
+    (VariantKind.CROP_1_1, (1, 1), (SEARCH_WIDTH, SEARCH_WIDTH)),
+    (VariantKind.SOCIAL, SOCIAL_SIZE, SOCIAL_SIZE),
+    (VariantKind.TEASER, (3, 2), TEASER_SIZE),
+    (VariantKind.TEASER_2X, (3, 2), (TEASER_SIZE[0] * 2, TEASER_SIZE[1] * 2)),
+)
+#: Crops search engines read: a warning when they come out narrower than they ask.
+_SEARCH_CROPS = frozenset({VariantKind.CROP_16_9, VariantKind.CROP_4_3, VariantKind.CROP_1_1})
+
+
+def plan_variants(
+    source_key: str,
+    source_sha256: str,
+    width: int,
+    height: int,
+    focus: Focus = CENTRE,
+    modern: PictureFormat = PictureFormat.WEBP,
+) -> PicturePlan:
+    """Every variant of the picture at `source_key` (upright `width`×`height`).
+
+    Widths, crops and teasers come in `modern` (AVIF or WebP) and JPEG; the social card
+    in JPEG only, which every network's crawler reads. The 2x teaser is left out when it
+    would be no larger than the 1x one."""
+    specs: list[VariantSpec] = []
+    problems: list[Problem] = []
+    formats = (modern, PictureFormat.JPEG)
+    whole: Box = (0, 0, width, height)
+    for w in responsive_widths(width):
+        size = (w, max(1, round(w * height / width)))
+        specs += [
+            _spec(VariantKind.WIDTH, whole, size, f, source_key, source_sha256) for f in formats
+        ]
+    teaser: tuple[int, int] | None = None
+    for kind, ratio, wanted in _CROPS:
+        box = crop_box(width, height, ratio, focus)
+        size = _fit(box, wanted)
+        if kind is VariantKind.TEASER:
+            teaser = size
+        if kind is VariantKind.TEASER_2X and teaser is not None and size[0] <= teaser[0]:
+            continue
+        if kind in _SEARCH_CROPS and size[0] < wanted[0]:
+            problems.append(
+                warning(
+                    "picture_crop_small",
+                    field="content",
+                    ratio=kind.value,
+                    width=size[0],
+                    wanted=wanted[0],
+                )
+            )
+        kind_formats = (PictureFormat.JPEG,) if kind is VariantKind.SOCIAL else formats
+        specs += [_spec(kind, box, size, f, source_key, source_sha256) for f in kind_formats]
+    return PicturePlan(source_key, width, height, focus, tuple(specs), tuple(problems))
+
+
+def _spec(
+    kind: VariantKind,
+    box: Box,
+    size: tuple[int, int],
+    fmt: PictureFormat,
+    source_key: str,
+    source_sha256: str,
+) -> VariantSpec:
+    return VariantSpec(
+        kind, box, size[0], size[1], fmt, variant_name(source_key, source_sha256, box, size, fmt)
+    )
+
+
+def variant_name(
+    source_key: str, source_sha256: str, box: Box, size: tuple[int, int], fmt: PictureFormat
+) -> str:
+    """`media/_v/<folders>/<stem>.<hash>.<w>x<h>.<ext>`: the hash covers the source's
+    bytes and the recipe, so equal inputs give equal names and any change a new name.
+
+    The focus is in the recipe only through the box: two articles that crop one photo
+    alike share the variant, and the widths (the whole frame) are shared by all."""
+    recipe = f"{RECIPE_VERSION}|{source_sha256}|{box}|{size}|{fmt.value}"
+    digest = hashlib.sha256(recipe.encode("ascii")).hexdigest()[:VARIANT_HASH_LENGTH]
+    relative = PurePosixPath(source_key.removeprefix(MEDIA_PREFIX))
+    stem = relative.with_suffix("").as_posix()
+    return f"{VARIANT_PREFIX}{stem}.{digest}.{size[0]}x{size[1]}{fmt.extension}"
+
+
+def decode_scale(plan: PicturePlan) -> float:
+    """The smallest fraction of the original's size that still serves every variant at
+    full sharpness (a JPEG can be decoded at 1/2, 1/4 or 1/8 directly, in less memory).
+    Both axes count: after rounding a variant's height may be the tighter one."""
+    needed = [
+        max(s.width / (s.box[2] - s.box[0]), s.height / (s.box[3] - s.box[1]))
+        for s in plan.variants
+    ]
+    return min(1.0, max(needed, default=1.0))
+
+
+def scaled_box(box: Box, scale_x: float, scale_y: float) -> tuple[float, float, float, float]:
+    """`box` (upright pixels of the original) in the pixels of a decoded copy scaled by
+    `scale_x`, `scale_y`: Pillow's `resize(box=…)` takes the fractional box as it is."""
+    left, top, right, bottom = box
+    return left * scale_x, top * scale_y, right * scale_x, bottom * scale_y
+
+
+# --- the header: the size a file declares, before any decoding ---------------------------
+
+
+def declared_size(head: bytes) -> tuple[int, int] | None:
+    """The width and height the header in `head` declares (stored orientation), or None
+    when it is not found there: PNG's IHDR, GIF's screen, JPEG's SOF, WebP's VP8 chunks.
+
+    Read from the head alone, so that a bomb is refused on its first bytes. None is no
+    verdict: the decoder's own limit (Pillow's `MAX_IMAGE_PIXELS`) still applies."""
+    if head.startswith(b"\x89PNG\r\n\x1a\n") and head[12:16] == b"IHDR" and len(head) >= 24:
+        return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+    if head.startswith((b"GIF87a", b"GIF89a")) and len(head) >= 10:
+        return int.from_bytes(head[6:8], "little"), int.from_bytes(head[8:10], "little")
+    if head.startswith(b"\xff\xd8"):
+        return _jpeg_size(head)
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP" and len(head) >= 30:
+        return _webp_size(head)
+    return None
+
+
+#: JPEG start-of-frame markers (baseline, progressive, lossless…; not DHT, JPG, DAC).
+_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+
+
+def _jpeg_size(head: bytes) -> tuple[int, int] | None:
+    at = 2
+    while at + 9 <= len(head):
+        if head[at] != 0xFF:
+            return None
+        marker = head[at + 1]
+        if marker == 0xFF:  # fill byte
+            at += 1
+            continue
+        if marker in (0x01, *range(0xD0, 0xD8)):  # no length
+            at += 2
+            continue
+        length = int.from_bytes(head[at + 2 : at + 4], "big")
+        if marker in _SOF:
+            return int.from_bytes(head[at + 7 : at + 9], "big"), int.from_bytes(
+                head[at + 5 : at + 7], "big"
+            )
+        if length < 2:
+            return None
+        at += 2 + length
+    return None
+
+
+def _webp_size(head: bytes) -> tuple[int, int] | None:
+    chunk = head[12:16]
+    if chunk == b"VP8X":
+        return 1 + int.from_bytes(head[24:27], "little"), 1 + int.from_bytes(head[27:30], "little")
+    if chunk == b"VP8 " and head[23:26] == b"\x9d\x01\x2a":
+        width = int.from_bytes(head[26:28], "little") & 0x3FFF
+        return width, int.from_bytes(head[28:30], "little") & 0x3FFF
+    if chunk == b"VP8L" and head[20] == 0x2F:
+        bits = int.from_bytes(head[21:25], "little")
+        return 1 + (bits & 0x3FFF), 1 + ((bits >> 14) & 0x3FFF)
+    return None
