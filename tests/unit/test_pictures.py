@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import ExifTags, Image, ImageCms, ImageDraw
 
+from rotativa.domain.article import Focus
 from rotativa.domain.media import SNIFF_BYTES
 from rotativa.domain.pictures import (
     MAX_PIXELS,
@@ -26,12 +27,12 @@ from rotativa.domain.pictures import (
     SEARCH_WIDTH,
     TEASER_MAX_BYTES,
     WIDTHS,
-    Focus,
     PictureFormat,
     PictureRecord,
     VariantKind,
     crop_box,
     declared_size,
+    focus_pixel,
     plan_variants,
     responsive_widths,
     size_problem,
@@ -256,7 +257,7 @@ def test_every_crop_keeps_the_focal_point_and_is_as_large_as_it_can_be(
 ) -> None:
     focus = Focus(x, y)
     left, top, right, bottom = crop_box(width, height, ratio, focus)
-    fx, fy = focus.pixel(width, height)
+    fx, fy = focus_pixel(focus, width, height)
     assert 0 <= left <= fx < right <= width
     assert 0 <= top <= fy < bottom <= height
     box_w, box_h = right - left, bottom - top
@@ -513,7 +514,7 @@ def test_a_focus_outside_the_picture_is_a_programming_error_not_a_crop(
 ) -> None:
     # The upload schema checks an editor's `focus`; the domain refuses to guess one.
     with pytest.raises(ValueError, match="outside"):
-        Focus(*point)
+        crop_box(1200, 800, (1, 1), Focus(*point))
 
 
 def test_a_strip_of_few_pixels_but_too_long_a_side_is_refused_from_its_header() -> None:

@@ -29,6 +29,7 @@ from enum import StrEnum
 from pathlib import PurePosixPath
 from typing import Any
 
+from rotativa.domain.article import FOCUS_CENTRE, Focus
 from rotativa.domain.inbox import MEDIA_PREFIX
 from rotativa.domain.problems import Problem, error, warning
 
@@ -77,23 +78,18 @@ class PictureFormat(StrEnum):
         return f"image/{self.value}"
 
 
-@dataclass(frozen=True)
-class Focus:
-    """The point every crop keeps: fractions of the width and height from the top left."""
-
-    x: float = 0.5
-    y: float = 0.5
-
-    def __post_init__(self) -> None:
-        if not (0.0 <= self.x <= 1.0 and 0.0 <= self.y <= 1.0):
-            raise ValueError(f"focus ({self.x}, {self.y}) is outside [0, 1]")
-
-    def pixel(self, width: int, height: int) -> tuple[int, int]:
-        """The pixel the point falls on (1.0 is the last pixel, not one past it)."""
-        return min(int(self.x * width), width - 1), min(int(self.y * height), height - 1)
+CENTRE = FOCUS_CENTRE
 
 
-CENTRE = Focus()
+def focus_pixel(focus: Focus, width: int, height: int) -> tuple[int, int]:
+    """The pixel the focal point falls on (1.0 is the last pixel, not one past it).
+
+    The upload schema refuses an editor's focus outside [0, 1]; one that reaches here
+    anyway (NaN, a stored value edited by hand) is a programming error, not a guess."""
+    if not (0.0 <= focus.x <= 1.0 and 0.0 <= focus.y <= 1.0):
+        raise ValueError(f"focus ({focus.x}, {focus.y}) is outside [0, 1]")
+    return min(int(focus.x * width), width - 1), min(int(focus.y * height), height - 1)
+
 
 Box = tuple[int, int, int, int]  # left, top, right, bottom: Pillow's crop box
 
@@ -224,7 +220,7 @@ def crop_box(width: int, height: int, ratio: tuple[int, int], focus: Focus = CEN
         box_w, box_h = max(1, min(width, height * rw // rh)), height
     else:
         box_w, box_h = width, max(1, min(height, width * rh // rw))
-    fx, fy = focus.pixel(width, height)
+    fx, fy = focus_pixel(focus, width, height)
     left = min(max(fx - box_w // 2, 0), width - box_w)
     top = min(max(fy - box_h // 2, 0), height - box_h)
     return left, top, left + box_w, top + box_h

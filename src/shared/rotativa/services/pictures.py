@@ -39,12 +39,12 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageCms, ImageFile, ImageOps, features
 
+from rotativa.domain.article import Focus
 from rotativa.domain.media import SNIFF_BYTES, MediaType, judge_media
 from rotativa.domain.pictures import (
     CENTRE,
     MAX_PIXELS,
     TEASER_MAX_BYTES,
-    Focus,
     PictureFormat,
     PicturePlan,
     PictureRecord,
