@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from rotativa.adapters.memory import MemoryBucket
 from rotativa.domain.article import ArticleTeaser
 from rotativa.domain.inbox import InboxEvent, InboxObject, IngestOutcome, IngestResult
 from rotativa.domain.pages import ListingId, PageRef
@@ -137,10 +138,11 @@ class MemoryPages(MemoryIndex):
         return sorted(self.month_set, reverse=True)
 
 
-class MemorySite:
+class MemorySite(MemoryBucket):
+    """The in-memory site bucket (adapters.memory), counting the writes it lets through."""
+
     def __init__(self) -> None:
-        self.objects: dict[str, bytes] = {}
-        self.redirects: dict[str, str] = {}  # key → the path it answers 301 with
+        super().__init__()
         self.writes = 0
 
     def put_if_changed(
@@ -148,23 +150,16 @@ class MemorySite:
         key: str,
         body: bytes,
         *,
-        content_type: str,  # noqa: ARG002 - S3 keeps it; memory does not need it
-        cache_control: str,  # noqa: ARG002
+        content_type: str,
+        cache_control: str,
         redirect: str | None = None,
     ) -> str | None:
-        if self.objects.get(key) == body and self.redirects.get(key) == redirect:
-            return None
-        self.objects[key] = body
-        if redirect is None:
-            self.redirects.pop(key, None)
-        else:
-            self.redirects[key] = redirect
-        self.writes += 1
-        return f"h{self.writes}"
-
-    def delete(self, key: str) -> bool:
-        self.redirects.pop(key, None)
-        return self.objects.pop(key, None) is not None
+        changed = super().put_if_changed(
+            key, body, content_type=content_type, cache_control=cache_control, redirect=redirect
+        )
+        if changed is not None:
+            self.writes += 1
+        return changed
 
 
 class RecordingInvalidations:
