@@ -14,6 +14,7 @@ import pytest
 from lxml import html  # type: ignore[import-untyped]
 
 from rotativa.domain.article import Article, ArticleTeaser
+from rotativa.domain.frontpage import SectionBlock
 from rotativa.domain.markdown import outline_headings
 from rotativa.domain.pages import ListingId, ListingKind
 from rotativa.domain.site import SiteSettings
@@ -21,7 +22,6 @@ from rotativa.domain.slugs import slugify
 from rotativa.rendering import (
     AssetBundle,
     Listing,
-    SectionBlock,
     SiteRenderer,
     hashed_name,
     page_key,

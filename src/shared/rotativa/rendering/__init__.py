@@ -9,11 +9,7 @@ from __future__ import annotations
 
 from rotativa.rendering.assets import AssetBundle, hashed_name, media_type
 from rotativa.rendering.labels import PAGE_LABELS, Labels, date_line
-from rotativa.rendering.listing import (
-    Listing,
-    SectionBlock,
-    sort_newest_first,
-)
+from rotativa.rendering.listing import Listing, sort_newest_first
 from rotativa.rendering.paths import (
     FEED_PATH,
     HOME_PATH,
@@ -43,7 +39,6 @@ __all__ = [
     "LinkStyle",
     "Links",
     "Listing",
-    "SectionBlock",
     "SiteRenderer",
     "SitemapEntry",
     "author_path",

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rotativa.domain.article import ArticleTeaser
-from rotativa.domain.frontpage import SectionBlock as SectionBlock
 from rotativa.domain.pages import ListingKind
 
 #: The listings that have pages (the pinned stories and the months have none).

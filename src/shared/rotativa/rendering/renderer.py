@@ -22,6 +22,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from rotativa.domain.article import Article, ArticleImage, ArticleTeaser, Tag
+from rotativa.domain.frontpage import SectionBlock
 from rotativa.domain.markdown import render_body, shorten
 from rotativa.domain.pages import FEED_SIZE, NEWS_SITEMAP_LIMIT, NEWS_WINDOW
 from rotativa.domain.related import RELATED_BOX_SIZE
@@ -31,7 +32,7 @@ from rotativa.rendering.assets import AssetBundle
 from rotativa.rendering.body import page_body
 from rotativa.rendering.jsonld import news_article, script_json
 from rotativa.rendering.labels import Labels, clock, date_line, iso, local_time, short_date
-from rotativa.rendering.listing import Listing, SectionBlock, sort_newest_first
+from rotativa.rendering.listing import Listing, sort_newest_first
 from rotativa.rendering.paths import (
     FEED_PATH,
     HOME_PATH,
