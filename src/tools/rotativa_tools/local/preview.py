@@ -76,13 +76,14 @@ def render_preview(
     bucket objects (the article's page also at `index.html`), and the table they came
     from; no pages when the article is invalid."""
     path, key = article
-    report = validate_upload(key, path.read_bytes(), site)
+    previewed = read_upload(key, path)
+    report = validate_upload(key, previewed.data, site)
     bucket, table = MemoryBucket(), MemoryTable()
     if report.article is None:
         return report, bucket, table
     uploads = [read_upload(k, p) for p, k in neighbours if k != key]
     at = next((i for i, (p, k) in enumerate(neighbours) if k == key), len(uploads))
-    uploads.insert(at, read_upload(key, path))  # a new article is published after the others
+    uploads.insert(at, previewed)  # a new article is published after the others
     table = published_folder(site, uploads, key, report.article.path, now)
     stored = table.get(key)
     assert stored is not None
