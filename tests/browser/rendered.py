@@ -18,7 +18,7 @@ from pathlib import Path
 from rotativa.domain.site import SiteSettings
 from rotativa.rendering import Listing, SiteRenderer, page_key
 from rotativa.services.validation import validate_upload
-from rotativa_tools.cli import article_files, upload_key
+from rotativa_tools.cli._common import article_files, upload_key
 from rotativa_tools.local.preview import write_preview
 from tests.conftest import SAMPLES
 from tests.indexed_folder import IndexedFolder

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from rotativa_tools.cli import main, upload_key
+from rotativa_tools.cli import main
+from rotativa_tools.cli._common import upload_key
 from tests.conftest import ROOT, SAMPLES
 
 LINE = re.compile(

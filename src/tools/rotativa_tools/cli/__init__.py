@@ -26,17 +26,9 @@ from rotativa_tools.cli import (
     status,
     wordpress,
 )
+from rotativa_tools.cli._common import Command
 
-# What editors and developers outside the CLI use of it (the browser tests, the benchmarks).
-from rotativa_tools.cli._common import (
-    Command,
-    article_files,
-    find_site_file,
-    load_site,
-    upload_key,
-)
-
-__all__ = ["COMMANDS", "article_files", "find_site_file", "load_site", "main", "upload_key"]
+__all__ = ["COMMANDS", "build_parser", "main"]
 
 #: The command modules, in the order `rotativa --help` lists them.
 COMMANDS: Final[tuple[Command, ...]] = (
