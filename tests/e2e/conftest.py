@@ -20,12 +20,13 @@ import pytest
 from moto import mock_aws
 
 from rotativa.adapters.articles_table import ArticlesTable
+from rotativa.adapters.folder import upload_files
 from rotativa.domain.article import Article
 from rotativa.domain.pages import ListingId, ListingKind
 from rotativa.domain.site import SiteSettings
 from rotativa.services.validation import validate_upload
 from rotativa_tools.local.cloud import LocalCloud
-from rotativa_tools.local.content import parameters_for, site_from_parameters, upload_files
+from rotativa_tools.local.content import parameters_for, site_from_parameters
 from rotativa_tools.local.summary import SiteWrites
 from tests.conftest import SAMPLES
 

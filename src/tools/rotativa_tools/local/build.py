@@ -24,9 +24,10 @@ from pathlib import Path
 import boto3
 from moto import mock_aws
 
+from rotativa.adapters.folder import upload_files
 from rotativa.domain.inbox import Change
 from rotativa_tools.local.cloud import DEFAULT_TEMPLATE, LocalCloud, prepare_environment
-from rotativa_tools.local.content import parameters_for, site_from_parameters, upload_files
+from rotativa_tools.local.content import parameters_for, site_from_parameters
 from rotativa_tools.local.summary import (
     ClockAdvance,
     InvalidationLog,

@@ -13,13 +13,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-# What an editor would upload from a content folder is listed once, with the folder
-# adapter: `rotativa rebuild FOLDER` and `rotativa preview` read the same files.
+# What an editor would upload from a content folder is listed once, by the folder adapter
+# (`adapters.folder.upload_files`): `rotativa rebuild FOLDER` and `preview` read the same.
 from rotativa.adapters.folder import UPLOAD_PREFIXES, upload_files
 from rotativa.domain.site import SITE_FILE, SiteSettings
 
 __all__ = [
-    "SITE_FILE",
     "ContentError",
     "ContentWatcher",
     "FolderChange",
@@ -27,7 +26,6 @@ __all__ = [
     "parameters_for",
     "site_from_parameters",
     "site_parameters",
-    "upload_files",
 ]
 
 
