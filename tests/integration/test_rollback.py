@@ -18,8 +18,8 @@ from moto import mock_aws
 
 from rotativa.adapters.buckets import CONTENT_HASH, SiteBucket
 from rotativa.adapters.site_versions import SiteVersions
+from rotativa.domain.history import ObjectHistory
 from rotativa.services.rollback import (
-    ObjectHistory,
     RollbackError,
     choose_version,
     object_key,

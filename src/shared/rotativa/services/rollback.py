@@ -23,11 +23,8 @@ from rotativa.domain.history import ObjectHistory
 from rotativa.services.ports import PathInvalidation, SiteHistory
 
 __all__ = [
-    "ObjectHistory",
-    "PathInvalidation",
     "RollbackError",
     "RolledBack",
-    "SiteHistory",
     "choose_version",
     "object_key",
     "roll_back",

@@ -18,8 +18,8 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
+from rotativa.services.ports import PathInvalidation
 from rotativa.services.rollback import (
-    PathInvalidation,
     RollbackError,
     describe,
     object_key,
