@@ -19,8 +19,9 @@ from typing import Any, cast
 import pytest
 
 from rotativa.adapters.articles_table import ArticlesTable
-from rotativa.domain.article import FOCUS_CENTRE, ArticleImage, ArticleTeaser, Focus
+from rotativa.domain.article import ArticleImage, ArticleTeaser
 from rotativa.domain.messages import LANGUAGES, render_message
+from rotativa.domain.pictures import FOCUS_CENTRE, Focus
 from rotativa.domain.records import ArticleState, StoredArticle
 from rotativa.domain.site import SiteSettings
 from rotativa.domain.text import first_unpublishable

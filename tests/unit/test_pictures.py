@@ -19,7 +19,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import ExifTags, Image, ImageCms, ImageDraw
 
-from rotativa.domain.article import Focus
 from rotativa.domain.media import SNIFF_BYTES
 from rotativa.domain.pictures import (
     MAX_PIXELS,
@@ -27,6 +26,7 @@ from rotativa.domain.pictures import (
     SEARCH_WIDTH,
     TEASER_MAX_BYTES,
     WIDTHS,
+    Focus,
     PictureFormat,
     PictureRecord,
     VariantKind,

@@ -26,7 +26,7 @@ from datetime import date as date_type
 from datetime import datetime
 from enum import StrEnum
 from pathlib import PurePosixPath
-from typing import Annotated, Any, NamedTuple
+from typing import Annotated, Any
 from urllib.parse import unquote, urlsplit
 
 from pydantic import (
@@ -44,6 +44,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from rotativa.domain.markdown import is_allowed_url, summary_from_body
 from rotativa.domain.messages import kind_of
 from rotativa.domain.pages import canonical_path, is_reserved_slug, is_site_page, is_site_tree
+from rotativa.domain.pictures import FOCUS_CENTRE, Focus, PictureRef
 from rotativa.domain.site import SiteSettings
 from rotativa.domain.slugs import SLUG_MAX_LENGTH, is_valid_slug, slugify
 from rotativa.domain.text import CharacterClass, character_class, first_unpublishable, shorten
@@ -400,19 +401,6 @@ def _name_and_slug(name: str) -> dict[str, str]:
     return {"name": name, "slug": slug}
 
 
-class Focus(NamedTuple):
-    """The point of a picture every crop keeps inside it (issue 14): `x` across and `y`
-    down, fractions of the width and height from the top-left corner. A tuple, so it is
-    stored as `[x, y]`, the very shape an editor writes."""
-
-    x: float
-    y: float
-
-
-#: Where the subject is when the editor does not say: the crops are centred, as before.
-FOCUS_CENTRE = Focus(0.5, 0.5)
-
-
 def _as_written(value: Any) -> str:
     """A value as the editor wrote it (`[0.5, "alto"]`), short, and renderable in a
     report: a lone surrogate inside is escaped, never kept."""
@@ -733,6 +721,9 @@ class ArticleTeaser(BaseModel):
     authors: tuple[str, ...] = ()
     pinned: bool = False
     related: tuple[str, ...] = ()  # slugs the editor pinned into this article's box
+    # The variants of `image` when it is a picture the site made them for (issue 14):
+    # fronts and related boxes show them with `srcset`; None shows `image.src` as it is.
+    picture: PictureRef | None = None
 
     @property
     def path(self) -> str:

@@ -26,10 +26,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, NamedTuple
 
-from rotativa.domain.article import FOCUS_CENTRE, Focus
+from pydantic import BaseModel, ConfigDict
+
 from rotativa.domain.inbox import MEDIA_PREFIX
 from rotativa.domain.problems import Problem, error, warning
 
@@ -78,6 +80,17 @@ class PictureFormat(StrEnum):
         return f"image/{self.value}"
 
 
+class Focus(NamedTuple):
+    """The point of a picture every crop keeps inside it: `x` across and `y` down,
+    fractions of the width and height from the top-left corner. A tuple, so it is stored
+    as `[x, y]`, the very shape an editor writes (`image.focus`)."""
+
+    x: float
+    y: float
+
+
+#: Where the subject is when the editor does not say: the crops are centred.
+FOCUS_CENTRE = Focus(0.5, 0.5)
 CENTRE = FOCUS_CENTRE
 
 
@@ -141,14 +154,39 @@ class Variant:
 
 @dataclass(frozen=True)
 class PictureRecord:
-    """One picture in the table: its upright size, the focus its crops honour, variants."""
+    """One picture in the table: its upright size, the focal points its crops were made
+    for (the centre always, and each focus an article asked for), and every variant made.
+
+    `version` is the inbox version the variants were made from: a record of an older
+    version than the inbox holds is replaced, never merged into."""
 
     source_key: str
     source_sha256: str
     width: int
     height: int
-    focus: Focus
+    focuses: tuple[Focus, ...]
     variants: tuple[Variant, ...] = field(default=())
+    modern: PictureFormat = PictureFormat.WEBP
+    version: str = ""
+
+    @property
+    def focus(self) -> Focus:
+        """The first focus made (the centre, for a record made at upload)."""
+        return self.focuses[0]
+
+    def ref(self, focus: Focus = FOCUS_CENTRE) -> PictureRef | None:
+        """What a page needs to show this picture cropped around `focus`; None when its
+        crops for that focus were not made (yet)."""
+        if focus not in self.focuses:
+            return None
+        return PictureRef(
+            src=self.source_key,
+            sha256=self.source_sha256,
+            width=self.width,
+            height=self.height,
+            focus=focus,
+            modern=self.modern,
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -156,13 +194,14 @@ class PictureRecord:
             "source_sha256": self.source_sha256,
             "width": self.width,
             "height": self.height,
-            "focus": [self.focus.x, self.focus.y],
+            "focuses": [[f.x, f.y] for f in self.focuses],
             "variants": [v.as_dict() for v in self.variants],
+            "modern": self.modern.value,
+            "version": self.version,
         }
 
     @classmethod
     def from_dict(cls, item: dict[str, Any]) -> PictureRecord:
-        x, y = item["focus"]
         variants = tuple(
             Variant(
                 VariantKind(v["kind"]),
@@ -179,9 +218,75 @@ class PictureRecord:
             str(item["source_sha256"]),
             int(item["width"]),
             int(item["height"]),
-            Focus(float(x), float(y)),
+            tuple(Focus(float(x), float(y)) for x, y in item["focuses"]),
             variants,
+            PictureFormat(str(item.get("modern", PictureFormat.WEBP.value))),
+            str(item.get("version", "")),
         )
+
+
+class PictureRef(BaseModel):
+    """What a page needs to show one picture: enough to name each of its variants (the
+    plan is recomputed from it, pure), never the list of variants itself, so that an
+    article's teaser, stored in every listing it is on, stays small.
+
+    Stored with the article (its hero in the teaser, its body's pictures beside it), so a
+    page is rendered from the table's article item alone. `recipe` is the
+    `RECIPE_VERSION` the names were made with: a ref from another recipe names files
+    that are not there, and `planned` refuses it rather than render broken pictures."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    src: str  # the media key: `media/2026/sindaco.jpg`
+    sha256: str
+    width: int
+    height: int
+    focus: Focus = FOCUS_CENTRE
+    modern: PictureFormat = PictureFormat.WEBP
+    recipe: str = RECIPE_VERSION
+
+    @property
+    def current(self) -> bool:
+        return self.recipe == RECIPE_VERSION
+
+    def planned(self) -> PicturePlan:
+        if not self.current:
+            raise ValueError(f"{self.src}: recipe {self.recipe}, not {RECIPE_VERSION}")
+        return _plan(self.src, self.sha256, self.width, self.height, self.focus, self.modern)
+
+    def variants(
+        self, kind: VariantKind, fmt: PictureFormat | None = None
+    ) -> tuple[VariantSpec, ...]:
+        """This picture's variants of `kind` (in `fmt`, when given), narrowest first."""
+        found = [
+            s
+            for s in self.planned().variants
+            if s.kind is kind and (fmt is None or s.format is fmt)
+        ]
+        return tuple(sorted(found, key=lambda s: s.width))
+
+    def variant(self, kind: VariantKind, fmt: PictureFormat) -> VariantSpec | None:
+        """The widest variant of `kind` in `fmt`, or None (no 2x teaser of a small photo)."""
+        found = self.variants(kind, fmt)
+        return found[-1] if found else None
+
+
+@lru_cache(maxsize=4096)
+def _plan(
+    src: str, sha256: str, width: int, height: int, focus: Focus, modern: PictureFormat
+) -> PicturePlan:
+    return plan_variants(src, sha256, width, height, focus, modern)
+
+
+def media_key_of(src: str) -> str | None:
+    """The media key an article's `src` names (`/media/a.jpg` and `media/a.jpg` are
+    `media/a.jpg`), or None when it is a URL or points outside `media/`."""
+    if not src or "://" in src or src.startswith(("//", "data:", "mailto:")):
+        return None
+    key = str(PurePosixPath(src.split("?", 1)[0].split("#", 1)[0].lstrip("/")))
+    if not key.startswith(MEDIA_PREFIX) or ".." in key.split("/"):
+        return None
+    return key
 
 
 # --- limits ------------------------------------------------------------------------------

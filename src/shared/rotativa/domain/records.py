@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from rotativa.domain.article import Article, ArticleTeaser
 from rotativa.domain.pages import ListingId, ListingKind
+from rotativa.domain.pictures import Focus, PictureRef, media_key_of
 from rotativa.domain.slugs import slugify
 
 
@@ -34,6 +35,10 @@ class StoredArticle:
     article: Article | None = None
     first_published: datetime | None = None
     updated: datetime | None = None
+    # The site's pictures the article shows (its image, its body's), as ingest found them
+    # made (issue 14): the pages name their variants from these alone. A picture made or
+    # replaced later is written in by `services.media`, as a new commit of this item.
+    pictures: tuple[PictureRef, ...] = ()
 
     @property
     def visible(self) -> bool:
@@ -52,7 +57,18 @@ class StoredArticle:
     def teaser(self) -> ArticleTeaser:
         if self.article is None:
             raise ValueError(f"{self.key} has no article")
-        return self.article.teaser(self.published, self.updated)
+        teaser = self.article.teaser(self.published, self.updated)
+        image = self.article.image
+        hero = self.picture(image.src, image.focus) if image is not None else None
+        return teaser if hero is None else teaser.model_copy(update={"picture": hero})
+
+    def picture(self, src: str, focus: Focus | None = None) -> PictureRef | None:
+        """The made picture `src` names (cropped around `focus`, when given), or None."""
+        key = media_key_of(src)
+        for ref in self.pictures:
+            if ref.src == key and (focus is None or ref.focus == focus):
+                return ref
+        return None
 
     @property
     def path(self) -> str | None:

@@ -39,12 +39,12 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageCms, ImageFile, ImageOps, features
 
-from rotativa.domain.article import Focus
 from rotativa.domain.media import SNIFF_BYTES, MediaType, judge_media
 from rotativa.domain.pictures import (
     CENTRE,
     MAX_PIXELS,
     TEASER_MAX_BYTES,
+    Focus,
     PictureFormat,
     PicturePlan,
     PictureRecord,
@@ -103,8 +103,11 @@ class _Refused(Exception):
         super().__init__(problem.code)
 
 
-def make_variants(key: str, data: bytes, focus: Focus = CENTRE) -> PictureResult:
-    """Every variant of the picture uploaded at `key` with bytes `data`."""
+def make_variants(key: str, data: bytes, *focuses: Focus, version: str = "") -> PictureResult:
+    """Every variant of the picture uploaded at `key` (at inbox `version`) with bytes
+    `data`: its widths once, and its crops around each of `focuses` (the centre when none
+    is given), all from one decoding."""
+    wanted = tuple(dict.fromkeys(focuses)) or (CENTRE,)
     verdict = judge_media(key, data[:SNIFF_BYTES], len(data))
     notes = list(verdict.problems)
     if not verdict.accepted or verdict.media_type is None:
@@ -117,13 +120,18 @@ def make_variants(key: str, data: bytes, focus: Focus = CENTRE) -> PictureResult
     if declared is not None and (too_large := size_problem(*declared)) is not None:
         return PictureResult(None, {}, (*notes, too_large))
     try:
-        return _make(key, data, focus, media_type, notes)
+        return _make(key, data, wanted, version, media_type, notes)
     except _Refused as refused:
         return PictureResult(None, {}, (*notes, refused.problem))
 
 
 def _make(
-    key: str, data: bytes, focus: Focus, media_type: MediaType, notes: list[Problem]
+    key: str,
+    data: bytes,
+    focuses: tuple[Focus, ...],
+    version: str,
+    media_type: MediaType,
+    notes: list[Problem],
 ) -> PictureResult:
     unreadable = error("picture_unreadable", field="content", detected=media_type.name)
     too_large = error(
@@ -155,8 +163,8 @@ def _make(
                     )
                 )
             sha = hashlib.sha256(data).hexdigest()
-            plan = plan_variants(key, sha, *upright, focus=focus, modern=MODERN)
-            notes += plan.problems
+            plan = _merged([plan_variants(key, sha, *upright, f, MODERN) for f in focuses])
+            notes += [p for p in plan.problems if p not in notes]
             try:
                 pixels = _decode(image, plan)
             except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -164,9 +172,29 @@ def _make(
             except _UNREADABLE:
                 raise _Refused(unreadable) from None
     files, variants = _encode_all(pixels, plan)
-    record = PictureRecord(key, sha, plan.width, plan.height, focus, tuple(variants))
+    record = PictureRecord(
+        key, sha, plan.width, plan.height, focuses, tuple(variants), MODERN, version
+    )
     assert not has_errors(notes)
     return PictureResult(record, files, tuple(notes), decodes=1)
+
+
+def _merged(plans: list[PicturePlan]) -> PicturePlan:
+    """One plan for several focal points: the widths (the whole frame) and any crop two
+    focuses share are made once; problems are told once."""
+    first = plans[0]
+    specs = {(s.kind, s.name): s for plan in plans for s in plan.variants}
+    problems: list[Problem] = []
+    for plan in plans:
+        problems += [p for p in plan.problems if p not in problems]
+    return PicturePlan(
+        first.source_key,
+        first.width,
+        first.height,
+        first.focus,
+        tuple(specs.values()),
+        tuple(problems),
+    )
 
 
 def _upright_size(image: Image.Image) -> tuple[int, int]:
@@ -235,9 +263,9 @@ def _encode_all(pixels: Image.Image, plan: PicturePlan) -> tuple[dict[str, bytes
     scale_y = pixels.height / plan.height
     files: dict[str, bytes] = {}
     variants: list[Variant] = []
-    resized: dict[tuple[VariantKind, int, int], Image.Image] = {}
+    resized: dict[tuple[tuple[int, int, int, int], int, int], Image.Image] = {}
     for spec in plan.variants:
-        cache = (spec.kind, spec.width, spec.height)
+        cache = (spec.box, spec.width, spec.height)
         if cache not in resized:  # one resize serves both formats of a variant
             box = scaled_box(spec.box, scale_x, scale_y)
             resized[cache] = pixels.resize(
