@@ -60,7 +60,9 @@ def test_a_png_is_published_with_its_own_type_and_removed_with_its_upload(
     # GIVEN a PNG uploaded as media/foto.png with a hostile Content-Type and metadata
     _upload(cloud, "media/foto.png", png())
     cloud.run_until_quiet()
-    # THEN the site copy is the PNG, typed from its bytes, without the uploader's extras
+    # THEN the site copy is a PNG, typed from its bytes, without the uploader's extras:
+    # re-encoded from its pixels (a picture is never published as uploaded), beside its
+    # variants under media/_v/
     head = _site_head(cloud, "media/foto.png")
     assert head is not None
     assert head["ContentType"] == "image/png"
@@ -68,12 +70,17 @@ def test_a_png_is_published_with_its_own_type_and_removed_with_its_upload(
     assert "x-evil" not in head.get("Metadata", {})
     for claimed in ("WebsiteRedirectLocation", "ContentEncoding", "ContentDisposition"):
         assert not head.get(claimed), claimed
-    assert cloud.site_files()["media/foto.png"] == png()
-    assert cloud.report("media/foto.png") is None
+    files = cloud.site_files()
+    assert files["media/foto.png"].startswith(b"\x89PNG\r\n\x1a\n")
+    variants = [k for k in files if k.startswith("media/_v/foto.")]
+    assert variants and all(k.endswith((".jpg", ".webp", ".avif")) for k in variants)
+    report = cloud.report("media/foto.png")  # published, and told it is small for search
+    assert report is not None and report["status"] == "accepted"
+    assert {w["code"] for w in report["warnings"]} == {"picture_crop_small"}
     # WHEN it is deleted from the inbox
     cloud.delete("media/foto.png")
     cloud.run_until_quiet()
-    # THEN its site copy goes, and only it
+    # THEN its site copy and its variants go, and only they
     assert list(cloud.objects(cloud.site_bucket)) == []
 
 
@@ -87,7 +94,9 @@ def test_a_png_named_jpg_is_served_as_png_and_a_pdf_downloads(cloud: LocalCloud)
     report = cloud.report("media/foto.jpg")
     assert report is not None
     assert report["status"] == "accepted"
-    assert [w["code"] for w in report["warnings"]] == ["media_type_corrected"]
+    codes = [w["code"] for w in report["warnings"]]
+    assert codes[0] == "media_type_corrected"
+    assert set(codes[1:]) == {"picture_crop_small"}  # a tiny PNG: its crops are small
     document = _site_head(cloud, "media/delibera.pdf")
     assert document is not None
     assert document["ContentType"] == "application/pdf"
@@ -99,15 +108,17 @@ def test_a_refused_upload_keeps_the_published_file_until_it_is_deleted(
 ) -> None:
     _upload(cloud, "media/foto.png", png())
     cloud.run_until_quiet()
+    published = cloud.site_files()
     _upload(cloud, "media/foto.png", HTML)
     cloud.run_until_quiet()
-    assert cloud.site_files()["media/foto.png"] == png()
+    assert cloud.site_files() == published  # the picture and its variants, untouched
     report = cloud.report("media/foto.png")
     assert report is not None
     assert report["status"] == "rejected"
     _upload(cloud, "media/foto.png", png())
     cloud.run_until_quiet()
-    assert cloud.report("media/foto.png") is None  # the good upload clears the report
+    report = cloud.report("media/foto.png")  # the good upload replaces the refusal
+    assert report is not None and report["status"] == "accepted"
 
 
 TRAVERSAL = (

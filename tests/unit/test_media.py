@@ -416,6 +416,11 @@ class FakeSite:
         self.objects.pop(key, None)
         self.calls.append(("remove", key))
 
+    def put_file(self, key: str, body: bytes, content_type: str, cache: str) -> None:
+        assert cache.startswith("public")
+        self.objects[key] = (body, content_type)
+        self.calls.append(("put_file", key))
+
 
 @dataclass
 class FakeTelemetry:

@@ -94,17 +94,16 @@ def ingest(metrics: Metrics) -> Ingest:
     from rotativa.adapters.buckets import MediaInboxBucket, SiteMediaBucket
     from rotativa.services.ingest import Ingest
     from rotativa.services.media import MediaUploads
+    from rotativa.services.picture_desk import PictureDesk
 
     env = ValidateEnvironment.load()
     inbox = MediaInboxBucket(env.inbox_bucket)
     telemetry = MetricsTelemetry(metrics)
-    media = MediaUploads(
-        inbox,
-        SiteMediaBucket(env.inbox_bucket, env.site_bucket, inbox.client),  # one S3 client
-        telemetry,
-        site().locale,
-    )
-    return Ingest(site(), inbox, media, ArticlesTable(env.articles_table, site()), telemetry)
+    table = ArticlesTable(env.articles_table, site())
+    site_media = SiteMediaBucket(env.inbox_bucket, env.site_bucket, inbox.client)  # one client
+    pictures = PictureDesk(inbox, site_media, table, table)
+    media = MediaUploads(inbox, site_media, telemetry, site().locale, pictures)
+    return Ingest(site(), inbox, media, table, telemetry, pictures)
 
 
 @cache

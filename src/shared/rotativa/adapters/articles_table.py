@@ -17,6 +17,9 @@ One table, these items (pk / sk):
     wait#<address>       / <upload key> an upload refused because another holds the address
                                        (or, `name:<stem>`, its Markdown twin): tried again
                                        when it is let go
+    picture#<media key>  / picture     a picture's record: size, focuses, variants (Validate)
+    picture#<media key>  / use#<key>   an upload that shows the picture, and the focus it
+                                       asks for: re-committed when the picture changes
 
 Addresses are canonical site paths (`domain.pages.canonical_path`): one spelling per object.
 
@@ -38,6 +41,7 @@ from botocore.exceptions import ClientError
 
 from rotativa.domain.article import Article, ArticleTeaser
 from rotativa.domain.pages import ListingId
+from rotativa.domain.pictures import Focus, PictureRecord, PictureRef
 from rotativa.domain.records import ArticleState, Commit, CommitOutcome, StoredArticle
 from rotativa.domain.site import SiteSettings
 
@@ -82,6 +86,9 @@ def stored_from_item(item: Mapping[str, Any] | None, site: SiteSettings) -> Stor
         ),
         first_published=_when(item.get("first_published")),
         updated=_when(item.get("updated")),
+        pictures=tuple(
+            PictureRef.model_validate(ref) for ref in json.loads(str(item.get("pictures") or "[]"))
+        ),
     )
 
 
@@ -97,7 +104,16 @@ def _article_item(stored: StoredArticle) -> dict[str, Any]:
         "article": stored.article.model_dump_json() if stored.article else None,
         "first_published": _iso(stored.first_published),
         "updated": _iso(stored.updated),
+        "pictures": (
+            json.dumps([ref.model_dump(mode="json") for ref in stored.pictures])
+            if stored.pictures
+            else None
+        ),
     }
+
+
+def _picture_json(record: PictureRecord) -> str:
+    return json.dumps(record.as_dict(), sort_keys=True, separators=(",", ":"))
 
 
 def _when(value: Any) -> datetime | None:
@@ -191,6 +207,76 @@ class ArticlesTable:
                 return self.commit(stored, release_path=None, seen=seen)
             raise
         return Commit(CommitOutcome.COMMITTED)
+
+    # --- pictures and the uploads that show them ------------------------------------------
+
+    def picture(self, key: str) -> PictureRecord | None:
+        response = self.client.get_item(
+            TableName=self.name,
+            Key=_encode({"pk": f"picture#{key}", "sk": "picture"}),
+            ConsistentRead=True,
+        )
+        item = decode_item(response.get("Item", {}))
+        return PictureRecord.from_dict(json.loads(str(item["record"]))) if item else None
+
+    def keep_picture(self, record: PictureRecord, *, replacing: PictureRecord | None) -> bool:
+        """A compare-and-swap on the record's JSON: two writers (a new version, a new
+        focus) never lose each other's work."""
+        condition: dict[str, Any] = (
+            {"ConditionExpression": "attribute_not_exists(pk)"}
+            if replacing is None
+            else {
+                "ConditionExpression": "#record = :seen",
+                "ExpressionAttributeNames": {"#record": "record"},
+                "ExpressionAttributeValues": _encode({":seen": _picture_json(replacing)}),
+            }
+        )
+        item = {"pk": f"picture#{record.source_key}", "sk": "picture"}
+        try:
+            self.client.put_item(
+                TableName=self.name,
+                Item=_encode({**item, "record": _picture_json(record)}),
+                **condition,
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def drop_picture(self, key: str) -> None:
+        self.client.delete_item(
+            TableName=self.name, Key=_encode({"pk": f"picture#{key}", "sk": "picture"})
+        )
+
+    def picture_users(self, key: str) -> dict[str, Focus]:
+        users: dict[str, Focus] = {}
+        for page in self._query_pages(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :use)",
+            ExpressionAttributeValues=_encode({":pk": f"picture#{key}", ":use": "use#"}),
+        ):
+            for raw in page.get("Items", []):
+                item = decode_item(raw)
+                x, y = json.loads(str(item["focus"]))
+                users[str(item["sk"]).removeprefix("use#")] = Focus(float(x), float(y))
+        return users
+
+    def use_picture(self, key: str, article_key: str, focus: Focus) -> None:
+        self.client.put_item(
+            TableName=self.name,
+            Item=_encode(
+                {
+                    "pk": f"picture#{key}",
+                    "sk": f"use#{article_key}",
+                    "focus": json.dumps([focus.x, focus.y]),
+                }
+            ),
+        )
+
+    def forget_use(self, key: str, article_key: str) -> None:
+        self.client.delete_item(
+            TableName=self.name, Key=_encode({"pk": f"picture#{key}", "sk": f"use#{article_key}"})
+        )
 
     # --- uploads waiting for an address (or a file name) another upload holds ------------
 

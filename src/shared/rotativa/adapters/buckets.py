@@ -186,6 +186,29 @@ class MediaInboxBucket(InboxBucket):
             last_modified=head.get("LastModified"),
         )
 
+    def read_media(self, key: str, source: MediaHead, limit: int) -> bytes | None:
+        """The whole of one version, to decode a picture: at most `limit` bytes are read."""
+        args: dict[str, Any] = {"Bucket": self.name, "Key": key}
+        if source.version_id:
+            args["VersionId"] = source.version_id
+        elif source.version:
+            args["IfMatch"] = source.version  # the bytes that were judged, or none
+        try:
+            response = self.client.get_object(**args)
+        except ClientError as exc:
+            if _missing(exc) or str(exc.response.get("Error", {}).get("Code")) in {
+                "PreconditionFailed",
+                "412",
+            }:
+                return None
+            raise
+        body = response["Body"]
+        try:
+            data: bytes = body.read(limit + 1)
+        finally:
+            body.close()
+        return data if len(data) <= limit else None
+
     def version_of(self, key: str) -> str | None:
         head = _head(self.client, self.name, key)
         return None if head is None else _version(head)
@@ -226,3 +249,8 @@ class SiteMediaBucket:
 
     def remove(self, key: str) -> None:
         self.client.delete_object(Bucket=self.site, Key=key)
+
+    def put_file(self, key: str, body: bytes, content_type: str, cache: str) -> None:
+        self.client.put_object(
+            Bucket=self.site, Key=key, Body=body, ContentType=content_type, CacheControl=cache
+        )

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from rotativa.domain.article import ArticleTeaser
 from rotativa.domain.pages import ListingId, PageRef
+from rotativa.domain.pictures import Focus, PictureRecord
 from rotativa.domain.records import ArticleChange, Commit, CommitOutcome, StoredArticle
 
 
@@ -45,6 +46,8 @@ class MemoryTable:
         self._boxes: dict[str, list[str]] = {}
         self._months: set[str] = set()
         self._redirects: dict[str, str] = {}  # old address → upload key
+        self._pictures: dict[str, PictureRecord] = {}
+        self._uses: dict[str, dict[str, Focus]] = {}  # media key → upload → its focus
         for stored in articles:
             self.put(stored)
 
@@ -111,6 +114,29 @@ class MemoryTable:
 
     def forget_waiting(self, address: str, keys: Sequence[str]) -> None:
         self._waiting.get(address, set()).difference_update(keys)
+
+    # --- pictures, as `ArticlesTable` keeps them -----------------------------------------
+
+    def picture(self, key: str) -> PictureRecord | None:
+        return self._pictures.get(key)
+
+    def keep_picture(self, record: PictureRecord, *, replacing: PictureRecord | None) -> bool:
+        if self._pictures.get(record.source_key) != replacing:
+            return False
+        self._pictures[record.source_key] = record
+        return True
+
+    def drop_picture(self, key: str) -> None:
+        self._pictures.pop(key, None)
+
+    def picture_users(self, key: str) -> dict[str, Focus]:
+        return dict(self._uses.get(key, {}))
+
+    def use_picture(self, key: str, article_key: str, focus: Focus) -> None:
+        self._uses.setdefault(key, {})[article_key] = focus
+
+    def forget_use(self, key: str, article_key: str) -> None:
+        self._uses.get(key, {}).pop(article_key, None)
 
     # --- article items --------------------------------------------------------------------
 
@@ -257,6 +283,15 @@ class MemoryBucket:
     def delete(self, key: str) -> bool:
         self.redirects.pop(key, None)
         return self.objects.pop(key, None) is not None
+
+    # --- its media/, as `services.media` writes it -----------------------------------------
+
+    def put_file(self, key: str, body: bytes, content_type: str, cache: str) -> None:
+        del content_type, cache
+        self.objects[key] = body
+
+    def remove(self, key: str) -> None:
+        self.delete(key)
 
 
 class MemoryQueue:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rotativa.domain.article import Article
 from rotativa.domain.inbox import (
@@ -32,7 +32,11 @@ from rotativa.domain.site import SiteSettings
 from rotativa.domain.text import shorten, visible
 from rotativa.domain.twins import TWIN_WINNER, name_address, twin_of
 from rotativa.services.media import refused_media
+from rotativa.services.picture_desk import pictures_shown
 from rotativa.services.ports import ArticleLedger, Inbox, SiteMedia, Telemetry
+
+if TYPE_CHECKING:
+    from rotativa.services.picture_desk import PictureDesk
 from rotativa.services.validation import ValidationReport, validate_upload
 
 _OUTCOMES = {
@@ -64,12 +68,14 @@ class Ingest:
         media: SiteMedia,
         ledger: ArticleLedger,
         telemetry: Telemetry,
+        pictures: PictureDesk | None = None,
     ) -> None:
         self.settings = settings
         self.inbox = inbox
         self.media = media
         self.ledger = ledger
         self.telemetry = telemetry
+        self.pictures = pictures  # None: articles are stored without picture refs
 
     #: Commits that lose a race with another one are tried again from a fresh read.
     ATTEMPTS = 5
@@ -138,6 +144,8 @@ class Ingest:
         commit = self.ledger.commit(tombstone, release_path=before.path, seen=before.order)
         if commit.outcome is not CommitOutcome.COMMITTED:
             return None
+        if self.pictures is not None:
+            self.pictures.forget(before.key, before.article, None)
         return replace(event, key=before.key, confirmed_order=order)
 
     def _unpublish(self, event: InboxEvent, before: StoredArticle) -> IngestResult | None:
@@ -179,6 +187,8 @@ class Ingest:
             and (before.article.model_dump(exclude={"key"}) != article.model_dump(exclude={"key"}))
         )
         was_public = before is not None and before.first_published is not None
+        # The pictures it shows, as made now (their uses recorded first: services/picture_desk).
+        pictures = self.pictures.refs_for(event.key, article) if self.pictures else ()
         stored = StoredArticle(
             key=event.key,
             order=event.order,
@@ -190,6 +200,7 @@ class Ingest:
             updated=event.event_time
             if changed and was_public
             else (before.updated if before else None),
+            pictures=pictures,
         )
         release = before.path if before is not None and before.path != article.path else None
         commit = self.ledger.commit(
@@ -208,6 +219,12 @@ class Ingest:
             self.ledger.wait_for(article.path, event.key)
             taken = error("slug_taken", field="slug", path=article.path, owner=commit.owner or "?")
             return self._reject(event, (*problems, taken))
+        if self.pictures is not None:
+            self.pictures.forget(event.key, before.article if before else None, article)
+            if pictures_shown(article):
+                # A picture made while this was being committed: looked at again, now that
+                # the commit is there for its maker to see too (services/picture_desk.py).
+                self.pictures.refresh(event.key)
         if problems:
             self._write_report(event, "accepted", problems)
         else:

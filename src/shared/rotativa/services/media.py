@@ -10,6 +10,11 @@ the site. Only the media upload's own site key (`domain.media.site_key`, the ide
 keys in normal form) is ever written or deleted, and a key not in normal form writes and
 deletes nothing but its report.
 
+A picture (JPEG, PNG, GIF, WebP, AVIF) is not copied: `services.picture_desk` publishes
+its variants, re-encoded without the camera's metadata, and the articles that show it are
+re-committed with them. A picture its decoder refuses (a bomb, damaged bytes) is refused
+like any media upload, with its report.
+
 Two invocations may handle two uploads of one key at once. Each one, after acting, asks
 the inbox for the key's current version again and starts over if it moved, so the last
 to act is one that saw the current version: the site converges on the inbox.
@@ -17,7 +22,7 @@ to act is one that saw the current version: the site converges on the inbox.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rotativa.domain.inbox import InboxEvent, IngestOutcome, IngestResult
 from rotativa.domain.media import (
@@ -34,6 +39,9 @@ from rotativa.domain.messages import Language
 from rotativa.domain.problems import Problem, Severity
 from rotativa.services.ports import MediaInbox, MediaSite, ReportReader, Telemetry
 
+if TYPE_CHECKING:
+    from rotativa.services.picture_desk import PictureDesk
+
 ROUNDS = 3  # looks at the inbox before giving up on a key that keeps changing
 
 
@@ -46,11 +54,13 @@ class MediaUploads:
         site: MediaSite,
         telemetry: Telemetry,
         language: Language = "it",
+        pictures: PictureDesk | None = None,
     ) -> None:
         self.inbox = inbox
         self.site = site
         self.telemetry = telemetry
         self.language = language
+        self.pictures = pictures  # None: pictures are copied as they are (no Pillow here)
 
     def handle(self, event: InboxEvent) -> IngestResult:
         outcome: tuple[IngestOutcome, tuple[Problem, ...]] = (IngestOutcome.IGNORED, ())
@@ -79,18 +89,31 @@ class MediaUploads:
         if found is None:
             if target is not None:
                 self.site.remove(target)  # its own key, and nothing else
+                if self.pictures is not None:
+                    self.pictures.withdraw(target)  # and its variants, if it was a picture
             self._clear_report(key)
             return None, (IngestOutcome.MEDIA_REMOVED, ())
         verdict = judge_media(key, found.head, found.size)
         if verdict.media_type is None or target is None:
             self._write_report(event, found, "rejected", verdict.problems, None)
             return found.version, (IngestOutcome.REJECTED, verdict.problems)
-        self.site.publish(target, found, verdict.media_type, CACHE_CONTROL)
-        if verdict.problems:
-            self._write_report(event, found, "accepted", verdict.problems, verdict.media_type)
+        problems = verdict.problems
+        if self.pictures is not None and verdict.media_type.family == "image":
+            made = self.pictures.publish(target, found)
+            problems = made.problems
+            if made.record is None and not problems:
+                # The version judged is gone already: the event of what replaced it decides.
+                return found.version, (IngestOutcome.STALE, ())
+            if made.record is None:
+                self._write_report(event, found, "rejected", problems, None)
+                return found.version, (IngestOutcome.REJECTED, problems)
+        else:
+            self.site.publish(target, found, verdict.media_type, CACHE_CONTROL)
+        if problems:
+            self._write_report(event, found, "accepted", problems, verdict.media_type)
         else:
             self._clear_report(key)
-        return found.version, (IngestOutcome.MEDIA_COPIED, verdict.problems)
+        return found.version, (IngestOutcome.MEDIA_COPIED, problems)
 
     # --- reports --------------------------------------------------------------------------
 

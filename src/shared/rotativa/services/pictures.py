@@ -95,6 +95,7 @@ class PictureResult:
     files: dict[str, bytes]
     problems: tuple[Problem, ...]
     decodes: int = 0  # how many times the source was decoded (at most one)
+    stand_in: tuple[bytes, str] | None = None  # what the upload's own key holds, its type
 
 
 class _Refused(Exception):
@@ -171,12 +172,41 @@ def _make(
                 raise _Refused(too_large) from None
             except _UNREADABLE:
                 raise _Refused(unreadable) from None
-    files, variants = _encode_all(pixels, plan)
+    files, variants, largest = _encode_all(pixels, plan)
     record = PictureRecord(
         key, sha, plan.width, plan.height, focuses, tuple(variants), MODERN, version
     )
     assert not has_errors(notes)
-    return PictureResult(record, files, tuple(notes), decodes=1)
+    stand_in = _stand_in(largest, media_type)
+    return PictureResult(record, files, tuple(notes), decodes=1, stand_in=stand_in)
+
+
+#: What the picture's own key holds, by the format its bytes are: the largest width in
+#: that same format (a PNG logo keeps its transparency), re-encoded without metadata.
+_STAND_IN: dict[str, tuple[str, str]] = {
+    "JPEG": ("JPEG", "image/jpeg"),
+    "PNG": ("PNG", "image/png"),
+    "GIF": ("PNG", "image/png"),  # its first frame, losslessly, in any palette
+    "WebP": ("WEBP", "image/webp"),
+    "AVIF": ("AVIF", "image/avif"),
+}
+
+
+def _stand_in(image: Image.Image, media_type: MediaType) -> tuple[bytes, str]:
+    """The bytes published at the upload's own key (`media/x.jpg`): old links and
+    embeds keep working, at a reader's size, with nothing the camera wrote."""
+    pillow_format, content_type = _STAND_IN[media_type.name]
+    out = io.BytesIO()
+    image.info = {}
+    if pillow_format == "JPEG":
+        _flatten(image).save(out, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
+    elif pillow_format == "PNG":
+        image.save(out, "PNG", optimize=True)
+    elif pillow_format == "WEBP":
+        image.save(out, "WEBP", quality=WEBP_QUALITY, method=4, exif=b"", xmp=b"", icc_profile=b"")
+    else:
+        image.save(out, "AVIF", quality=AVIF_QUALITY, speed=8, exif=b"", xmp=b"", icc_profile=b"")
+    return out.getvalue(), content_type
 
 
 def _merged(plans: list[PicturePlan]) -> PicturePlan:
@@ -258,7 +288,10 @@ def _to_srgb(image: Image.Image, icc: object) -> Image.Image:
     return converted if isinstance(converted, Image.Image) else image
 
 
-def _encode_all(pixels: Image.Image, plan: PicturePlan) -> tuple[dict[str, bytes], list[Variant]]:
+def _encode_all(
+    pixels: Image.Image, plan: PicturePlan
+) -> tuple[dict[str, bytes], list[Variant], Image.Image]:
+    """Every variant's bytes and record, and the largest width's pixels (the stand-in's)."""
     scale_x = pixels.width / plan.width
     scale_y = pixels.height / plan.height
     files: dict[str, bytes] = {}
@@ -276,7 +309,8 @@ def _encode_all(pixels: Image.Image, plan: PicturePlan) -> tuple[dict[str, bytes
         variants.append(
             Variant(spec.kind, spec.name, spec.width, spec.height, spec.format, len(body))
         )
-    return files, variants
+    widest = max((s for s in plan.variants if s.kind is VariantKind.WIDTH), key=lambda s: s.width)
+    return files, variants, resized[(widest.box, widest.width, widest.height)]
 
 
 def _encode(image: Image.Image, spec: VariantSpec) -> bytes:

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from rotativa.domain.inbox import InboxEvent, InboxObject, IngestResult
     from rotativa.domain.media import MediaHead, MediaType
     from rotativa.domain.pages import ListingId, PageRef
+    from rotativa.domain.pictures import Focus, PictureRecord
     from rotativa.domain.records import ArticleChange, Commit, StoredArticle
 
 # --- the articles table ---------------------------------------------------------------------
@@ -87,6 +88,28 @@ class ArticleLedger(ArticleReader, Protocol):
     def wait_for(self, path: str, key: str) -> None:
         """Remember that `key` wants `path`: when its holder lets it go, `key` is tried again."""
         ...
+
+
+class PictureShelf(Protocol):
+    """The table's pictures: each media picture's record (size, focuses, variants) and
+    the articles that show it, with the focus each asks for (`services.media`)."""
+
+    def picture(self, key: str) -> PictureRecord | None: ...
+
+    def keep_picture(self, record: PictureRecord, *, replacing: PictureRecord | None) -> bool:
+        """Write `record` if the table still holds `replacing` (None: no record); False
+        when another write got in between (read again and redo)."""
+        ...
+
+    def drop_picture(self, key: str) -> None: ...
+
+    def picture_users(self, key: str) -> dict[str, Focus]:
+        """The uploads that showed or show the picture, each with the focus it asked for."""
+        ...
+
+    def use_picture(self, key: str, article_key: str, focus: Focus) -> None: ...
+
+    def forget_use(self, key: str, article_key: str) -> None: ...
 
 
 class StateLedger(ArticleReader, Protocol):
@@ -241,6 +264,15 @@ class MediaInbox(Reports, Protocol):
         ...
 
 
+class MediaFiles(MediaInbox, Protocol):
+    """The inbox as the picture desk reads it: a whole version, to decode."""
+
+    def read_media(self, key: str, source: MediaHead, limit: int) -> bytes | None:
+        """Every byte of `key` at `source`'s version (None: that version is gone), read
+        only when the size is within `limit`."""
+        ...
+
+
 class SiteMedia(Protocol):
     def handle(self, event: InboxEvent) -> IngestResult:
         """Publish, refuse or remove the media file `event` is about (services/media.py)."""
@@ -280,6 +312,10 @@ class MediaSite(Protocol):
         ...
 
     def remove(self, key: str) -> None: ...
+
+    def put_file(self, key: str, body: bytes, content_type: str, cache: str) -> None:
+        """Write bytes the site made (a picture's variant) at `key` of the site bucket."""
+        ...
 
 
 class SiteHistory(Protocol):

@@ -1,0 +1,233 @@
+"""Pictures between the inbox, the site bucket and the articles that show them.
+
+A photo under `media/` is published only as its variants (`services.pictures`), named
+from its bytes and recipe, and recorded in the table (`picture#<key>`). An article shows
+a picture through the refs stored with it (`StoredArticle.pictures`), so its pages are
+rendered from the article item alone, and a picture's change reaches every page that
+shows it the way any change does: as a new commit of each article that shows it, whose
+stream record the IndexFunction turns into exactly the pages that changed.
+
+Order does not matter, because each side leaves a mark before it looks at the other:
+
+- an article, when ingested, records that it uses the picture (`use_picture`, with its
+  focus) before it reads the picture's record; after its commit it looks again
+  (`refresh`), so a record written meanwhile is not missed;
+- a picture, when made, is recorded before its users are read, and each user is then
+  re-committed with the new refs (`refresh`).
+
+Whichever comes second sees the first. The crops are made around the centre and around
+every focus an article asked for; an article that asks for a new focus of a picture
+already made has its crops made at its ingest, once (a crop two articles share is one
+file).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from rotativa.domain.article import Article
+from rotativa.domain.inbox import order_after
+from rotativa.domain.markdown import render_body
+from rotativa.domain.media import MEDIA_MAX_BYTES, MediaHead
+from rotativa.domain.pictures import (
+    FOCUS_CENTRE,
+    Focus,
+    PictureRecord,
+    PictureRef,
+    media_key_of,
+)
+from rotativa.domain.problems import Problem
+from rotativa.domain.records import ArticleState, CommitOutcome, StoredArticle
+
+if TYPE_CHECKING:
+    from rotativa.services.ports import ArticleLedger, MediaFiles, MediaSite, PictureShelf
+
+#: Variants are named by their content: a browser and the CDN may keep them forever.
+VARIANT_CACHE = "public, max-age=31536000, immutable"
+#: The picture's own key (`media/x.jpg`) holds its largest width, re-encoded in its own
+#: format (`services.pictures`): old links and embeds keep working, without the camera's
+#: metadata.
+SITE_KEY_CACHE = "public, max-age=86400"
+ATTEMPTS = 5  # compare-and-swap rounds before giving up (the message is retried)
+_IMG_SRC = re.compile(r'<img\s[^>]*?\bsrc="([^"]+)"')
+
+
+def pictures_shown(article: Article) -> dict[str, Focus | None]:
+    """The media keys of the pictures `article` shows, each with the focus its crops need:
+    the image's own focus for the hero, None for a picture in the body (widths only)."""
+    shown: dict[str, Focus | None] = {}
+    if article.image is not None and (key := media_key_of(article.image.src)) is not None:
+        shown[key] = article.image.focus
+    for key in _body_pictures(article.body):
+        shown.setdefault(key, None)
+    return shown
+
+
+@lru_cache(maxsize=256)
+def _body_pictures(body: str) -> tuple[str, ...]:
+    """The media keys of the pictures a body shows, in order; remembered, as one ingest
+    asks it of the same body several times (uses, forgetting, the refresh)."""
+    found = (media_key_of(m.group(1)) for m in _IMG_SRC.finditer(render_body(body).html))
+    return tuple(dict.fromkeys(key for key in found if key is not None))
+
+
+@dataclass(frozen=True)
+class Published:
+    """What publishing one picture did: its record (None: refused) and the problems."""
+
+    record: PictureRecord | None
+    problems: tuple[Problem, ...]
+
+
+class PictureDesk:
+    def __init__(
+        self,
+        inbox: MediaFiles,
+        site: MediaSite,
+        shelf: PictureShelf,
+        ledger: ArticleLedger,
+    ) -> None:
+        self.inbox = inbox
+        self.site = site
+        self.shelf = shelf
+        self.ledger = ledger
+
+    # --- a picture uploaded, replaced or deleted --------------------------------------------
+
+    def publish(self, key: str, found: MediaHead) -> Published:
+        """Make the variants of inbox `key` at `found`'s version, for the centre and every
+        focus its users ask for; record them; re-commit its users. A picture that cannot
+        be made (a bomb, damaged bytes) leaves what is published as it was."""
+        for _ in range(ATTEMPTS):
+            before = self.shelf.picture(key)
+            focuses = (FOCUS_CENTRE, *self.shelf.picture_users(key).values())
+            wanted = tuple(dict.fromkeys(focuses))
+            if (
+                before is not None
+                and before.version == found.version
+                and set(wanted) <= set(before.focuses)
+            ):
+                self.refresh_users(key)  # a retried event: made already, users told again
+                return Published(before, ())
+            result = self._make(key, found, wanted)
+            if result.record is None:
+                return result
+            if self.shelf.keep_picture(result.record, replacing=before):
+                self._drop_variants(before, result.record)
+                self.refresh_users(key)
+                return result
+        raise RuntimeError(f"{key}: its record changed {ATTEMPTS} times while being made")
+
+    def withdraw(self, key: str) -> None:
+        """The picture is gone from the inbox: its variants and record go, and the pages
+        that showed it are re-rendered without it."""
+        before = self.shelf.picture(key)
+        if before is None:
+            return
+        self._drop_variants(before, None)
+        self.shelf.drop_picture(key)
+        self.refresh_users(key)
+
+    def _make(self, key: str, found: MediaHead, focuses: tuple[Focus, ...]) -> Published:
+        from rotativa.services.pictures import make_variants  # Pillow: only when a picture comes
+
+        data = self.inbox.read_media(key, found, MEDIA_MAX_BYTES)
+        if data is None:  # that version is gone already: its delete event follows
+            return Published(None, ())
+        made = make_variants(key, data, *focuses, version=found.version)
+        if made.record is None:
+            return Published(None, made.problems)
+        for variant in made.record.variants:
+            if variant.name in made.files:
+                self.site.put_file(
+                    variant.name,
+                    made.files[variant.name],
+                    variant.format.content_type,
+                    VARIANT_CACHE,
+                )
+        if made.stand_in is not None:
+            body, content_type = made.stand_in
+            self.site.put_file(key, body, content_type, SITE_KEY_CACHE)
+        return Published(made.record, made.problems)
+
+    def _drop_variants(self, before: PictureRecord | None, after: PictureRecord | None) -> None:
+        """Delete the variants `after` no longer has: a replaced or deleted photo must
+        leave the site (it may be the very reason it was replaced)."""
+        if before is None:
+            return
+        kept = {v.name for v in after.variants} if after is not None else set()
+        for name in sorted({v.name for v in before.variants} - kept):
+            self.site.remove(name)
+
+    # --- the articles that show pictures ---------------------------------------------------
+
+    def refs_for(self, article_key: str, article: Article) -> tuple[PictureRef, ...]:
+        """The refs `article` is stored with: for each picture it shows that is made, the
+        picture cropped around the focus it asks for. Its uses are recorded first (see the
+        module's docstring), and crops for a focus not made yet are made now."""
+        refs: list[PictureRef] = []
+        for key, focus in pictures_shown(article).items():
+            self.shelf.use_picture(key, article_key, focus or FOCUS_CENTRE)
+            ref = self._ref(key, focus or FOCUS_CENTRE, make=True)
+            if ref is not None:
+                refs.append(ref)
+        return tuple(refs)
+
+    def forget(self, article_key: str, before: Article | None, after: Article | None) -> None:
+        """After a commit: the pictures the article stopped showing no longer count it."""
+        if before is None:
+            return
+        still = pictures_shown(after) if after is not None else {}
+        for key in pictures_shown(before):
+            if key not in still:
+                self.shelf.forget_use(key, article_key)
+
+    def refresh_users(self, key: str) -> None:
+        for article_key in sorted(self.shelf.picture_users(key)):
+            self.refresh(article_key)
+
+    def refresh(self, article_key: str) -> bool:
+        """Re-commit the article with the refs of the pictures as they are now, if they
+        changed; True when it was re-committed. Never reads the upload again: only the
+        pictures changed, so its order moves on by a tick and its dates stay."""
+        for _ in range(ATTEMPTS):
+            stored = self.ledger.get(article_key)
+            if stored is None or stored.article is None or stored.state is ArticleState.DELETED:
+                return False
+            refs = tuple(
+                ref
+                for key, focus in pictures_shown(stored.article).items()
+                if (ref := self._ref(key, focus or FOCUS_CENTRE, make=False)) is not None
+            )
+            if refs == stored.pictures:
+                return False
+            renewed: StoredArticle = replace(stored, pictures=refs, order=order_after(stored.order))
+            commit = self.ledger.commit(renewed, release_path=None, seen=stored.order)
+            if commit.outcome is CommitOutcome.COMMITTED:
+                return True
+        raise RuntimeError(f"{article_key}: lost {ATTEMPTS} commits while renewing pictures")
+
+    def _ref(self, key: str, focus: Focus, *, make: bool) -> PictureRef | None:
+        for _ in range(ATTEMPTS):
+            record = self.shelf.picture(key)
+            if record is None:
+                return None
+            ref = record.ref(focus)
+            if ref is not None or not make:
+                return ref
+            added = self._add_focus(record, focus)
+            if added is None:
+                return None  # the version it was made from is gone: its event follows
+            if self.shelf.keep_picture(added, replacing=record):
+                return added.ref(focus)
+        return None
+
+    def _add_focus(self, record: PictureRecord, focus: Focus) -> PictureRecord | None:
+        found = self.inbox.head_media(record.source_key, 16)
+        if found is None or found.version != record.version:
+            return None
+        made = self._make(record.source_key, found, (*record.focuses, focus))
+        return made.record
