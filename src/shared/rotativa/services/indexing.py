@@ -395,5 +395,9 @@ class Indexer:
         return pages
 
 
-def _body(stored: StoredArticle | None) -> str | None:
-    return stored.article.body if stored is not None and stored.article is not None else None
+def _body(stored: StoredArticle | None) -> tuple[str, tuple[Any, ...]] | None:
+    """What the article's own page shows beyond its teaser: the body, and the pictures it
+    is rendered with (a body's photo made or replaced re-renders the page)."""
+    if stored is None or stored.article is None:
+        return None
+    return stored.article.body, stored.pictures
