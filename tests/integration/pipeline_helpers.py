@@ -74,7 +74,7 @@ def sqs_event(cloud: LocalCloud, queue: str, bodies: list[Any]) -> dict[str, Any
     }
 
 
-def publish(cloud: LocalCloud, key: str, text: str) -> None:
+def publish(cloud: LocalCloud, key: str, text: str | bytes) -> None:
     """Upload as an editor would, and let the pipeline run until it is quiet."""
     cloud.put(key, text)
     cloud.run_until_quiet()

@@ -73,9 +73,11 @@ def test_a_png_is_published_with_its_own_type_and_removed_with_its_upload(
     files = cloud.site_files()
     assert files["media/foto.png"].startswith(b"\x89PNG\r\n\x1a\n")
     variants = [k for k in files if k.startswith("media/_v/foto.")]
-    assert variants and all(k.endswith((".jpg", ".webp", ".avif")) for k in variants)
+    assert variants
+    assert all(k.endswith((".jpg", ".webp", ".avif")) for k in variants)
     report = cloud.report("media/foto.png")  # published, and told it is small for search
-    assert report is not None and report["status"] == "accepted"
+    assert report is not None
+    assert report["status"] == "accepted"
     assert {w["code"] for w in report["warnings"]} == {"picture_crop_small"}
     # WHEN it is deleted from the inbox
     cloud.delete("media/foto.png")
@@ -118,7 +120,8 @@ def test_a_refused_upload_keeps_the_published_file_until_it_is_deleted(
     _upload(cloud, "media/foto.png", png())
     cloud.run_until_quiet()
     report = cloud.report("media/foto.png")  # the good upload replaces the refusal
-    assert report is not None and report["status"] == "accepted"
+    assert report is not None
+    assert report["status"] == "accepted"
 
 
 TRAVERSAL = (

@@ -66,7 +66,8 @@ def test_a_camera_photo_uploaded_before_its_article_is_shown_by_its_variants(
     # AND the search crops are at least 1,200 px wide, the related thumbnail under 40 KB
     for kind in (VariantKind.CROP_16_9, VariantKind.CROP_4_3, VariantKind.CROP_1_1):
         crop = ref.variant(kind, PictureFormat.JPEG)
-        assert crop is not None and crop.width >= 1200, kind
+        assert crop is not None, kind
+        assert crop.width >= 1200, kind
     teaser_file = ref.variant(VariantKind.TEASER, ref.modern)
     assert teaser_file is not None
     assert len(files[teaser_file.name]) < 40_000
@@ -90,17 +91,19 @@ def test_an_article_uploaded_before_its_photo_is_re_rendered_when_the_photo_come
     # GIVEN the article first: published, with the image's warning and no picture
     publish(cloud, STORY, FOCUSED)
     before = _stored(cloud, STORY)
-    assert before is not None and before.pictures == ()
+    assert before is not None
+    assert before.pictures == ()
     report = cloud.report(STORY)
     assert report is not None
     assert [w["code"] for w in report["warnings"]] == ["image_missing"]
     page_before = site_page(cloud, PAGE)
     assert page_before is not None
     # WHEN the photo arrives
-    publish(cloud, PHOTO, camera_jpeg())  # type: ignore[arg-type]
+    publish(cloud, PHOTO, camera_jpeg())
     # THEN the article is stored again with it, and its page was rendered again
     after = _stored(cloud, STORY)
-    assert after is not None and len(after.pictures) == 1
+    assert after is not None
+    assert len(after.pictures) == 1
     assert after.order > before.order
     assert after.updated == before.updated  # a new picture is no correction of the text
     assert tuple(after.pictures[0].focus) == (0.5, 0.3)
@@ -115,16 +118,19 @@ def test_a_replaced_photo_takes_its_old_variants_with_it_and_a_deleted_one_every
     cloud.put(PHOTO, _small_jpeg((200, 40, 40)))
     publish(cloud, STORY, FOCUSED)
     first = _stored(cloud, STORY)
-    assert first is not None and first.pictures
+    assert first is not None
+    assert first.pictures
     old = set(_variants(cloud))
     # WHEN the photo is replaced
     publish(cloud, PHOTO, _small_jpeg((40, 40, 200)))
     second = _stored(cloud, STORY)
-    assert second is not None and second.pictures
+    assert second is not None
+    assert second.pictures
     assert second.pictures[0].sha256 != first.pictures[0].sha256
     new = set(_variants(cloud))
     # THEN only the new photo's variants are on the site
-    assert new and not new & old
+    assert new
+    assert not new & old
     assert {s.name for s in second.pictures[0].planned().variants} <= new
     # WHEN it is deleted
     cloud.delete(PHOTO)
@@ -133,7 +139,9 @@ def test_a_replaced_photo_takes_its_old_variants_with_it_and_a_deleted_one_every
     assert _variants(cloud) == {}
     assert PHOTO not in cloud.site_files()
     third = _stored(cloud, STORY)
-    assert third is not None and third.pictures == () and third.visible
+    assert third is not None
+    assert third.pictures == ()
+    assert third.visible
 
 
 def test_a_decompression_bomb_is_refused_with_a_report_and_fails_no_batch(
@@ -145,7 +153,8 @@ def test_a_decompression_bomb_is_refused_with_a_report_and_fails_no_batch(
     cloud.run_until_quiet()
     # THEN the bomb has its report, nothing of it is published, the article is
     report = cloud.report("media/bomba.png")
-    assert report is not None and report["status"] == "rejected"
+    assert report is not None
+    assert report["status"] == "rejected"
     assert [e["code"] for e in report["errors"]] == ["picture_too_large"]
     assert not [k for k in cloud.site_files() if "bomba" in k]
     assert site_page(cloud, "/sport/altro-articolo/") is not None

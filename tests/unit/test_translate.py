@@ -57,9 +57,13 @@ def test_the_template_translates_offline_into_lambda_resources() -> None:
     functions = of_type(translated, "AWS::Lambda::Function")
     assert set(functions) == set(of_type(declared, "AWS::Serverless::Function"))
     globals_function = declared["Globals"]["Function"]
-    for function in functions.values():
+    for logical_id, function in functions.items():
         properties = function["Properties"]
-        assert properties["Timeout"] == globals_function["Timeout"]
+        declared_function = declared["Resources"][logical_id]["Properties"]
+        # Globals fill in what a function does not say itself (SAM's rule)
+        for setting in ("Timeout", "MemorySize"):
+            expected = declared_function.get(setting, globals_function[setting])
+            assert properties[setting] == expected, (logical_id, setting)
         assert properties["Runtime"] == globals_function["Runtime"]
         for name in globals_function["Environment"]["Variables"]:
             assert name in properties["Environment"]["Variables"]

@@ -18,8 +18,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from rotativa.domain.inbox import ARTICLES_PREFIX, MEDIA_PREFIX, FileUpload, InboxObject
+from rotativa.domain.inbox import ARTICLES_PREFIX, FileUpload, InboxObject
 from rotativa.domain.pages import object_key
+from rotativa.domain.pictures import MEDIA_PREFIX
 
 UPLOAD_PREFIXES = (MEDIA_PREFIX, ARTICLES_PREFIX)  # media first: articles may show them
 

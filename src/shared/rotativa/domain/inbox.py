@@ -17,11 +17,11 @@ from pathlib import PurePath, PurePosixPath
 from typing import Any
 from urllib.parse import unquote_plus
 
+from rotativa.domain.pictures import MEDIA_PREFIX
 from rotativa.domain.problems import Problem
 from rotativa.domain.upload import ARTICLE_EXTENSIONS
 
 ARTICLES_PREFIX = "articles/"
-MEDIA_PREFIX = "media/"
 REPORTS_PREFIX = "reports/"
 ORDER_WIDTH = 40
 

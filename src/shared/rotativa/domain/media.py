@@ -36,8 +36,8 @@ from datetime import datetime
 from pathlib import PurePosixPath
 from urllib.parse import quote
 
-from rotativa.domain.inbox import MEDIA_PREFIX
 from rotativa.domain.messages import Phrase
+from rotativa.domain.pictures import MEDIA_PREFIX
 from rotativa.domain.problems import Problem, error, warning
 from rotativa.domain.slugs import slugify
 from rotativa.domain.upload import human_size

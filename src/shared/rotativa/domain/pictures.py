@@ -32,9 +32,12 @@ from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
-from rotativa.domain.inbox import MEDIA_PREFIX
 from rotativa.domain.problems import Problem, error, warning
 
+#: Where media live, in the inbox and on the site alike (`media/x.jpg` is both keys).
+#: Defined here, with the pictures, so that reading an article's picture refs (every
+#: function does) never loads the upload parser `domain.inbox` brings.
+MEDIA_PREFIX = "media/"
 #: Decoded pixels at most: 50 MP is a 8660×5773 frame, above any newsroom camera, and
 #: 200 MB as RGBA, which bounds the function's memory (set Pillow's limit to this too).
 MAX_PIXELS = 50_000_000

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from rotativa.domain.article import Article
 from rotativa.domain.inbox import (
-    MEDIA_PREFIX,
     Change,
     InboxEvent,
     IngestOutcome,
@@ -25,6 +24,7 @@ from rotativa.domain.inbox import (
     order_after,
 )
 from rotativa.domain.messages import Language
+from rotativa.domain.pictures import MEDIA_PREFIX
 from rotativa.domain.problems import Problem, Severity, error, warning
 from rotativa.domain.records import ArticleState, CommitOutcome, StoredArticle
 from rotativa.domain.schedules import lifecycle_state

@@ -21,8 +21,8 @@ import botocore.session
 from botocore.exceptions import ClientError
 
 from rotativa.adapters.folder import upload_files
-from rotativa.domain.inbox import MEDIA_PREFIX
 from rotativa.domain.media import report_subject
+from rotativa.domain.pictures import MEDIA_PREFIX
 from rotativa_tools.local import moto_patches
 from rotativa_tools.local.pump import EventPump, Observer
 from rotativa_tools.local.runtime import current_function, forget_loaded_functions

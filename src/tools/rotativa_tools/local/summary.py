@@ -19,8 +19,9 @@ from zoneinfo import ZoneInfo
 
 from rotativa.adapters.articles_table import ArticlesTable
 from rotativa.adapters.buckets import InboxBucket
-from rotativa.domain.inbox import MEDIA_PREFIX, Change
+from rotativa.domain.inbox import Change
 from rotativa.domain.media import report_subject
+from rotativa.domain.pictures import MEDIA_PREFIX
 from rotativa.domain.records import ArticleState
 from rotativa.domain.schedules import DueChange
 from rotativa_tools.local.pump import Invocation
