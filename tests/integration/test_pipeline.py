@@ -31,6 +31,7 @@ from tests.integration.pipeline_helpers import (
     table_item,
     version_of,
 )
+from tests.unit.test_pictures import jpeg, photo
 
 
 def test_an_upload_becomes_its_pages_and_one_invalidation(cloud: LocalCloud) -> None:
@@ -213,7 +214,7 @@ def test_deleting_the_upload_unpublishes_the_article(cloud: LocalCloud) -> None:
 def test_media_are_copied_with_their_content_type_and_missing_images_warned(
     cloud: LocalCloud,
 ) -> None:
-    cloud.put("media/foto.jpg", b"\xff\xd8\xff\xe0 jpeg")
+    cloud.put("media/foto.jpg", jpeg(photo(320, 240)))  # a real one: pictures are decoded
     publish(
         cloud,
         "articles/con-foto.md",

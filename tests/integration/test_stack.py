@@ -192,7 +192,8 @@ def test_functions_are_listed_with_everything_resolved(
         assert spec.code_uri.parent == ROOT / "src" / "functions"
         assert (spec.handler_module, spec.handler_function) == ("app", "lambda_handler")
         assert spec.layers == [ROOT / "src" / "shared"]
-        assert spec.timeout == template["Globals"]["Function"]["Timeout"]
+        own = template["Resources"][spec.logical_id]["Properties"]
+        assert spec.timeout == own.get("Timeout", template["Globals"]["Function"]["Timeout"])
         assert all(isinstance(value, str) for value in spec.environment.values())
         assert spec.environment["ARTICLES_TABLE"] == local_stack.outputs["ArticlesTableName"]
         assert spec.environment["SITE_NAME"] == template["Parameters"]["SiteName"]["Default"]
