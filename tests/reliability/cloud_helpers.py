@@ -100,6 +100,8 @@ def reports(cloud: LocalCloud) -> dict[str, dict[str, Any]]:
         report = json.loads(body)
         report.pop("version_id", None)  # moto makes new version ids in every stack
         report.pop("order", None)  # from S3's clock (LastModified): another stack, another time
+        if key.startswith("reports/media/"):
+            report.pop("uploaded_at", None)  # a media report's is S3's LastModified too
         found[key] = report
     return found
 

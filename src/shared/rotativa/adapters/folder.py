@@ -18,7 +18,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from rotativa.adapters.memory import MemoryBucket
 from rotativa.domain.inbox import ARTICLES_PREFIX, FileUpload, InboxObject
+from rotativa.domain.media import MediaHead, MediaType
 from rotativa.domain.pages import object_key
 from rotativa.domain.pictures import MEDIA_PREFIX
 
@@ -52,6 +54,16 @@ def modified_at(path: Path) -> datetime:
     return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).replace(microsecond=0)
 
 
+def media_uploads(folder: Path, keys: Iterable[str] | None = None) -> list[FileUpload]:
+    """The media uploads of a content folder, read (only those in `keys`, when given)."""
+    wanted = None if keys is None else set(keys)
+    return [
+        read_upload(key, path)
+        for key, path in upload_files(folder)
+        if key.startswith(MEDIA_PREFIX) and (wanted is None or key in wanted)
+    ]
+
+
 def read_upload(key: str, path: Path) -> FileUpload:
     """The upload `key` as the file `path` holds it now."""
     return FileUpload(key, path, path.read_bytes(), modified_at(path))
@@ -83,6 +95,25 @@ class FolderInbox:
 
     def exists(self, key: str) -> bool:
         return key in self._objects
+
+    # --- as media uploads read it ----------------------------------------------------------
+
+    def head_media(self, key: str, limit: int) -> MediaHead | None:
+        found = self._objects.get(key)
+        if found is None:
+            return None
+        version = found.version_id or ""
+        return MediaHead(found.data[:limit], len(found.data), version, version, found.last_modified)
+
+    def version_of(self, key: str) -> str | None:
+        found = self._objects.get(key)
+        return None if found is None else found.version_id
+
+    def read_media(self, key: str, source: MediaHead, limit: int) -> bytes | None:
+        found = self._objects.get(key)
+        if found is None or found.version_id != source.version or len(found.data) > limit:
+            return None
+        return found.data
 
     def read_report(self, key: str) -> Mapping[str, Any] | None:
         return self._reports.get(key)
@@ -124,6 +155,29 @@ class FolderBucket:
             return False
         target.unlink()
         return True
+
+
+class FolderSiteMedia:
+    """The site bucket's `media/` for a folder published in process: a media file is
+    copied from the `FolderInbox` and a picture's variants written, into `site` (an
+    in-memory bucket or a folder), as `SiteMediaBucket` does in S3."""
+
+    def __init__(self, inbox: FolderInbox, site: MemoryBucket | FolderBucket) -> None:
+        self.inbox = inbox
+        self.site = site
+
+    def publish(self, key: str, source: MediaHead, media_type: MediaType, cache: str) -> None:
+        data = self.inbox.read_media(key, source, 1 << 40)
+        if data is not None:
+            self.site.put_if_changed(
+                key, data, content_type=media_type.content_type, cache_control=cache
+            )
+
+    def put_file(self, key: str, body: bytes, content_type: str, cache: str) -> None:
+        self.site.put_if_changed(key, body, content_type=content_type, cache_control=cache)
+
+    def remove(self, key: str) -> None:
+        self.site.delete(key)
 
 
 def page_file(root: Path, path: str) -> Path:

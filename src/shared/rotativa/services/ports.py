@@ -205,7 +205,7 @@ class ChangeLog(Protocol):
     def take_changes(self) -> list[ArticleChange]: ...
 
 
-class FolderTable(ArticleLedger, StateLedger, ArticleItems, ChangeLog, Protocol):
+class FolderTable(ArticleLedger, StateLedger, ArticleItems, ChangeLog, PictureShelf, Protocol):
     """The articles table a folder of uploads is published into, in one process
     (`services.rebuild.index_uploads`): ingest commits, schedules fire, the indexer reads
     what changed, as the functions would."""
@@ -271,6 +271,11 @@ class MediaFiles(MediaInbox, Protocol):
         """Every byte of `key` at `source`'s version (None: that version is gone), read
         only when the size is within `limit`."""
         ...
+
+
+class UploadFolder(Inbox, MediaFiles, Protocol):
+    """A folder of uploads played as the inbox (`adapters.folder.FolderInbox`): what
+    ingest reads of articles and the picture desk of media."""
 
 
 class SiteMedia(Protocol):

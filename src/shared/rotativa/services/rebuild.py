@@ -42,12 +42,13 @@ from rotativa.services.ingest import Ingest
 from rotativa.services.ports import (
     ChangeLog,
     FolderTable,
-    Inbox,
     Invalidations,
+    MediaSite,
     PageQueue,
     PageSource,
     SiteIndex,
     SiteStorage,
+    UploadFolder,
 )
 from rotativa.services.rendering import WITH_FEEDS, PageRenderer
 from rotativa.services.scheduling import Timetable
@@ -308,7 +309,7 @@ class _Uncounted:
 
 
 class _NoMedia:
-    """A folder's uploads here are its articles: the media are the caller's to copy."""
+    """A folder published without its media: they are the caller's to copy as they are."""
 
     def handle(self, event: InboxEvent) -> IngestResult:
         return IngestResult(event, IngestOutcome.IGNORED)
@@ -326,11 +327,12 @@ class Rejected:
 def index_uploads(
     site: SiteSettings,
     table: FolderTable,
-    inbox: Inbox,
+    inbox: UploadFolder,
     uploads: Sequence[FileUpload],
     now: datetime,
     *,
     shown: str | None = None,
+    media: MediaSite | None = None,
 ) -> list[Rejected]:
     """Publish a folder's article files (`uploads`, which `inbox` holds) into `table` as
     the cloud would: one event per file, in folder order, handled by the ValidateFunction's
@@ -340,8 +342,13 @@ def index_uploads(
     by then fire as their schedules would). Returns the uploads whose report says rejected.
 
     `shown` is a preview's article: shown among the others even while a draft, embargoed
-    or expired (`shown_published`), right after ingest has stored it."""
-    ingest = Ingest(site, inbox, _NoMedia(), table, _Uncounted())
+    or expired (`shown_published`), right after ingest has stored it.
+
+    With `media` (the site's media, in memory or a folder), media uploads among `uploads`
+    are published as the ValidateFunction publishes them, pictures as their variants, and
+    the articles are stored with the pictures they show (`services.picture_desk`), in
+    whichever order the two come; without it, media uploads are ignored."""
+    ingest = _ingest(site, table, inbox, media)
     indexer = Indexer(site, table, _Unsent(), timetable=Timetable(table, _Unfired()))
     for upload in uploads:
         # A hint naming no version, as a recheck is: ingest reads the file as the inbox
@@ -359,6 +366,19 @@ def index_uploads(
         if (report := inbox.read_report(upload.key)) is not None
         and report.get("status") == "rejected"
     ]
+
+
+def _ingest(
+    site: SiteSettings, table: FolderTable, inbox: UploadFolder, media: MediaSite | None
+) -> Ingest:
+    if media is None:
+        return Ingest(site, inbox, _NoMedia(), table, _Uncounted())
+    from rotativa.services.media import MediaUploads
+    from rotativa.services.picture_desk import PictureDesk
+
+    desk = PictureDesk(inbox, media, table, table)
+    uploads = MediaUploads(inbox, media, _Uncounted(), site.locale, desk)
+    return Ingest(site, inbox, uploads, table, _Uncounted(), desk)
 
 
 def shown_published(stored: StoredArticle) -> StoredArticle:

@@ -9,7 +9,9 @@ rendered by the RenderFunction's `PageRenderer`, so its headline, dateline, body
 relative links ending in `index.html`.
 
 The page is written as `DIR/index.html`, its stylesheet and icons under `DIR/assets/`, its
-images under `DIR/media/`, and the pages it links to (its related articles, the sections,
+images under `DIR/media/` as the cloud publishes them (a picture as its variants, made by
+the ValidateFunction's picture desk from the content folder's file, only for the pictures
+the written pages show), and the pages it links to (its related articles, the sections,
 its tags and authors, the feeds and sitemaps) where their links lead, so that the links
 work offline. Other articles' pages are left out.
 """
@@ -17,7 +19,6 @@ work offline. Other articles' pages are left out.
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,7 +26,13 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from rotativa import clock
-from rotativa.adapters.folder import FolderBucket, FolderInbox, read_upload
+from rotativa.adapters.folder import (
+    FolderBucket,
+    FolderInbox,
+    FolderSiteMedia,
+    media_uploads,
+    read_upload,
+)
 from rotativa.adapters.memory import MemoryBucket, MemoryTable, NoInvalidations
 from rotativa.domain.inbox import FileUpload
 from rotativa.domain.markdown import render_body
@@ -84,7 +91,14 @@ def render_preview(
     uploads = [read_upload(k, p) for p, k in neighbours if k != key]
     at = next((i for i, (p, k) in enumerate(neighbours) if k == key), len(uploads))
     uploads.insert(at, previewed)  # a new article is published after the others
-    table = published_folder(site, uploads, key, report.article.path, now)
+    table = published_folder(site, uploads, key, report.article.path, now, bucket)
+    source = media_folder_for(path)
+    if source is not None:
+        # The media the pages show, published now that the articles are stored: the
+        # articles that show a picture are stored again with it, as in the cloud.
+        media = media_uploads(source.parent, [unquote(m) for m in _local_media(table)])
+        inbox = FolderInbox(media)
+        index_uploads(site, table, inbox, media, now, media=FolderSiteMedia(inbox, bucket))
     stored = table.get(key)
     assert stored is not None
     assert stored.visible
@@ -102,7 +116,12 @@ def render_preview(
 
 
 def published_folder(
-    site: SiteSettings, uploads: list[FileUpload], key: str, address: str, now: datetime
+    site: SiteSettings,
+    uploads: list[FileUpload],
+    key: str,
+    address: str,
+    now: datetime,
+    bucket: MemoryBucket | None = None,
 ) -> MemoryTable:
     """The folder published as the cloud would publish it, with the upload `key` (at
     `address`) shown. The cloud refuses a file while its Markdown twin, or an earlier file
@@ -110,7 +129,9 @@ def published_folder(
     publish, so the file in its way is left out and the folder published again."""
     while True:
         table = MemoryTable()
-        rejected = index_uploads(site, table, FolderInbox(uploads), uploads, now, shown=key)
+        inbox = FolderInbox(uploads)
+        media = FolderSiteMedia(inbox, bucket) if bucket is not None else None
+        rejected = index_uploads(site, table, inbox, uploads, now, shown=key, media=media)
         refused = next((r for r in rejected if r.key == key), None)
         if refused is None:
             return table
@@ -141,13 +162,7 @@ def write_preview(
     missing: list[str] = []
     for media in _local_media(table):
         relative = unquote(media)  # `media/a%20b.jpg` is the file `media/a b.jpg`
-        found = source.parent / relative if source is not None else None
-        if found is not None and found.is_file() and source in found.resolve().parents:
-            (out / relative).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(found, out / relative)
-            copied.append(relative)
-        else:
-            missing.append(relative)
+        (copied if relative in bucket.objects else missing).append(relative)
     return Preview(
         report,
         index=out / object_key(HOME_PATH),
