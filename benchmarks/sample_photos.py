@@ -205,8 +205,8 @@ def liberation_march(size: tuple[int, int], rng: random.Random) -> Image.Image:
         draw.rectangle((x - r * 2, y + r, x + r * 2, y + r * 4), fill=shirt)
     banner = (int(w * 0.2), int(h * 0.50), int(w * 0.8), int(h * 0.60))
     draw.rectangle(banner, fill=(200, 30, 40))
-    for x in (0.15, 0.45, 0.85):  # tricolour flags
-        fx, fy = int(w * x), int(h * rng.uniform(0.3, 0.4))
+    for across in (0.15, 0.45, 0.85):  # tricolour flags
+        fx, fy = int(w * across), int(h * rng.uniform(0.3, 0.4))
         stripe = w // 30
         for n, colour in enumerate(((0, 140, 70), (245, 245, 245), (205, 33, 42))):
             draw.rectangle((fx + n * stripe, fy, fx + (n + 1) * stripe, fy + h // 10), fill=colour)
