@@ -1,4 +1,5 @@
-"""The benchmark harness still runs: `python -m benchmarks.suite --tiny` end to end.
+"""The benchmark harnesses still run: `python -m benchmarks.suite --tiny` and
+`python -m benchmarks.pictures --tiny` end to end, the latter's browser rule checked alone.
 
 The benchmarks are measurements, not tests (docs/benchmarks.md), so nothing else runs
 them, and a change to the pipeline, the local cloud or the corpus they lean on could break
@@ -16,6 +17,21 @@ import sys
 from pathlib import Path
 
 import pytest
+from benchmarks.pictures import (
+    DESKTOP,
+    JPEG_BROWSER,
+    MODERN_BROWSER,
+    PHONE_2X,
+    PHONE_3X,
+    Viewport,
+    chosen,
+    images_of,
+    media_matches,
+    page_fetch,
+    slot_width,
+)
+from benchmarks.sample_photos import MEDIA, PHOTOS, SIDEWAYS, photo_bytes
+from PIL import ExifTags, Image
 
 from tests.conftest import ROOT
 
@@ -72,22 +88,12 @@ RESPONSIVE = """
 
 
 def test_the_picture_harness_chooses_as_a_browser_does() -> None:
-    from benchmarks.pictures import (
-        DESKTOP,
-        JPEG_BROWSER,
-        MODERN_BROWSER,
-        PHONE_2X,
-        PHONE_3X,
-        chosen,
-        images_of,
-    )
-
     # GIVEN a page with a <picture>, an x-descriptor thumbnail and a plain <img>
     images = images_of(RESPONSIVE)
     assert [image.lazy for image in images] == [True, False, False, False]
 
-    def picks(viewport: object, decodes: frozenset[str]) -> list[str]:
-        return [chosen(image, viewport, decodes) for image in images]  # type: ignore[arg-type]
+    def picks(viewport: Viewport, decodes: frozenset[str]) -> list[str]:
+        return [chosen(image, viewport, decodes) for image in images]
 
     # THEN a 375 px phone at DPR 2 needs 343 × 2 = 686 px: the 960w AVIF; at DPR 3, 1029:
     # the 1280w; the 1280 px desktop at DPR 1 has a 640 px slot: the 640w
@@ -99,8 +105,6 @@ def test_the_picture_harness_chooses_as_a_browser_does() -> None:
 
 
 def test_the_picture_harness_evaluates_media_conditions_and_refuses_what_it_cannot() -> None:
-    from benchmarks.pictures import DESKTOP, PHONE_2X, media_matches, slot_width
-
     assert media_matches("(max-width: 600px)", PHONE_2X)
     assert not media_matches("(max-width: 600px)", DESKTOP)
     assert media_matches("(width >= 48em)", DESKTOP)  # 768 px
@@ -117,8 +121,6 @@ def test_the_picture_harness_evaluates_media_conditions_and_refuses_what_it_cann
 
 
 def test_the_picture_harness_counts_each_file_once_and_never_a_missing_one_as_zero() -> None:
-    from benchmarks.pictures import PHONE_2X, page_fetch
-
     site = {"v/a.960.avif": b"a" * 300, "v/a.960.jpg": b"j" * 500, "v/t2.jpg": b"t" * 40,
             "media/plain.jpg": b"p" * 70, "v/a.640.jpg": b"s" * 400}  # fmt: skip
     originals = {"media/a.jpg": 10_000, "media/t.jpg": 2_000, "media/plain.jpg": 1_000}
@@ -173,3 +175,19 @@ def test_the_picture_benchmark_runs_at_tiny_size_through_the_real_pipeline(tmp_p
     phone = viewports["phone 375 px, DPR 2"]["pages"]
     assert phone["article"]["after"]["avif"] < phone["article"]["before"]
     assert phone["homepage"]["after"]["avif"] < phone["homepage"]["before"]
+
+
+def test_the_sample_photos_are_what_their_recipe_makes() -> None:
+    # GIVEN the phone's photo made again from its recipe
+    again = photo_bytes(SIDEWAYS)
+    # THEN it is the committed file, byte for byte: the samples can be regenerated
+    assert again == (MEDIA / SIDEWAYS.name).read_bytes()
+    # AND every photo the recipe makes is a sample, small in the repository
+    for photo in PHOTOS:
+        assert (MEDIA / photo.name).stat().st_size < 250_000, photo.name
+    # AND it is what a phone writes: sideways in the file, upright once turned, with GPS
+    with Image.open(MEDIA / SIDEWAYS.name) as image:
+        exif = image.getexif()
+        assert image.size == (4000, 3000)
+        assert exif[ExifTags.Base.Orientation] == 6
+        assert exif.get_ifd(ExifTags.IFD.GPSInfo)[ExifTags.GPS.GPSLatitudeRef] == "N"
