@@ -38,7 +38,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -563,14 +563,19 @@ def bytes_fetched(
     content: Path, article: str, viewports: Sequence[Viewport] = VIEWPORTS
 ) -> dict[str, Any]:
     """Section 2: each page at each viewport, before and after."""
+    from rotativa.adapters.folder import upload_files
+
     published = publish(content)
     log(f"   published {content} on the local cloud in {published.seconds:.1f} s")
     originals = {
-        key: path.stat().st_size for key, path in _upload_files(content) if key.startswith("media/")
+        key: path.stat().st_size for key, path in upload_files(content) if key.startswith("media/")
     }
     pages = {"article": article_page_key(content, article), "homepage": "index.html"}
-    figures: dict[str, Any] = {"pages": pages, "viewports": {}, "publish_seconds": round(
-        published.seconds, 1)}  # fmt: skip
+    figures: dict[str, Any] = {
+        "pages": pages,
+        "viewports": {},
+        "publish_seconds": round(published.seconds, 1),
+    }
     for viewport in viewports:
         per_page = {}
         for name, key in pages.items():
@@ -579,15 +584,12 @@ def bytes_fetched(
                 page, viewport, published.site, originals, published.source_of
             ).as_dict()
         figures["viewports"][viewport.name] = {
-            "width": viewport.width, "dpr": viewport.dpr, "pages": per_page}  # fmt: skip
+            "width": viewport.width,
+            "dpr": viewport.dpr,
+            "pages": per_page,
+        }
     figures["variants_published"] = sum(1 for k in published.site if k.startswith("media/_v/"))
     return figures
-
-
-def _upload_files(content: Path) -> Iterable[tuple[str, Path]]:
-    from rotativa.adapters.folder import upload_files
-
-    return upload_files(content)
 
 
 # --- section 1: one photo's variants, as a whole process ----------------------------------
