@@ -110,6 +110,7 @@ bench: bench-tools  ## publish cost, burst, rebuild vs Hugo, cold starts, memory
 	$(BIN)/python benchmarks/render_pages.py
 	$(BIN)/python -m benchmarks.suite
 	$(BIN)/python -m benchmarks.worst_inputs
+	$(BIN)/python -m benchmarks.pictures
 
 bench-worst: $(STAMP)  ## the worst input shapes at 200 KB / 1 MB, each checked in under 1 s (~1 minute)
 	$(BIN)/python -m benchmarks.worst_inputs

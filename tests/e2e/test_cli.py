@@ -83,12 +83,18 @@ def test_rotativa_local_summarises_a_run_with_a_rejection(
     # the site on disk is the site bucket: every page written is there
     files = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
     assert {"index.html", "sport/derby/index.html", "media/piazza.jpg", SITE_MARKER} <= files
-    assert summary["pages_written"] == len(files - {SITE_MARKER, "media/piazza.jpg"})
+    # the picture is published as its variants and a re-encoded copy at its own key:
+    # media, not pages
+    media = {f for f in files if f.startswith("media/")}
+    assert {f for f in media if f.startswith("media/_v/piazza.")}
+    assert summary["pages_written"] == len(files - {SITE_MARKER} - media)
     # the AWS calls are counted, not estimated: they match what the run did
     calls = summary["aws_calls"]
-    reports_written = 1
-    assert calls["s3"]["PutObject"] == summary["pages_written"] + reports_written
-    assert calls["s3"]["CopyObject"] == 1  # the picture, mirrored once
+    # the rejection, and the picture's report (its 1200×675 frame is too small for the
+    # 4:3 and 1:1 crops search engines ask for: accepted, with a warning)
+    reports_written = 2
+    assert calls["s3"]["PutObject"] == summary["pages_written"] + reports_written + len(media)
+    assert calls["s3"].get("CopyObject", 0) == 0  # never the upload's own bytes
     assert calls["cloudfront"]["CreateInvalidation"] == summary["invalidation_requests"] == 1
     assert calls["dynamodb"]["TransactWriteItems"] >= len(GOOD)
     assert "/sport/derby/index.html" in summary["invalidated_paths"]
