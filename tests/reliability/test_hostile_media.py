@@ -9,11 +9,14 @@ tests/hostile/manifest.d/media.json says what each file must become.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
+from pathlib import PurePosixPath
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from rotativa.domain.media import report_subject
 from rotativa.domain.site import SiteSettings
@@ -84,6 +87,20 @@ def test_each_media_file_is_refused_with_its_report_or_published_as_what_it_is(
         assert report["key"] == key
         assert [e["code"] for e in report["errors"]] == [expectation["code"]]
         assert key not in after
+    elif expectation["content_type"].startswith("image/"):
+        # THEN a picture is published re-encoded from its pixels, in the format its bytes
+        # are (not its name's), without what the file carried beside them, and as variants
+        assert key in after
+        assert after[key] != data
+        published = Image.open(io.BytesIO(after[key]))
+        assert Image.MIME[str(published.format)] == expectation["content_type"]
+        assert not published.getexif()
+        assert "xmp" not in published.info
+        assert b"<script" not in after[key].lower()
+        assert _variants_of(key, after)
+        head = _head(cloud, key)
+        assert head["ContentType"] == expectation["content_type"]
+        assert report is None or report["status"] == "accepted"
     else:
         # THEN the site holds the very bytes, typed from the bytes, not from the name
         assert after.get(key) == data
@@ -93,6 +110,13 @@ def test_each_media_file_is_refused_with_its_report_or_published_as_what_it_is(
         if expectation["content_type"] == "application/pdf":
             assert head.get("ContentDisposition", "").startswith("attachment")
         assert report is None or report["status"] == "accepted"
+
+
+def _variants_of(key: str, site: dict[str, bytes]) -> set[str]:
+    """The site keys of a picture's variants: `media/_v/<its stem>.<hash>.<w>x<h>.<ext>`."""
+    stem = PurePosixPath(key.removeprefix("media/")).with_suffix("").as_posix()
+    pattern = re.compile(rf"media/_v/{re.escape(stem)}\.[0-9a-f]{{10}}\.\d+x\d+\.\w+")
+    return {k for k in site if pattern.fullmatch(k)}
 
 
 def test_hostile_media_keys_are_refused_and_write_nothing(attacked: Attacked) -> None:
@@ -115,9 +139,10 @@ def test_hostile_media_keys_are_refused_and_write_nothing(attacked: Attacked) ->
 def test_only_the_media_uploads_own_keys_changed(attacked: Attacked) -> None:
     _, before, after = attacked
     published = {key for key, _, e in MEDIA if e["expect"] == "published"}
+    owned = published | {v for key in published for v in _variants_of(key, after)}
     # the samples' pages and picture are exactly as they were
-    assert {k: v for k, v in after.items() if k not in published} == before
-    assert set(after) - set(before) == published
+    assert {k: v for k, v in after.items() if k not in owned} == before
+    assert set(after) - set(before) == owned
 
 
 def test_no_site_object_under_media_is_of_a_type_that_runs(attacked: Attacked) -> None:
@@ -156,6 +181,11 @@ def test_deleting_the_uploads_removes_only_their_own_objects(attacked: Attacked)
         cloud.delete(key)
     cloud.run_until_quiet()
     assert cloud.site_files() == before
+    # only the samples' photo keeps its report: published, told its crops are small
     left = list(cloud.objects(cloud.inbox, "reports/media/"))
-    assert left == [], left
+    assert left == [f"reports/{SAMPLE_MEDIA}.json"], left
+    sample = cloud.report(SAMPLE_MEDIA)
+    assert sample is not None
+    assert sample["status"] == "accepted"
+    assert {w["code"] for w in sample["warnings"]} == {"picture_crop_small"}
     assert report_subject(HOSTILE_MEDIA_KEYS[0]).startswith("media/")

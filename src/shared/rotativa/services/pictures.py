@@ -186,7 +186,7 @@ def _make(
 _STAND_IN: dict[str, tuple[str, str]] = {
     "JPEG": ("JPEG", "image/jpeg"),
     "PNG": ("PNG", "image/png"),
-    "GIF": ("PNG", "image/png"),  # its first frame, losslessly, in any palette
+    "GIF": ("GIF", "image/gif"),  # its first frame: a GIF's palette holds its colours
     "WebP": ("WEBP", "image/webp"),
     "AVIF": ("AVIF", "image/avif"),
 }
@@ -202,6 +202,8 @@ def _stand_in(image: Image.Image, media_type: MediaType) -> tuple[bytes, str]:
         _flatten(image).save(out, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
     elif pillow_format == "PNG":
         image.save(out, "PNG", optimize=True)
+    elif pillow_format == "GIF":
+        image.save(out, "GIF", optimize=True)
     elif pillow_format == "WEBP":
         image.save(out, "WEBP", quality=WEBP_QUALITY, method=4, exif=b"", xmp=b"", icc_profile=b"")
     else:
