@@ -11,8 +11,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from lxml import html
-from PIL import Image  # type: ignore[import-untyped]
+from lxml import html  # type: ignore[import-untyped]
+from PIL import Image
 
 from rotativa.domain.article import Article, ArticleTeaser
 from rotativa.domain.frontpage import SectionBlock

@@ -315,9 +315,11 @@ def size_problem(width: int, height: int) -> Problem | None:
 
 
 def responsive_widths(width: int) -> tuple[int, ...]:
-    """The `srcset` widths for an original `width` px wide: never wider than it, and the
-    original's own width when it is narrower than the smallest."""
-    return tuple(w for w in WIDTHS if w <= width) or (width,)
+    """The `srcset` widths for an original `width` px wide: never wider than it, and up
+    to its own width (or the largest of `WIDTHS`), so that a photo already at a reader's
+    size is published at that size. A step within a tenth of the top one is left out."""
+    top = min(width, WIDTHS[-1])
+    return (*(w for w in WIDTHS if w < top * 0.9), top)
 
 
 def crop_box(width: int, height: int, ratio: tuple[int, int], focus: Focus = CENTRE) -> Box:

@@ -140,14 +140,9 @@ class PictureDesk:
         made = make_variants(key, data, *focuses, version=found.version)
         if made.record is None:
             return Published(None, made.problems)
-        for variant in made.record.variants:
-            if variant.name in made.files:
-                self.site.put_file(
-                    variant.name,
-                    made.files[variant.name],
-                    variant.format.content_type,
-                    VARIANT_CACHE,
-                )
+        types = {v.name: v.format.content_type for v in made.record.variants}
+        for name, body in made.files.items():  # a crop that is also a width: one file
+            self.site.put_file(name, body, types[name], VARIANT_CACHE)
         if made.stand_in is not None:
             body, content_type = made.stand_in
             self.site.put_file(key, body, content_type, SITE_KEY_CACHE)
