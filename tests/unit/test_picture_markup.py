@@ -75,8 +75,10 @@ def test_the_hero_is_sized_prioritised_and_offered_in_the_modern_format(
     assert img.get("decoding") == "async"
     width, height = int(img.get("width")), int(img.get("height"))
     assert width * 3 == height * 4  # the 4:3 original, uncropped
-    assert "/media/_v/" in img.get("src") and img.get("src").endswith(".jpg")
-    assert img.get("srcset").count("w,") >= 1 and "50rem" in img.get("sizes")
+    assert "/media/_v/" in img.get("src")
+    assert img.get("src").endswith(".jpg")
+    assert img.get("srcset").count("w,") >= 1
+    assert "50rem" in img.get("sizes")
     (source,) = doc.xpath('//figure[@class="story__figure"]/picture/source')
     assert source.get("type") == "image/avif"
     assert ".avif " in source.get("srcset")
@@ -92,7 +94,8 @@ def test_related_thumbnails_are_lazy_teaser_crops(
         related=[teaser(other, ref("media/altra.jpg"))],
     )
     (img,) = doc.xpath('//img[@class="related__thumb"]')
-    assert img.get("loading") == "lazy" and img.get("fetchpriority") is None
+    assert img.get("loading") == "lazy"
+    assert img.get("fetchpriority") is None
     assert int(img.get("width")) * 2 == int(img.get("height")) * 3  # 3:2 as the CSS shows it
     assert img.get("sizes") == "(min-width: 60rem) 19rem, 100vw"
     assert len(img.get("srcset").split(", ")) == 2  # teaser and teaser@2x
@@ -129,7 +132,8 @@ def test_an_external_picture_is_shown_as_written(
     doc = page(renderer, upload(site, src), pictures=[ref()])
     (img,) = doc.xpath('//figure[@class="story__figure"]//img')
     assert img.get("src") == src
-    assert img.get("srcset") is None and img.get("width") is None
+    assert img.get("srcset") is None
+    assert img.get("width") is None
     assert doc.xpath("//figure//picture") == []
 
 
@@ -146,6 +150,8 @@ def test_the_feed_sizes_its_media_content(site: SiteSettings, renderer: SiteRend
     assert (int(sized.get("width")), int(sized.get("height"))) == (1920, 1080) or (
         int(sized.get("width")) * 9 == int(sized.get("height")) * 16
     )
-    assert sized.get("type") == "image/jpeg" and sized.get("medium") == "image"
+    assert sized.get("type") == "image/jpeg"
+    assert sized.get("medium") == "image"
     bare = next(m for url, m in by_url.items() if url.endswith("/media/altra.jpg"))
-    assert bare.get("width") is None and bare.get("medium") == "image"
+    assert bare.get("width") is None
+    assert bare.get("medium") == "image"
