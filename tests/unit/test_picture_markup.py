@@ -155,3 +155,26 @@ def test_the_feed_sizes_its_media_content(site: SiteSettings, renderer: SiteRend
     bare = next(m for url, m in by_url.items() if url.endswith("/media/altra.jpg"))
     assert bare.get("width") is None
     assert bare.get("medium") == "image"
+
+
+def test_a_body_picture_the_site_made_is_sized_and_lazy(
+    site: SiteSettings, renderer: SiteRenderer
+) -> None:
+    text = (
+        "---\ntitle: La piazza\nsection: Sport\ndate: 2024-05-01\n---\n"
+        "Testo.\n\n![Il mercato](/media/mercato.jpg)\n\n![Fuori](https://example.org/x.jpg)\n"
+    )
+    report = validate_upload("articles/piazza.md", text.encode(), site)
+    assert report.article is not None, report.problems
+    doc = page(renderer, report.article, pictures=[ref("media/mercato.jpg")])
+    (img,) = doc.xpath('//div[@class="story__body"]//img[@alt="Il mercato"]')
+    assert img.xpath("ancestor::picture")
+    assert img.get("loading") == "lazy"
+    assert img.get("src").startswith("/media/_v/")
+    assert int(img.get("width")) * 3 == int(img.get("height")) * 4
+    assert len(img.get("srcset").split(", ")) >= 2
+    (source,) = doc.xpath('//div[@class="story__body"]//source')
+    assert source.get("type") == "image/avif"
+    (outside,) = doc.xpath('//div[@class="story__body"]//img[@alt="Fuori"]')
+    assert outside.get("src") == "https://example.org/x.jpg"
+    assert outside.get("srcset") is None

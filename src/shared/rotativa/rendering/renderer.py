@@ -11,11 +11,13 @@ worked out here, once, in the site's language and time zone.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from email.utils import format_datetime
 from functools import cache, lru_cache
+from html import unescape as html_unescape
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -113,6 +115,10 @@ class Picture:
 HERO_SIZES = "(min-width: 72rem) 50rem, (min-width: 60rem) calc(100vw - 22rem), 100vw"
 LEAD_SIZES = "(min-width: 72rem) 43rem, (min-width: 48rem) 60vw, 100vw"
 TEASER_SIZES = "(min-width: 48rem) 33vw, 100vw"
+# Body pictures sit in the text's measure (--measure: 40rem) inside the article column.
+BODY_SIZES = "(min-width: 42rem) 40rem, 100vw"
+_BODY_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_BODY_IMG_SRC = re.compile(r'\ssrc="([^"]*)"')
 RELATED_SIZES = "(min-width: 60rem) 19rem, 100vw"
 
 
@@ -225,7 +231,9 @@ class SiteRenderer:
             if article.image
             else None
         )
-        body = page_body(rendered_body(article.body), self.links, at=here)
+        body = page_body(
+            self._sized_body(rendered_body(article.body), pictures, here), self.links, at=here
+        )
         # "Aggiornato il …" only for a real later change, never for a re-upload of the same.
         changed = updated if updated is not None and updated > published else None
         moment = self._moment(published)
@@ -290,6 +298,7 @@ class SiteRenderer:
                     image_alt="",
                 ),
                 names=(("twitter:card", "summary_large_image"),),
+                robots=IMAGE_PREVIEW,
                 feeds=(self._feed_link(self.site.name, FEED_PATH, here),),
             ),
             "chrome": self._chrome(here, date=max(dates) if dates else None, is_home=True),
@@ -351,6 +360,7 @@ class SiteRenderer:
                     image_alt="",
                 ),
                 feeds=feeds,
+                robots=IMAGE_PREVIEW,
             ),
             "chrome": self._chrome(
                 here,
@@ -538,6 +548,43 @@ class SiteRenderer:
             height=first.height,
             sources=((ref.modern.content_type, self._srcset(modern, here)),) if modern else (),
         )
+
+    def _sized_body(self, body: str, pictures: Sequence[PictureRef], here: str) -> str:
+        """Body pictures the site made variants of, as the hero is (widths, no crops), but
+        lazy: they are below the hero. `src` stays a site path for `page_body` to localise;
+        `srcset`, which it does not read, is written as the page needs it already."""
+        refs = {p.src: p for p in pictures if p.current}
+        if not refs or "<img" not in body:
+            return body
+
+        def sized(match: re.Match[str]) -> str:
+            tag = match.group(0)
+            found = _BODY_IMG_SRC.search(tag)
+            key = media_key_of(html_unescape(found.group(1))) if found else None
+            ref = refs.get(key) if key else None
+            shown = ref.variants(VariantKind.WIDTH, PictureFormat.JPEG) if ref else ()
+            if ref is None or not shown or found is None or " srcset=" in tag:
+                return tag
+            widest = shown[-1]
+            modern = ref.variants(VariantKind.WIDTH, ref.modern)
+            size = "" if " width=" in tag else f' width="{widest.width}" height="{widest.height}"'
+            img = (
+                tag[: found.start(1)]
+                + "/"
+                + widest.name
+                + tag[found.end(1) : -1].rstrip("/ ")
+                + f' srcset="{self._srcset(shown, here)}" sizes="{BODY_SIZES}"{size}'
+                + ' loading="lazy" decoding="async">'
+            )
+            source = (
+                f'<source type="{ref.modern.content_type}" srcset="{self._srcset(modern, here)}"'
+                f' sizes="{BODY_SIZES}">'
+                if modern
+                else ""
+            )
+            return f"<picture>{source}{img}</picture>"
+
+        return _BODY_IMG.sub(sized, body)
 
     def _srcset(self, specs: Sequence[VariantSpec], here: str) -> str:
         return ", ".join(f"{self._variant_href(s, here)} {s.width}w" for s in specs)
