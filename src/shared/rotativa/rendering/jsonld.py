@@ -45,7 +45,7 @@ def news_article(
     url: str,
     headline: str,
     description: str,
-    images: Sequence[str],
+    images: Sequence[str | Mapping[str, Any]],
     published: str,
     modified: str,
     authors: Sequence[str],

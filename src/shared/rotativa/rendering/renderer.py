@@ -11,11 +11,13 @@ worked out here, once, in the site's language and time zone.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from email.utils import format_datetime
 from functools import cache, lru_cache
+from html import unescape as html_unescape
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -25,6 +27,13 @@ from rotativa.domain.article import Article, ArticleImage, ArticleTeaser, Tag
 from rotativa.domain.frontpage import SectionBlock
 from rotativa.domain.markdown import render_body, shorten
 from rotativa.domain.pages import FEED_SIZE, NEWS_SITEMAP_LIMIT, NEWS_WINDOW
+from rotativa.domain.pictures import (
+    PictureFormat,
+    PictureRef,
+    VariantKind,
+    VariantSpec,
+    media_key_of,
+)
 from rotativa.domain.related import RELATED_BOX_SIZE
 from rotativa.domain.site import SiteSettings
 from rotativa.domain.slugs import slugify
@@ -53,6 +62,8 @@ SITEMAP_LIMIT = 50_000
 SHARE_IMAGE = "share.png"
 STYLESHEET = "site.css"
 ICON = "favicon.svg"
+# Lets search show the large picture: on every indexable page, beside any other value.
+IMAGE_PREVIEW = "max-image-preview:large"
 _OG_LOCALES = {"it": "it_IT", "en": "en_GB"}
 
 
@@ -84,9 +95,31 @@ class Moment:
 
 @dataclass(frozen=True)
 class Picture:
+    """A picture as its `<picture>` element lays it out: `sources` are (type, srcset)
+    of the modern format; width/height are of the image shown, so the box is reserved
+    before it loads. Without a ref (an external URL, a picture not made yet) only `src`."""
+
     src: str
     alt: str
     caption: str = ""
+    srcset: str = ""
+    sizes: str = ""
+    width: int | None = None
+    height: int | None = None
+    sources: tuple[tuple[str, str], ...] = ()
+
+
+# `sizes` per slot, from site.css: the wrap is 72rem at most; from 60rem the article
+# column is the wrap less the 19rem aside and the 3rem gap; the lead's image is 3/5 of
+# the wrap from 48rem; related thumbnails fill the 19rem aside.
+HERO_SIZES = "(min-width: 72rem) 50rem, (min-width: 60rem) calc(100vw - 22rem), 100vw"
+LEAD_SIZES = "(min-width: 72rem) 43rem, (min-width: 48rem) 60vw, 100vw"
+TEASER_SIZES = "(min-width: 48rem) 33vw, 100vw"
+# Body pictures sit in the text's measure (--measure: 40rem) inside the article column.
+BODY_SIZES = "(min-width: 42rem) 40rem, 100vw"
+_BODY_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_BODY_IMG_SRC = re.compile(r'\ssrc="([^"]*)"')
+RELATED_SIZES = "(min-width: 60rem) 19rem, 100vw"
 
 
 @dataclass(frozen=True)
@@ -184,6 +217,7 @@ class SiteRenderer:
         published: datetime,
         updated: datetime | None,
         related: Sequence[ArticleTeaser],
+        pictures: Sequence[PictureRef] = (),
         at: str | None = None,
     ) -> bytes:
         """The article's page. `at` is where the page is written when it is not its own
@@ -191,14 +225,21 @@ class SiteRenderer:
         here = at or article.path
         labels = self.labels
         section = Link(article.section.name, self._href(section_path(article.section.slug), here))
-        image = self._picture(article.image, here) if article.image else None
-        body = page_body(rendered_body(article.body), self.links, at=here)
+        hero = self._hero_ref(article.image, pictures)
+        image = (
+            self._picture(article.image, here, hero, widths=True, sizes=HERO_SIZES)
+            if article.image
+            else None
+        )
+        body = page_body(
+            self._sized_body(rendered_body(article.body), pictures, here), self.links, at=here
+        )
         # "Aggiornato il …" only for a real later change, never for a re-upload of the same.
         changed = updated if updated is not None and updated > published else None
         moment = self._moment(published)
         boxed = [r for r in related if r.key != article.key][:RELATED_BOX_SIZE]
         context = {
-            "head": self._article_head(article, published, changed, here),
+            "head": self._article_head(article, published, changed, here, hero),
             "chrome": self._chrome(here, current_section=article.section.slug, date=published),
             "trail": (
                 Link(labels["home"], self._href(HOME_PATH, here)),
@@ -227,7 +268,7 @@ class SiteRenderer:
                 "body": Markup(body),
                 "tags": tuple(self._tag_link(tag, here) for tag in article.tags),
             },
-            "related": tuple(self._teaser(teaser, here) for teaser in boxed),
+            "related": tuple(self._teaser(teaser, here, RELATED_SIZES) for teaser in boxed),
         }
         return self._render("article.html", context)
 
@@ -257,10 +298,11 @@ class SiteRenderer:
                     image_alt="",
                 ),
                 names=(("twitter:card", "summary_large_image"),),
+                robots=IMAGE_PREVIEW,
                 feeds=(self._feed_link(self.site.name, FEED_PATH, here),),
             ),
             "chrome": self._chrome(here, date=max(dates) if dates else None, is_home=True),
-            "lead": self._teaser(lead, here) if lead else None,
+            "lead": self._teaser(lead, here, LEAD_SIZES) if lead else None,
             "blocks": tuple(
                 {
                     "id": f"sezione-{block.section.slug}",
@@ -318,6 +360,7 @@ class SiteRenderer:
                     image_alt="",
                 ),
                 feeds=feeds,
+                robots=IMAGE_PREVIEW,
             ),
             "chrome": self._chrome(
                 here,
@@ -405,7 +448,7 @@ class SiteRenderer:
                     "section": a.section.name,
                     "tags": tuple(t.name for t in a.tags),
                     "authors": a.authors,
-                    "image": (self.links.absolute(media_path(a.image.src)) if a.image else None),
+                    "image": self._feed_image(a),
                 }
                 for a in items
             ),
@@ -466,8 +509,118 @@ class SiteRenderer:
     def _rfc822(self, moment: datetime) -> str:
         return format_datetime(local_time(moment, self._zone).replace(microsecond=0))
 
-    def _picture(self, image: ArticleImage, here: str) -> Picture:
-        return Picture(self._href(media_path(image.src), here), image.alt, image.caption)
+    def _picture(
+        self,
+        image: ArticleImage,
+        here: str,
+        ref: PictureRef | None = None,
+        *,
+        widths: bool = False,
+        sizes: str = "",
+    ) -> Picture:
+        plain = Picture(self._href(media_path(image.src), here), image.alt, image.caption)
+        if ref is None or not ref.current:
+            return plain
+        if widths:
+            shown = ref.variants(VariantKind.WIDTH, PictureFormat.JPEG)
+            modern = ref.variants(VariantKind.WIDTH, ref.modern)
+        else:
+            shown = tuple(
+                v
+                for kind in (VariantKind.TEASER, VariantKind.TEASER_2X)
+                if (v := ref.variant(kind, PictureFormat.JPEG)) is not None
+            )
+            modern = tuple(
+                v
+                for kind in (VariantKind.TEASER, VariantKind.TEASER_2X)
+                if (v := ref.variant(kind, ref.modern)) is not None
+            )
+        if not shown:
+            return plain
+        first = shown[-1]
+        return Picture(
+            src=self._variant_href(first, here),
+            alt=image.alt,
+            caption=image.caption,
+            srcset=self._srcset(shown, here),
+            sizes=sizes,
+            width=first.width,
+            height=first.height,
+            sources=((ref.modern.content_type, self._srcset(modern, here)),) if modern else (),
+        )
+
+    def _sized_body(self, body: str, pictures: Sequence[PictureRef], here: str) -> str:
+        """Body pictures the site made variants of, as the hero is (widths, no crops), but
+        lazy: they are below the hero. `src` stays a site path for `page_body` to localise;
+        `srcset`, which it does not read, is written as the page needs it already."""
+        refs = {p.src: p for p in pictures if p.current}
+        if not refs or "<img" not in body:
+            return body
+
+        def sized(match: re.Match[str]) -> str:
+            tag = match.group(0)
+            found = _BODY_IMG_SRC.search(tag)
+            key = media_key_of(html_unescape(found.group(1))) if found else None
+            ref = refs.get(key) if key else None
+            shown = ref.variants(VariantKind.WIDTH, PictureFormat.JPEG) if ref else ()
+            if ref is None or not shown or found is None or " srcset=" in tag:
+                return tag
+            widest = shown[-1]
+            modern = ref.variants(VariantKind.WIDTH, ref.modern)
+            size = "" if " width=" in tag else f' width="{widest.width}" height="{widest.height}"'
+            img = (
+                tag[: found.start(1)]
+                + "/"
+                + widest.name
+                + tag[found.end(1) : -1].rstrip("/ ")
+                + f' srcset="{self._srcset(shown, here)}" sizes="{BODY_SIZES}"{size}'
+                + ' loading="lazy" decoding="async">'
+            )
+            source = (
+                f'<source type="{ref.modern.content_type}" srcset="{self._srcset(modern, here)}"'
+                f' sizes="{BODY_SIZES}">'
+                if modern
+                else ""
+            )
+            return f"<picture>{source}{img}</picture>"
+
+        return _BODY_IMG.sub(sized, body)
+
+    def _srcset(self, specs: Sequence[VariantSpec], here: str) -> str:
+        return ", ".join(f"{self._variant_href(s, here)} {s.width}w" for s in specs)
+
+    def _variant_href(self, spec: VariantSpec, here: str) -> str:
+        return self._href("/" + spec.name, here)
+
+    @staticmethod
+    def _hero_ref(image: ArticleImage | None, pictures: Sequence[PictureRef]) -> PictureRef | None:
+        """The ref made for the hero: its src, cropped at its focus when one was made."""
+        if image is None:
+            return None
+        key = media_key_of(image.src)
+        of_src = [p for p in pictures if p.src == key and p.current]
+        focus = getattr(image, "focus", None)
+        exact = [p for p in of_src if focus is None or p.focus == focus]
+        found = exact or of_src
+        return found[0] if found else None
+
+    def _feed_image(self, teaser: ArticleTeaser) -> dict[str, Any] | None:
+        if teaser.image is None:
+            return None
+        ref = teaser.picture
+        spec = None
+        if ref is not None and ref.current:
+            spec = ref.variant(VariantKind.CROP_16_9, PictureFormat.JPEG) or ref.variant(
+                VariantKind.WIDTH, PictureFormat.JPEG
+            )
+        if spec is None:
+            return {"url": self.links.absolute(media_path(teaser.image.src)), "width": None}
+        return {
+            "url": self.links.absolute("/" + spec.name),
+            "width": spec.width,
+            "height": spec.height,
+            "type": "image/jpeg",
+        }
 
     def _byline(self, authors: Sequence[str], here: str) -> tuple[Link, ...]:
         """`di Chiara Colombo e Marco Brambilla` in pieces: each name links to its author's
@@ -488,14 +641,19 @@ class SiteRenderer:
     def _tag_link(self, tag: Tag, here: str) -> Link:
         return Link(tag.name, self._href(tag_path(tag.slug), here))
 
-    def _teaser(self, teaser: ArticleTeaser, here: str) -> TeaserView:
+    def _teaser(self, teaser: ArticleTeaser, here: str, sizes: str = TEASER_SIZES) -> TeaserView:
         return TeaserView(
             title=teaser.title,
             href=self._href(teaser.path, here),
             section=Link(teaser.section.name, self._href(section_path(teaser.section.slug), here)),
             date=self._moment(teaser.date),
             summary=teaser.summary,
-            image=self._picture(teaser.image, here) if teaser.image else None,
+            image=(
+                # alt="": the headline beside it already names the story
+                replace(self._picture(teaser.image, here, teaser.picture, sizes=sizes), alt="")
+                if teaser.image
+                else None
+            ),
         )
 
     def _feed_link(self, title: str, feed_path: str, here: str) -> Link:
@@ -561,11 +719,24 @@ class SiteRenderer:
         return tuple(properties)
 
     def _article_head(
-        self, article: Article, published: datetime, updated: datetime | None, here: str
+        self,
+        article: Article,
+        published: datetime,
+        updated: datetime | None,
+        here: str,
+        hero: PictureRef | None = None,
     ) -> Head:
         url = self.links.absolute(article.path)
         description = shorten(article.summary, DESCRIPTION_LENGTH)
         image = self._share_image(article.image)
+        social = hero.variant(VariantKind.SOCIAL, PictureFormat.JPEG) if hero else None
+        crops = [
+            v
+            for kind in (VariantKind.CROP_16_9, VariantKind.CROP_4_3, VariantKind.CROP_1_1)
+            if hero and (v := hero.variant(kind, PictureFormat.JPEG)) is not None
+        ]
+        if social is not None:
+            image = self.links.absolute("/" + social.name)
         published_iso = iso(published, self._zone)
         modified_iso = iso(updated, self._zone) if updated is not None else published_iso
         properties = [
@@ -577,8 +748,15 @@ class SiteRenderer:
                 image=image,
                 image_alt=article.image.alt if article.image else "",
             ),
-            ("article:published_time", published_iso),
         ]
+        if social is not None:
+            at = properties.index(("og:image", image)) + 1
+            properties[at:at] = [
+                ("og:image:type", "image/jpeg"),
+                ("og:image:width", str(social.width)),
+                ("og:image:height", str(social.height)),
+            ]
+        properties.append(("article:published_time", published_iso))
         if updated is not None:
             properties.append(("article:modified_time", modified_iso))
         properties.append(("article:section", article.section.name))
@@ -587,7 +765,18 @@ class SiteRenderer:
             url=url,
             headline=article.title,
             description=description,
-            images=(image,),
+            images=(
+                tuple(
+                    {
+                        "@type": "ImageObject",
+                        "url": self.links.absolute("/" + c.name),
+                        "width": c.width,
+                        "height": c.height,
+                    }
+                    for c in crops
+                )
+                or (image,)
+            ),
             published=published_iso,
             modified=modified_iso,
             authors=article.authors,
@@ -611,4 +800,5 @@ class SiteRenderer:
                 ),
             ),
             json_ld=Markup(script_json(data)),
+            robots=IMAGE_PREVIEW,
         )

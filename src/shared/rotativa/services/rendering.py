@@ -163,6 +163,7 @@ class PageRenderer:
             published=stored.published,
             updated=stored.updated,
             related=list(related.values()),
+            pictures=stored.pictures,
             at=at,
         )
 
