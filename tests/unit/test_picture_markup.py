@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from lxml import etree, html
+from lxml import etree, html  # type: ignore[import-untyped]
 
 from rotativa.domain.article import Article, ArticleTeaser
 from rotativa.domain.pictures import PictureFormat, PictureRef
