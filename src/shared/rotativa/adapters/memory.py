@@ -261,19 +261,21 @@ class MemoryBucket:
     def __init__(self) -> None:
         self.objects: dict[str, bytes] = {}
         self.redirects: dict[str, str] = {}  # key → the path it answers 301 with
+        self.headers: dict[str, tuple[str, str]] = {}  # key → Content-Type, Cache-Control
 
     def put_if_changed(
         self,
         key: str,
         body: bytes,
         *,
-        content_type: str,  # noqa: ARG002 - S3 keeps it; memory does not need it
-        cache_control: str,  # noqa: ARG002
+        content_type: str,
+        cache_control: str,
         redirect: str | None = None,
     ) -> str | None:
         if self.objects.get(key) == body and self.redirects.get(key) == redirect:
             return None
         self.objects[key] = body
+        self.headers[key] = (content_type, cache_control)
         if redirect is None:
             self.redirects.pop(key, None)
         else:
@@ -282,13 +284,14 @@ class MemoryBucket:
 
     def delete(self, key: str) -> bool:
         self.redirects.pop(key, None)
+        self.headers.pop(key, None)
         return self.objects.pop(key, None) is not None
 
     # --- its media/, as `services.media` writes it -----------------------------------------
 
     def put_file(self, key: str, body: bytes, content_type: str, cache: str) -> None:
-        del content_type, cache
         self.objects[key] = body
+        self.headers[key] = (content_type, cache)
 
     def remove(self, key: str) -> None:
         self.delete(key)

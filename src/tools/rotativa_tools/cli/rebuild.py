@@ -47,7 +47,7 @@ from rotativa_tools.cli._common import (
 if TYPE_CHECKING:
     # The rebuild itself (templates, Jinja) is imported when the command runs, so that
     # the command costs `rotativa check` nothing at start-up.
-    from rotativa.adapters.memory import MemoryTable
+    from rotativa.adapters.memory import MemoryBucket, MemoryTable
     from rotativa.services.ports import Invalidations, PageSource, SiteIndex, SiteStorage
     from rotativa.services.rebuild import RebuildReport
     from rotativa_tools.cli._common import SubParsers
@@ -96,6 +96,7 @@ def add_command(commands: SubParsers) -> None:
 
 def run_rebuild(args: argparse.Namespace) -> int:
     from rotativa.adapters.folder import FolderBucket
+    from rotativa.adapters.memory import MemoryBucket
     from rotativa.services.rebuild import Rebuild, fan_out, site_pages
 
     env = os.environ
@@ -128,8 +129,9 @@ def run_rebuild(args: argparse.Namespace) -> int:
     status = EXIT_OK
     source: PageSource
     index: SiteIndex
+    media = MemoryBucket()
     if args.content is not None:
-        memory, invalid = load_folder(args.content, site, now)
+        memory, invalid = load_folder(args.content, site, now, media)
         for path in invalid:
             print(render_message("rebuild_skipped", language, path=path), file=sys.stderr)
         status = EXIT_INVALID if invalid else EXIT_OK
@@ -160,6 +162,9 @@ def run_rebuild(args: argparse.Namespace) -> int:
         queue = args.invalidate_queue_url or env.get("INVALIDATE_QUEUE_URL")
         invalidations = InvalidateQueue(queue) if queue else None
         jobs = 1  # boto3 clients are not shared across processes
+    for key, body in sorted(media.objects.items()):  # the folder's media, as published
+        content_type, cache = media.headers[key]
+        storage.put_if_changed(key, body, content_type=content_type, cache_control=cache)
     report = Rebuild(site, source, storage, invalidations).run(refs, now, progress=bar, jobs=jobs)
     print(summary(report, language))
     return status
@@ -217,17 +222,24 @@ def _site(args: argparse.Namespace, target: Target | None = None) -> SiteSetting
     return None
 
 
-def load_folder(folder: Path, site: SiteSettings, now: datetime) -> tuple[MemoryTable, list[Path]]:
+def load_folder(
+    folder: Path, site: SiteSettings, now: datetime, media: MemoryBucket | None = None
+) -> tuple[MemoryTable, list[Path]]:
     """The folder's articles in the in-memory twin of the articles table, as the cloud
     would hold and index them at `now` once `rotativa local` sent them (handled by ingest
-    in folder order, each file arrived at its modification time), and the files it would
-    refuse."""
-    from rotativa.adapters.folder import FolderInbox, read_uploads
+    in folder order, media first, each file arrived at its modification time), and the
+    files it would refuse. With `media`, the folder's media are published into it as the
+    ValidateFunction publishes them (pictures as their variants), and the articles are
+    stored with the pictures they show, so their pages are the cloud's."""
+    from rotativa.adapters.folder import FolderInbox, FolderSiteMedia, media_uploads, read_uploads
     from rotativa.adapters.memory import MemoryTable
     from rotativa.services.rebuild import index_uploads
 
-    table, uploads = MemoryTable(), read_uploads(folder)
-    rejected = index_uploads(site, table, FolderInbox(uploads), uploads, now)
+    table = MemoryTable()
+    uploads = [*(media_uploads(folder) if media is not None else ()), *read_uploads(folder)]
+    inbox = FolderInbox(uploads)
+    published = FolderSiteMedia(inbox, media) if media is not None else None
+    rejected = index_uploads(site, table, inbox, uploads, now, media=published)
     return table, [Path(r.path) for r in rejected]
 
 
