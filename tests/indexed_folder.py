@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from rotativa.adapters.folder import FolderInbox, read_uploads
+from rotativa.adapters.folder import FolderInbox, FolderSiteMedia, media_uploads, read_uploads
 from rotativa.adapters.memory import MemoryBucket, MemoryTable, NoInvalidations
 from rotativa.domain.article import Article, ArticleTeaser
 from rotativa.domain.frontpage import SectionBlock
@@ -50,13 +50,29 @@ class Entry:
 
 
 class IndexedFolder:
-    def __init__(self, site: SiteSettings, folder: Path, now: datetime = SAMPLES_NOW) -> None:
+    def __init__(
+        self,
+        site: SiteSettings,
+        folder: Path,
+        now: datetime = SAMPLES_NOW,
+        *,
+        with_media: bool = False,
+    ) -> None:
+        """`with_media`: the folder's media are published too (pictures decoded into their
+        variants, in `self.media`), and the articles stored with the pictures they show."""
         self.site = site
         self.now = now
         self.table = MemoryTable()
-        uploads = read_uploads(folder)
+        self.media = MemoryBucket()
+        uploads = [*(media_uploads(folder) if with_media else ()), *read_uploads(folder)]
+        inbox = FolderInbox(uploads)
         self.rejected: list[Rejected] = index_uploads(
-            site, self.table, FolderInbox(uploads), uploads, now
+            site,
+            self.table,
+            inbox,
+            uploads,
+            now,
+            media=FolderSiteMedia(inbox, self.media) if with_media else None,
         )
         self.articles = tuple(Entry(s) for s in self.table.articles() if s.visible)
 

@@ -110,6 +110,13 @@ try {
     page.on("pageerror", (error) => result.pageErrors.push(String(error)));
     // Installed before the document parses, so no violation (even in <head>) is missed.
     await page.addInitScript(() => {
+      // Layout shifts from the first paint on (CLS as Lighthouse counts it at load).
+      window.__layoutShift = 0;
+      new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) {
+          if (!entry.hadRecentInput) window.__layoutShift += entry.value;
+        }
+      }).observe({ type: "layout-shift", buffered: true });
       window.__cspViolations = [];
       document.addEventListener(
         "securitypolicyviolation",
@@ -133,6 +140,15 @@ try {
     const response = await page.goto(target, { waitUntil: "load", timeout: 30000 });
     result.status = response ? response.status() : null;
     result.headers = response ? await response.allHeaders() : {};
+    // A reader scrolls: lazy images below the first screen load only then.
+    await page.evaluate(async () => {
+      const step = Math.max(200, Math.floor(window.innerHeight / 2));
+      for (let y = 0; y < document.documentElement.scrollHeight; y += step) {
+        window.scrollTo(0, y);
+        await new Promise((done) => setTimeout(done, 20));
+      }
+      window.scrollTo(0, 0);
+    });
     await page.waitForFunction(
       () => Array.from(document.images).every((image) => image.complete),
       null,
@@ -169,6 +185,33 @@ try {
     result.text = await page.evaluate(() => document.body.innerText);
     result.overflowX = await page.evaluate(
       () => document.scrollingElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    // Let the last frame's shifts be reported before reading them.
+    await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => setTimeout(done, 50))));
+    result.layoutShift = await page.evaluate(() => window.__layoutShift);
+    result.viewportHeight = await page.evaluate(() => window.innerHeight);
+    result.images = await page.evaluate(() =>
+      Array.from(document.images).map((image) => {
+        const box = image.getBoundingClientRect();
+        const picture = image.parentElement?.tagName === "PICTURE" ? image.parentElement : null;
+        return {
+          src: image.getAttribute("src"),
+          currentSrc: image.currentSrc,
+          width: image.getAttribute("width"),
+          height: image.getAttribute("height"),
+          srcset: image.getAttribute("srcset"),
+          sizes: image.getAttribute("sizes"),
+          loading: image.getAttribute("loading"),
+          fetchpriority: image.getAttribute("fetchpriority"),
+          naturalWidth: image.naturalWidth,
+          renderedWidth: box.width,
+          renderedHeight: box.height,
+          top: box.top + window.scrollY,
+          sources: picture
+            ? Array.from(picture.querySelectorAll("source")).map((s) => s.getAttribute("type"))
+            : [],
+        };
+      }),
     );
     result.brokenImages = await page.evaluate(() =>
       Array.from(document.images)

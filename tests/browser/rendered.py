@@ -10,7 +10,6 @@ links, opened from disk).
 from __future__ import annotations
 
 import json
-import shutil
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -69,7 +68,7 @@ class RenderedSite:
 
 
 def sample_folder(settings: SiteSettings) -> IndexedFolder:
-    return IndexedFolder(settings, SAMPLES)
+    return IndexedFolder(settings, SAMPLES, with_media=True)
 
 
 def render_samples(out: Path) -> RenderedSite:
@@ -107,6 +106,7 @@ def render_samples(out: Path) -> RenderedSite:
         published=lead.published,
         updated=lead.published + timedelta(hours=5, minutes=20),
         related=folder.related(lead),
+        pictures=lead.stored.pictures,
     )
     # A hostile upload: the page must stay valid and inert.
     report = validate_upload("articles/titolo-ostile.md", HOSTILE_UPLOAD.encode(), settings)
@@ -125,7 +125,10 @@ def render_samples(out: Path) -> RenderedSite:
         target = site_root / key
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(body)
-    shutil.copytree(SAMPLES / "media", site_root / "media")
+    for key, body in folder.media.objects.items():  # the pictures as the cloud publishes them
+        target = site_root / key
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(body)
 
     preview_root = out / "preview"
     neighbours = [(f, upload_key(f)) for f in article_files(SAMPLES / "articles")]

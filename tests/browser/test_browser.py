@@ -23,6 +23,13 @@ from tests.conftest import ROOT, SEED
 SEED_TITLE = "Massimo Carrera, un sestese al comando del campionato di calcio russo"
 BLOCKING_IMPACTS = {"serious", "critical"}
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+#: The sample article whose photo is the phone's sideways 4000×3000 with GPS.
+PHOTO_PATH = "/cologno-monzese/cologno-casa-di-comunita-inaugurazione/"
+MOBILE = {"width": 375, "height": 740}
+#: The pages where a layout shift would be felt first; those with pictures are audited.
+FIRST_PAGES = ("article", "home", "article-mobile", "home-mobile", "photo-article",
+               "photo-article-mobile")  # fmt: skip
+PICTURE_PAGES = ("home", "home-mobile", "photo-article", "photo-article-mobile")
 
 
 def _pages(rendered: RenderedSite, shots: Path) -> list[dict[str, Any]]:
@@ -44,6 +51,8 @@ def _pages(rendered: RenderedSite, shots: Path) -> list[dict[str, Any]]:
         },
         {"name": "article-mobile", "path": SEED_PATH, "viewport": {"width": 375, "height": 740}},
         {"name": "home-mobile", "path": "/", "viewport": {"width": 375, "height": 740}},
+        {"name": "photo-article", "path": PHOTO_PATH, "viewport": desktop},
+        {"name": "photo-article-mobile", "path": PHOTO_PATH, "viewport": MOBILE},
         {"name": "listing", "path": "/sport/page/2/", "viewport": desktop},
         {"name": "updated", "path": "/sesto-san-giovanni/sesto-piazza-petazzi-riqualificazione/"},
         {"name": "not-found", "path": "/404.html", "viewport": desktop},
@@ -177,3 +186,60 @@ def test_screenshots_are_taken(chromium_report: dict[str, dict[str, Any]]) -> No
         data = (folder / name).read_bytes()
         assert data.startswith(PNG_MAGIC)
         assert len(data) > 20_000  # a real page, not a blank one
+
+
+# --- pictures: no layout shift, and the image audits Lighthouse makes, offline -----------
+
+
+@pytest.mark.parametrize("name", FIRST_PAGES)
+def test_no_layout_shift_while_the_page_loads(
+    chromium_report: dict[str, dict[str, Any]], name: str
+) -> None:
+    assert chromium_report[name]["layoutShift"] == 0
+
+
+def _variants(page: dict[str, Any]) -> list[dict[str, Any]]:
+    return [i for i in page["images"] if "/media/_v/" in (i["currentSrc"] or "")]
+
+
+@pytest.mark.parametrize("name", PICTURE_PAGES)
+def test_every_picture_is_sized_responsive_and_offered_in_a_modern_format(
+    chromium_report: dict[str, dict[str, Any]], name: str
+) -> None:
+    page = chromium_report[name]
+    for image in page["images"]:
+        if not (image["src"] or "").startswith(("/", "../", "media/")) or image["src"].endswith(
+            ".svg"
+        ):
+            continue
+        # unsized-images: width and height in the markup, in the proportion shown
+        assert image["width"], image
+        assert image["height"], image
+        ratio = int(image["width"]) / int(image["height"])
+        assert image["renderedWidth"] / image["renderedHeight"] == pytest.approx(ratio, rel=0.02)
+        # responsive: a srcset and sizes, and a modern format offered and taken
+        assert image["srcset"], image
+        assert image["sizes"], image
+        assert set(image["sources"]) & {"image/avif", "image/webp"}, image
+        assert image["currentSrc"].endswith((".avif", ".webp")), image
+    assert _variants(page), "the page shows no picture variant"
+
+
+@pytest.mark.parametrize("name", PICTURE_PAGES)
+def test_pictures_are_not_oversized_and_offscreen_ones_wait(
+    chromium_report: dict[str, dict[str, Any]], name: str
+) -> None:
+    page = chromium_report[name]
+    dpr = 1  # check_pages.mjs renders at deviceScaleFactor 1
+    for image in _variants(page):
+        # uses-responsive-images: never more than twice the pixels shown (the smallest
+        # variant, 320 px, may be wider than a small box)
+        assert image["naturalWidth"] <= max(2 * image["renderedWidth"] * dpr, 320), image
+        # offscreen-images: below the first screen, lazy; lcp-lazy-loaded: above, not lazy
+        if image["top"] >= page["viewportHeight"]:
+            assert image["loading"] == "lazy", image
+    first_screen = [i for i in _variants(page) if i["top"] < page["viewportHeight"]]
+    if first_screen:
+        largest = max(first_screen, key=lambda i: i["renderedWidth"] * i["renderedHeight"])
+        assert largest["loading"] != "lazy", largest
+        assert largest["fetchpriority"] == "high", largest  # prioritize-lcp-image
