@@ -6,6 +6,8 @@ it should."""
 from __future__ import annotations
 
 import io
+import json
+import re
 import struct
 import zlib
 
@@ -81,8 +83,24 @@ def test_a_camera_photo_uploaded_before_its_article_is_shown_by_its_variants(
     )  # the stand-in is upright too
     for key, body in pictures.items():
         assert not carries_private_metadata(body), key
-    # AND the page exists
-    assert site_page(cloud, PAGE) is not None
+    # AND the article page, the homepage and a neighbour's related box show it through
+    # srcset, the modern format offered first
+    publish(cloud, "articles/vicino.md", article("Vicino", slug="vicino", date="2024-05-02T10:00"))
+    hero = [s.name for s in ref.variants(VariantKind.WIDTH, ref.modern)]
+    thumb = ref.variant(VariantKind.TEASER, ref.modern)
+    assert thumb is not None
+    page = site_page(cloud, PAGE) or ""
+    assert f'<source type="{ref.modern.content_type}"' in page
+    assert all(f"/{name} " in page for name in hero), "every width in the hero's srcset"
+    assert 'fetchpriority="high"' in page
+    # AND its NewsArticle offers search engines the three crops, 1,200 px wide or more
+    found = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
+    assert found is not None
+    images = json.loads(found.group(1))["image"]
+    sizes = {(i["width"], i["height"]) for i in images}
+    assert {(1200, 675), (1200, 900), (1200, 1200)} <= sizes
+    for shown in ("/", "/sport/vicino/"):
+        assert f"/{thumb.name} " in (site_page(cloud, shown) or ""), shown
 
 
 def test_an_article_uploaded_before_its_photo_is_re_rendered_when_the_photo_comes(
