@@ -20,7 +20,7 @@ from typing import Any
 
 from rotativa.adapters.memory import MemoryBucket
 from rotativa.domain.inbox import ARTICLES_PREFIX, FileUpload, InboxObject
-from rotativa.domain.media import MediaHead, MediaType
+from rotativa.domain.media import MEDIA_MAX_BYTES, MediaHead, MediaType
 from rotativa.domain.pages import object_key
 from rotativa.domain.pictures import MEDIA_PREFIX
 
@@ -167,7 +167,7 @@ class FolderSiteMedia:
         self.site = site
 
     def publish(self, key: str, source: MediaHead, media_type: MediaType, cache: str) -> None:
-        data = self.inbox.read_media(key, source, 1 << 40)
+        data = self.inbox.read_media(key, source, MEDIA_MAX_BYTES)
         if data is not None:
             self.site.put_if_changed(
                 key, data, content_type=media_type.content_type, cache_control=cache

@@ -287,15 +287,6 @@ class MemoryBucket:
         self.headers.pop(key, None)
         return self.objects.pop(key, None) is not None
 
-    # --- its media/, as `services.media` writes it -----------------------------------------
-
-    def put_file(self, key: str, body: bytes, content_type: str, cache: str) -> None:
-        self.objects[key] = body
-        self.headers[key] = (content_type, cache)
-
-    def remove(self, key: str) -> None:
-        self.delete(key)
-
 
 class MemoryQueue:
     """A page queue that keeps what it was sent (the render queue of an in-memory site)."""

@@ -34,10 +34,10 @@ from rotativa.domain.twins import TWIN_WINNER, name_address, twin_of
 from rotativa.services.media import refused_media
 from rotativa.services.picture_desk import pictures_shown
 from rotativa.services.ports import ArticleLedger, Inbox, SiteMedia, Telemetry
+from rotativa.services.validation import ValidationReport, validate_upload
 
 if TYPE_CHECKING:
     from rotativa.services.picture_desk import PictureDesk
-from rotativa.services.validation import ValidationReport, validate_upload
 
 _OUTCOMES = {
     ArticleState.PUBLISHED: (IngestOutcome.PUBLISHED, "ArticlePublished"),

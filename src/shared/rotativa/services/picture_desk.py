@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 from rotativa.domain.article import Article
 from rotativa.domain.inbox import order_after
 from rotativa.domain.markdown import render_body
-from rotativa.domain.media import MEDIA_MAX_BYTES, MediaHead
+from rotativa.domain.media import CACHE_CONTROL, MEDIA_MAX_BYTES, MediaHead
 from rotativa.domain.pictures import (
     FOCUS_CENTRE,
     Focus,
@@ -47,22 +47,19 @@ if TYPE_CHECKING:
 
 #: Variants are named by their content: a browser and the CDN may keep them forever.
 VARIANT_CACHE = "public, max-age=31536000, immutable"
-#: The picture's own key (`media/x.jpg`) holds its largest width, re-encoded in its own
-#: format (`services.pictures`): old links and embeds keep working, without the camera's
-#: metadata.
-SITE_KEY_CACHE = "public, max-age=86400"
 ATTEMPTS = 5  # compare-and-swap rounds before giving up (the message is retried)
 _IMG_SRC = re.compile(r'<img\s[^>]*?\bsrc="([^"]+)"')
 
 
-def pictures_shown(article: Article) -> dict[str, Focus | None]:
-    """The media keys of the pictures `article` shows, each with the focus its crops need:
-    the image's own focus for the hero, None for a picture in the body (widths only)."""
-    shown: dict[str, Focus | None] = {}
+def pictures_shown(article: Article) -> dict[str, Focus]:
+    """The media keys of the pictures `article` shows, each with the focus it asks for:
+    the image's own for the hero, the centre for a picture in the body (which shows the
+    widths only: the crops made at upload are the centre's anyway)."""
+    shown: dict[str, Focus] = {}
     if article.image is not None and (key := media_key_of(article.image.src)) is not None:
         shown[key] = article.image.focus
     for key in _body_pictures(article.body):
-        shown.setdefault(key, None)
+        shown.setdefault(key, FOCUS_CENTRE)
     return shown
 
 
@@ -144,8 +141,10 @@ class PictureDesk:
         for name, body in made.files.items():  # a crop that is also a width: one file
             self.site.put_file(name, body, types[name], VARIANT_CACHE)
         if made.stand_in is not None:
+            # The upload's own key holds its largest width, re-encoded (`services.pictures`),
+            # cached as any media file: old links and embeds keep working, without metadata.
             body, content_type = made.stand_in
-            self.site.put_file(key, body, content_type, SITE_KEY_CACHE)
+            self.site.put_file(key, body, content_type, CACHE_CONTROL)
         return Published(made.record, made.problems)
 
     def _drop_variants(self, before: PictureRecord | None, after: PictureRecord | None) -> None:
@@ -165,8 +164,8 @@ class PictureDesk:
         module's docstring), and crops for a focus not made yet are made now."""
         refs: list[PictureRef] = []
         for key, focus in pictures_shown(article).items():
-            self.shelf.use_picture(key, article_key, focus or FOCUS_CENTRE)
-            ref = self._ref(key, focus or FOCUS_CENTRE, make=True)
+            self.shelf.use_picture(key, article_key, focus)
+            ref = self._ref(key, focus, make=True)
             if ref is not None:
                 refs.append(ref)
         return tuple(refs)
@@ -195,7 +194,7 @@ class PictureDesk:
             refs = tuple(
                 ref
                 for key, focus in pictures_shown(stored.article).items()
-                if (ref := self._ref(key, focus or FOCUS_CENTRE, make=False)) is not None
+                if (ref := self._ref(key, focus, make=False)) is not None
             )
             if refs == stored.pictures:
                 return False
