@@ -18,7 +18,15 @@ from rotativa.domain.pictures import PictureFormat, VariantKind
 from rotativa.domain.records import StoredArticle
 from rotativa.domain.site import SiteSettings
 from rotativa_tools.local.cloud import LocalCloud
-from tests.integration.pipeline_helpers import article, publish, site_page, table_item
+from tests.integration.pipeline_helpers import (
+    article,
+    call,
+    publish,
+    s3_event,
+    site_page,
+    table_item,
+    version_of,
+)
 from tests.unit.test_pictures import UPRIGHT, camera_jpeg, carries_private_metadata, photo
 
 PHOTO = "media/2026/sindaco.jpg"
@@ -162,6 +170,29 @@ def test_a_replaced_photo_takes_its_old_variants_with_it_and_a_deleted_one_every
     assert third.visible
 
 
+def test_a_retried_event_for_a_picture_made_already_keeps_its_report(
+    cloud: LocalCloud,
+) -> None:
+    # GIVEN a photo too small for the 1,200 px crops: published, with warnings
+    publish(cloud, "media/piccola.jpg", _small_jpeg((200, 40, 40), (800, 600)))
+    report = cloud.report("media/piccola.jpg")
+    assert report is not None
+    assert {w["code"] for w in report["warnings"]} == {"picture_crop_small"}
+    files = cloud.site_files()
+    # WHEN S3 delivers the same version's event again
+    event = s3_event(
+        cloud,
+        "media/piccola.jpg",
+        sequencer="FF",
+        version_id=version_of(cloud, "media/piccola.jpg"),
+    )
+    assert call(cloud, "ValidateFunction", event) == {"batchItemFailures": []}
+    cloud.run_until_quiet()
+    # THEN nothing is made again and the editor's report still says what it said
+    assert cloud.report("media/piccola.jpg") == report
+    assert cloud.site_files() == files
+
+
 def test_a_decompression_bomb_is_refused_with_a_report_and_fails_no_batch(
     cloud: LocalCloud,
 ) -> None:
@@ -178,8 +209,8 @@ def test_a_decompression_bomb_is_refused_with_a_report_and_fails_no_batch(
     assert site_page(cloud, "/sport/altro-articolo/") is not None
 
 
-def _small_jpeg(colour: tuple[int, int, int]) -> bytes:
-    image = photo(1600, 1200)
+def _small_jpeg(colour: tuple[int, int, int], size: tuple[int, int] = (1600, 1200)) -> bytes:
+    image = photo(*size)
     image.paste(colour, (0, 0, 400, 300))
     out = io.BytesIO()
     image.save(out, "JPEG", quality=80)

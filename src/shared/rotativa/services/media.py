@@ -100,6 +100,8 @@ class MediaUploads:
         problems = verdict.problems
         if self.pictures is not None and verdict.media_type.family == "image":
             made = self.pictures.publish(target, found)
+            if made.unchanged:  # its report was written when it was made: it stands
+                return found.version, (IngestOutcome.MEDIA_COPIED, ())
             problems = made.problems
             if made.record is None and not problems:
                 # The version judged is gone already: the event of what replaced it decides.

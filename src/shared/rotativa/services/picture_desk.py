@@ -73,10 +73,13 @@ def _body_pictures(body: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Published:
-    """What publishing one picture did: its record (None: refused) and the problems."""
+    """What publishing one picture did: its record (None: refused) and the problems.
+    `unchanged`: the version was made already (a retried event); its report, written
+    then, stands, and `problems` is not known again."""
 
     record: PictureRecord | None
     problems: tuple[Problem, ...]
+    unchanged: bool = False
 
 
 class PictureDesk:
@@ -108,7 +111,7 @@ class PictureDesk:
                 and set(wanted) <= set(before.focuses)
             ):
                 self.refresh_users(key)  # a retried event: made already, users told again
-                return Published(before, ())
+                return Published(before, (), unchanged=True)
             result = self._make(key, found, wanted)
             if result.record is None:
                 return result
