@@ -24,9 +24,11 @@ ever own, overwrite or delete a variant's key.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
+from html import unescape
 from pathlib import PurePosixPath
 from typing import Any, NamedTuple
 
@@ -121,6 +123,11 @@ class VariantSpec:
     height: int
     format: PictureFormat
     name: str
+
+    @property
+    def path(self) -> str:
+        """Where the site serves it: its key is `name`, so `/` + `name`."""
+        return "/" + self.name
 
 
 @dataclass(frozen=True)
@@ -290,6 +297,25 @@ def media_key_of(src: str) -> str | None:
     if not key.startswith(MEDIA_PREFIX) or ".." in key.split("/"):
         return None
     return key
+
+
+#: A body image's tag, and its `src` inside it: one reading for the pictures a body shows
+#: (`body_pictures`, what ingest stores refs for) and for the tags a page rewrites
+#: (`rendering.renderer`).
+IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+IMG_SRC = re.compile(r'\ssrc="([^"]*)"')
+
+
+def img_media_key(tag: str) -> str | None:
+    """The media key an `<img>` tag's `src` names, or None (a URL, no `src`)."""
+    found = IMG_SRC.search(tag)
+    return media_key_of(unescape(found.group(1))) if found else None
+
+
+def body_pictures(html: str) -> tuple[str, ...]:
+    """The media keys of the pictures a rendered body shows, in order, each once."""
+    keys = (img_media_key(match.group(0)) for match in IMG_TAG.finditer(html))
+    return tuple(dict.fromkeys(key for key in keys if key is not None))
 
 
 # --- limits ------------------------------------------------------------------------------

@@ -17,7 +17,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from email.utils import format_datetime
 from functools import cache, lru_cache
-from html import unescape as html_unescape
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -28,10 +27,13 @@ from rotativa.domain.frontpage import SectionBlock
 from rotativa.domain.markdown import render_body, shorten
 from rotativa.domain.pages import FEED_SIZE, NEWS_SITEMAP_LIMIT, NEWS_WINDOW
 from rotativa.domain.pictures import (
+    IMG_SRC,
+    IMG_TAG,
     PictureFormat,
     PictureRef,
     VariantKind,
     VariantSpec,
+    img_media_key,
     media_key_of,
 )
 from rotativa.domain.related import RELATED_BOX_SIZE
@@ -117,8 +119,6 @@ LEAD_SIZES = "(min-width: 72rem) 43rem, (min-width: 48rem) 60vw, 100vw"
 TEASER_SIZES = "(min-width: 48rem) 33vw, 100vw"
 # Body pictures sit in the text's measure (--measure: 40rem) inside the article column.
 BODY_SIZES = "(min-width: 42rem) 40rem, 100vw"
-_BODY_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
-_BODY_IMG_SRC = re.compile(r'\ssrc="([^"]*)"')
 RELATED_SIZES = "(min-width: 60rem) 19rem, 100vw"
 
 
@@ -525,15 +525,13 @@ class SiteRenderer:
             shown = ref.variants(VariantKind.WIDTH, PictureFormat.JPEG)
             modern = ref.variants(VariantKind.WIDTH, ref.modern)
         else:
-            shown = tuple(
-                v
-                for kind in (VariantKind.TEASER, VariantKind.TEASER_2X)
-                if (v := ref.variant(kind, PictureFormat.JPEG)) is not None
-            )
-            modern = tuple(
-                v
-                for kind in (VariantKind.TEASER, VariantKind.TEASER_2X)
-                if (v := ref.variant(kind, ref.modern)) is not None
+            shown, modern = (
+                tuple(
+                    v
+                    for kind in (VariantKind.TEASER, VariantKind.TEASER_2X)
+                    if (v := ref.variant(kind, fmt)) is not None
+                )
+                for fmt in (PictureFormat.JPEG, ref.modern)
             )
         if not shown:
             return plain
@@ -559,8 +557,8 @@ class SiteRenderer:
 
         def sized(match: re.Match[str]) -> str:
             tag = match.group(0)
-            found = _BODY_IMG_SRC.search(tag)
-            key = media_key_of(html_unescape(found.group(1))) if found else None
+            found = IMG_SRC.search(tag)
+            key = img_media_key(tag)
             ref = refs.get(key) if key else None
             shown = ref.variants(VariantKind.WIDTH, PictureFormat.JPEG) if ref else ()
             if ref is None or not shown or found is None or " srcset=" in tag:
@@ -584,13 +582,13 @@ class SiteRenderer:
             )
             return f"<picture>{source}{img}</picture>"
 
-        return _BODY_IMG.sub(sized, body)
+        return IMG_TAG.sub(sized, body)
 
     def _srcset(self, specs: Sequence[VariantSpec], here: str) -> str:
         return ", ".join(f"{self._variant_href(s, here)} {s.width}w" for s in specs)
 
     def _variant_href(self, spec: VariantSpec, here: str) -> str:
-        return self._href("/" + spec.name, here)
+        return self._href(spec.path, here)
 
     @staticmethod
     def _hero_ref(image: ArticleImage | None, pictures: Sequence[PictureRef]) -> PictureRef | None:
@@ -599,9 +597,7 @@ class SiteRenderer:
             return None
         key = media_key_of(image.src)
         of_src = [p for p in pictures if p.src == key and p.current]
-        focus = getattr(image, "focus", None)
-        exact = [p for p in of_src if focus is None or p.focus == focus]
-        found = exact or of_src
+        found = [p for p in of_src if p.focus == image.focus] or of_src
         return found[0] if found else None
 
     def _feed_image(self, teaser: ArticleTeaser) -> dict[str, Any] | None:
@@ -616,7 +612,7 @@ class SiteRenderer:
         if spec is None:
             return {"url": self.links.absolute(media_path(teaser.image.src)), "width": None}
         return {
-            "url": self.links.absolute("/" + spec.name),
+            "url": self.links.absolute(spec.path),
             "width": spec.width,
             "height": spec.height,
             "type": "image/jpeg",
@@ -736,7 +732,7 @@ class SiteRenderer:
             if hero and (v := hero.variant(kind, PictureFormat.JPEG)) is not None
         ]
         if social is not None:
-            image = self.links.absolute("/" + social.name)
+            image = self.links.absolute(social.path)
         published_iso = iso(published, self._zone)
         modified_iso = iso(updated, self._zone) if updated is not None else published_iso
         properties = [
@@ -769,7 +765,7 @@ class SiteRenderer:
                 tuple(
                     {
                         "@type": "ImageObject",
-                        "url": self.links.absolute("/" + c.name),
+                        "url": self.links.absolute(c.path),
                         "width": c.width,
                         "height": c.height,
                     }

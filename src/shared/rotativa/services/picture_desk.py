@@ -23,7 +23,6 @@ file).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -37,6 +36,7 @@ from rotativa.domain.pictures import (
     Focus,
     PictureRecord,
     PictureRef,
+    body_pictures,
     media_key_of,
 )
 from rotativa.domain.problems import Problem
@@ -48,7 +48,6 @@ if TYPE_CHECKING:
 #: Variants are named by their content: a browser and the CDN may keep them forever.
 VARIANT_CACHE = "public, max-age=31536000, immutable"
 ATTEMPTS = 5  # compare-and-swap rounds before giving up (the message is retried)
-_IMG_SRC = re.compile(r'<img\s[^>]*?\bsrc="([^"]+)"')
 
 
 def pictures_shown(article: Article) -> dict[str, Focus]:
@@ -67,8 +66,7 @@ def pictures_shown(article: Article) -> dict[str, Focus]:
 def _body_pictures(body: str) -> tuple[str, ...]:
     """The media keys of the pictures a body shows, in order; remembered, as one ingest
     asks it of the same body several times (uses, forgetting, the refresh)."""
-    found = (media_key_of(m.group(1)) for m in _IMG_SRC.finditer(render_body(body).html))
-    return tuple(dict.fromkeys(key for key in found if key is not None))
+    return body_pictures(render_body(body).html)
 
 
 @dataclass(frozen=True)
