@@ -39,7 +39,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -449,14 +449,7 @@ class PageFetch:
     files: dict[str, list[str]] = field(default_factory=dict)  # browser → the files fetched
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "images": self.images,
-            "before": self.before,
-            "before_lazy": self.before_lazy,
-            "after": self.after,
-            "after_lazy": self.after_lazy,
-            "files": self.files,
-        }
+        return asdict(self)
 
 
 BROWSERS = {"avif": MODERN_BROWSER, "jpeg-only": JPEG_BROWSER}
