@@ -179,11 +179,6 @@ class PictureRecord:
     modern: PictureFormat = PictureFormat.WEBP
     version: str = ""
 
-    @property
-    def focus(self) -> Focus:
-        """The first focus made (the centre, for a record made at upload)."""
-        return self.focuses[0]
-
     def ref(self, focus: Focus = FOCUS_CENTRE) -> PictureRef | None:
         """What a page needs to show this picture cropped around `focus`; None when its
         crops for that focus were not made (yet)."""
