@@ -173,6 +173,9 @@ def test_documented_kinds_are_accepted(settings: SiteSettings) -> None:
             "pinned": True,
             "related": ["altro-articolo"],
             "aliases": ["/2017/11/vecchio/"],
+            "corrections": [{"at": "2024-05-03T09:15", "text": "Il risultato era **2-0**."}],
+            "live": True,
+            "updates": [{"at": "2024-05-02T21:10", "title": "Voto", "text": "Approvato."}],
         }
     )
     # WHEN / THEN

@@ -23,10 +23,10 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date as date_type
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import PurePosixPath
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from pydantic import (
@@ -58,6 +58,11 @@ AUTHOR_MAX = 100
 RELATED_MAX = 10
 ALIASES_MAX = 20
 ALIAS_MAX = 300
+CORRECTIONS_MAX = 10
+CORRECTION_TEXT_MAX = 600  # a correction says what was wrong and what is right, briefly
+UPDATES_MAX = 200  # an evening's live coverage: one every few minutes for hours
+UPDATE_TITLE_MAX = TITLE_MAX
+UPDATE_TEXT_MAX = 5_000
 BODY_MAX_BYTES = 200_000
 EARLIEST_YEAR = 1900
 LATEST_YEAR = 2199
@@ -73,6 +78,7 @@ class FieldType(StrEnum):
     MOMENT = "moment"  # ISO 8601 text (or a YAML timestamp, should the loader make one)
     FLAG = "flag"  # true or false
     CHOICE = "choice"  # one of a few texts
+    ENTRIES = "entries"  # a list of mappings with fields of their own (corrections, updates)
 
 
 #: The upload schema: every field an editor may write, and the one kind it takes. Nothing
@@ -94,12 +100,21 @@ UPLOAD_SCHEMA: Mapping[str, FieldType] = {
     "pinned": FieldType.FLAG,
     "related": FieldType.NAMES,
     "aliases": FieldType.NAMES,
+    "corrections": FieldType.ENTRIES,
+    "live": FieldType.FLAG,
+    "updates": FieldType.ENTRIES,
 }
 UPLOAD_FIELDS = tuple(UPLOAD_SCHEMA)
 IMAGE_FIELDS = ("src", "alt", "caption", "focus")
+#: The fields of each entry of a list of entries, and the kind each takes.
+ENTRY_SCHEMA: Mapping[str, Mapping[str, FieldType]] = {
+    "corrections": {"at": FieldType.MOMENT, "text": FieldType.LONG_TEXT},
+    "updates": {"at": FieldType.MOMENT, "title": FieldType.TEXT, "text": FieldType.LONG_TEXT},
+}
 REQUIRED_FIELDS = ("title", "section")
-_LIST_LIMITS = {"tags": TAGS_MAX, "authors": AUTHORS_MAX, "related": RELATED_MAX,
-                "aliases": ALIASES_MAX}  # fmt: skip
+UPLOAD_LIST_LIMITS = {"tags": TAGS_MAX, "authors": AUTHORS_MAX, "related": RELATED_MAX,
+                "aliases": ALIASES_MAX, "corrections": CORRECTIONS_MAX,
+                "updates": UPDATES_MAX}  # fmt: skip
 
 #: Names only storage writes (the article item, its teaser, its address claim, the stored
 #: model's own fields): an upload that sets one is trying to shape what it does not own, or
@@ -191,7 +206,7 @@ def _check_field(check: _UploadCheck, name: str, kind: FieldType, value: Any) ->
             _check_text(check, loc, value)
         elif not isinstance(value, list):
             check.refuse(loc, value, rejection("expected_list", {"kind": kind_of(value)}))
-        elif len(value) <= _LIST_LIMITS[name]:  # longer: refused by its count, item unseen
+        elif len(value) <= UPLOAD_LIST_LIMITS[name]:  # longer: refused by its count, item unseen
             for index, item in enumerate(value):
                 _check_text(check, (name, index), item)
     elif kind is FieldType.IMAGE:
@@ -220,11 +235,10 @@ def _check_field(check: _UploadCheck, name: str, kind: FieldType, value: Any) ->
                     check.withhold((name, part), item, problem)
             elif item is not None:
                 _check_text(check, (name, part), item)
+    elif kind is FieldType.ENTRIES:
+        _check_entries(check, name, value)
     elif kind is FieldType.MOMENT:
-        if isinstance(value, str):
-            _check_text(check, loc, value)
-        elif not isinstance(value, date_type):  # datetime is a date too
-            check.refuse(loc, value, rejection("date_invalid", {"value": _value_shown(value)}))
+        _check_moment(check, loc, value)
     elif kind is FieldType.FLAG:
         if not isinstance(value, bool):
             check.refuse(loc, value, rejection("expected_bool", {"value": repr(value)[:40]}))
@@ -234,6 +248,42 @@ def _check_field(check: _UploadCheck, name: str, kind: FieldType, value: Any) ->
         check.refuse(loc, value, rejection("choice_invalid", shown))
     elif isinstance(value, str):
         _check_text(check, loc, value)
+
+
+def _check_moment(check: _UploadCheck, loc: tuple[str | int, ...], value: Any) -> None:
+    if isinstance(value, str):
+        _check_text(check, loc, value)
+    elif not isinstance(value, date_type):  # datetime is a date too
+        check.refuse(loc, value, rejection("date_invalid", {"value": _value_shown(value)}))
+
+
+def _check_entries(check: _UploadCheck, name: str, value: Any) -> None:
+    """A list of mappings (`corrections`, `updates`), each with only its documented fields,
+    each of its kind. A bad entry refuses the whole field: the model must not guess which
+    of an editor's corrections were meant."""
+    schema = ENTRY_SCHEMA[name]
+    accepted = ", ".join(schema)
+    if not isinstance(value, list):
+        check.refuse((name,), value, rejection("expected_list", {"kind": kind_of(value)}))
+        return
+    if len(value) > UPLOAD_LIST_LIMITS[name]:
+        return  # refused by its count, entries unseen
+    for index, entry in enumerate(value):
+        if not isinstance(entry, dict):
+            shown = {"kind": kind_of(entry), "accepted": accepted}
+            check.refuse((name, index), entry, rejection("entry_not_mapping", shown))
+            continue
+        for part, item in entry.items():
+            loc: tuple[str | int, ...] = (name, index, str(part))
+            kind = schema.get(part) if isinstance(part, str) else None
+            if kind is None:
+                check.refuse(loc, item, rejection("entry_field_unknown", {"accepted": accepted}))
+            elif item is None:
+                continue
+            elif kind is FieldType.MOMENT:
+                _check_moment(check, loc, item)
+            else:
+                _check_text(check, loc, item, multiline=kind is FieldType.LONG_TEXT)
 
 
 def _check_upload(fields: Mapping[str, Any], body: str) -> _UploadCheck:
@@ -303,6 +353,47 @@ def _check_slug(
         check.refuse(("slug",), slug, rejection("slug_reserved", suggestion))
 
 
+def _check_timeline(
+    check: _UploadCheck,
+    fields: Mapping[str, Any],
+    data: Mapping[str, Any],
+    settings: SiteSettings,
+    now: datetime | None,
+) -> None:
+    """Corrections and live updates happen after the story starts and before the upload
+    tells of them, and no two updates share a time (each is an address on the page:
+    `#agg-2110`). Judged on the editor's own entries, so each error names the entry; the
+    story's start is its `date` (else `publish_at`) as the model will read it."""
+    start_value = data.get("date") if data.get("date") is not None else data.get("publish_at")
+    start = parse_datetime(start_value, settings) if start_value is not None else None
+    latest = now + timedelta(minutes=settings.future_tolerance_minutes) if now else None
+    for name in ENTRY_SCHEMA:
+        entries = fields.get(name)  # as written: an entry refused elsewhere still has a time
+        if not isinstance(entries, list) or len(entries) > UPLOAD_LIST_LIMITS[name]:
+            continue
+        seen: dict[datetime, int] = {}
+        for index, entry in enumerate(entries):
+            value = entry.get("at") if isinstance(entry, dict) else None
+            at = parse_datetime(value, settings) if value is not None else None
+            if at is None:
+                continue  # missing or unreadable: the model says which
+            loc: tuple[str | int, ...] = (name, index, "at")
+            shown = _value_shown(value)
+            found: list[tuple[str, dict[str, Any]]] = []
+            if start is not None and at < start:
+                found.append(("entry_before_date", {"date": start.isoformat(timespec="minutes")}))
+            if now is not None and latest is not None and at > latest:
+                local_now = now.astimezone(settings.zone).isoformat(timespec="minutes")
+                tolerance = settings.future_tolerance_minutes
+                found.append(("entry_in_future", {"now": local_now, "tolerance": tolerance}))
+            if name == "updates" and at in seen:
+                found.append(("update_at_repeated", {"other": seen[at] + 1, "position": index + 1}))
+            for code, params in found:
+                problem = rejection(code, {"value": shown, **params})
+                check.errors.append({"type": problem, "loc": loc, "input": value})
+            seen.setdefault(at, index)
+
+
 Line = Annotated[str, StringConstraints(strip_whitespace=True)]
 
 
@@ -326,6 +417,22 @@ def _settings(info: ValidationInfo) -> SiteSettings:
     if not isinstance(settings, SiteSettings):
         raise TypeError("Article validation needs context={'settings': SiteSettings}")
     return settings
+
+
+def _moment(value: Any, info: ValidationInfo) -> datetime | None:
+    """A date of an upload: ISO 8601 or YAML's own, naive meaning site time, in range."""
+    if value is None:
+        return None
+    settings = _settings(info)
+    parsed = parse_datetime(value, settings)
+    if parsed is None:
+        raise rejection("date_invalid", {"value": str(value)[:40]})
+    if not EARLIEST_YEAR <= parsed.year <= LATEST_YEAR:
+        raise rejection(
+            "date_out_of_range",
+            {"value": str(value)[:40], "min": EARLIEST_YEAR, "max": LATEST_YEAR},
+        )
+    return parsed
 
 
 class ArticleStatus(StrEnum):
@@ -477,6 +584,63 @@ class ArticleImage(BaseModel):
         return urlsplit(self.src).scheme == ""
 
 
+class _Entry(BaseModel):
+    """A dated note of the newsroom on an article: a correction or a live update. `at` is
+    site time like every date of an upload; `text` is Markdown, rendered like the body."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    at: datetime
+    text: Annotated[str, Field(min_length=1)]
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _local_at(cls, value: Any, info: ValidationInfo) -> Any:
+        return _moment(value, info)
+
+    @field_validator("text")
+    @classmethod
+    def _plain_text(cls, value: str) -> str:
+        text = _check_plain_text(value.strip(), multiline=True)
+        if not text:
+            raise rejection("blank")
+        return text
+
+
+class Correction(_Entry):
+    """A correction made in the open: what was wrong, and when it was put right."""
+
+    text: Annotated[str, Field(min_length=1, max_length=CORRECTION_TEXT_MAX)]
+
+
+class LiveUpdate(_Entry):
+    """One entry of live coverage (a council session, a flood, an election night)."""
+
+    title: Annotated[Line, Field(max_length=UPDATE_TITLE_MAX)] = ""
+    text: Annotated[str, Field(min_length=1, max_length=UPDATE_TEXT_MAX)]
+
+    @field_validator("title")
+    @classmethod
+    def _plain_title(cls, value: str) -> str:
+        return _check_plain_text(value)
+
+    @property
+    def anchor(self) -> str:
+        """`agg-2110`: the update's own address on the page, from its time alone, so it
+        stays the same as later updates arrive (the day is added by the renderer when the
+        coverage runs past midnight)."""
+        return f"agg-{self.at.strftime('%H%M')}"
+
+
+_EntryT = TypeVar("_EntryT", bound=_Entry)
+
+
+def _newest_first(entries: tuple[_EntryT, ...]) -> tuple[_EntryT, ...]:
+    """Entries as the page shows them; stored so, a file listing them in another order is
+    the same article."""
+    return tuple(sorted(entries, key=lambda e: e.at, reverse=True))
+
+
 class Article(BaseModel):
     """One published (or draft) article, keyed by the upload it came from."""
 
@@ -500,11 +664,21 @@ class Article(BaseModel):
     pinned: bool = False
     related: Annotated[tuple[str, ...], Field(max_length=RELATED_MAX)] = ()
     aliases: Annotated[tuple[str, ...], Field(max_length=ALIASES_MAX)] = ()
+    # Newest first (see `_newest_first`); `live` marks coverage still going on.
+    corrections: Annotated[tuple[Correction, ...], Field(max_length=CORRECTIONS_MAX)] = ()
+    live: bool = False
+    updates: Annotated[tuple[LiveUpdate, ...], Field(max_length=UPDATES_MAX)] = ()
     body: str = ""
 
     @classmethod
     def from_upload(
-        cls, key: str, fields: Mapping[str, Any], body: str, settings: SiteSettings
+        cls,
+        key: str,
+        fields: Mapping[str, Any],
+        body: str,
+        settings: SiteSettings,
+        *,
+        now: datetime | None = None,
     ) -> Article:
         """Validate an upload's fields; raises pydantic's ValidationError with every error.
 
@@ -513,6 +687,9 @@ class Article(BaseModel):
         is not the site's) first; then this stored model normalises what passed. Errors of
         both are raised together, so the editor reads them all at once; a field refused by
         the schema is not shown to the model, which would only say it again.
+
+        `now` is when the upload arrived: corrections and live updates may not lie ahead of
+        it by more than the site's tolerance (None: not judged, e.g. a stored record).
         """
         # A JSON body may carry CR line ends as escapes: the same text as a Markdown file's,
         # whose line ends are normalised on reading.
@@ -532,6 +709,7 @@ class Article(BaseModel):
                 if v is not None and ("image", k) not in check.withheld
             }
         _check_slug(check, key, data, settings)
+        _check_timeline(check, fields, data, settings, now)
         safe_body = body if "body" not in check.refused | check.flagged else ""
         article: Article | None = None
         errors = list(check.errors)
@@ -627,18 +805,12 @@ class Article(BaseModel):
     @field_validator("date", "publish_at", "expires_at", mode="before")
     @classmethod
     def _local_datetime(cls, value: Any, info: ValidationInfo) -> Any:
-        if value is None:
-            return None
-        settings = _settings(info)
-        parsed = parse_datetime(value, settings)
-        if parsed is None:
-            raise rejection("date_invalid", {"value": str(value)[:40]})
-        if not EARLIEST_YEAR <= parsed.year <= LATEST_YEAR:
-            raise rejection(
-                "date_out_of_range",
-                {"value": str(value)[:40], "min": EARLIEST_YEAR, "max": LATEST_YEAR},
-            )
-        return parsed
+        return _moment(value, info)
+
+    @field_validator("corrections", "updates", mode="after")
+    @classmethod
+    def _entries_newest_first(cls, value: tuple[_EntryT, ...]) -> tuple[_EntryT, ...]:
+        return _newest_first(value)
 
     @field_validator("expires_at")
     @classmethod
@@ -675,6 +847,18 @@ class Article(BaseModel):
     # --- what the site derives from an article --------------------------------------------
 
     @property
+    def is_live_blog(self) -> bool:
+        """Live coverage, going on (`live`) or over (its updates kept, `live` removed)."""
+        return self.live or bool(self.updates)
+
+    @property
+    def revised(self) -> datetime | None:
+        """The newsroom's latest dated note on the article (a correction or an update): what
+        readers are told it was last changed at, when that is later than an upload."""
+        moments = [e.at for e in (*self.corrections[:1], *self.updates[:1])]
+        return max(moments) if moments else None
+
+    @property
     def path(self) -> str:
         return f"/{self.section.slug}/{self.slug}/"
 
@@ -701,6 +885,9 @@ class Article(BaseModel):
             authors=self.authors,
             pinned=self.pinned,
             related=self.related,
+            live=self.live,
+            revised=self.revised,
+            corrections=self.corrections,
         )
 
 
@@ -724,6 +911,9 @@ class ArticleTeaser(BaseModel):
     # The variants of `image` when it is a picture the site made them for (issue 14):
     # fronts and related boxes show them with `srcset`; None shows `image.src` as it is.
     picture: PictureRef | None = None
+    live: bool = False  # coverage going on: fronts say "In diretta"
+    revised: datetime | None = None  # the latest correction or live update (`Article.revised`)
+    corrections: tuple[Correction, ...] = ()  # newest first: /correzioni/ and the feeds
 
     @property
     def path(self) -> str:
@@ -733,7 +923,7 @@ class ArticleTeaser(BaseModel):
     def modified(self) -> datetime:
         """When readers last saw it change (feeds, sitemaps): never before its own date,
         even when a correction was uploaded before the date the article carries."""
-        return max(self.date, self.updated) if self.updated is not None else self.date
+        return max(m for m in (self.date, self.updated, self.revised) if m is not None)
 
 
 _ALIAS_PATH = re.compile(r"^/[A-Za-z0-9\-._~%!$&'()*+,;=:@/]*$")

@@ -429,6 +429,40 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "en": "'{field}' must be text, not {kind}: if you mean the text, put it in quotes "
         '("{value}")',
     },
+    "entry_not_mapping": {
+        "it": "'{field}' deve avere i campi {accepted}, su righe sotto il suo trattino "
+        "('- at: …'), non essere {kind}",
+        "en": "'{field}' must have the fields {accepted}, on lines under its dash "
+        "('- at: …'), not be {kind}",
+    },
+    "entry_field_unknown": {
+        "it": "'{field}' non è un campo di questa voce: usa solo {accepted}",
+        "en": "'{field}' is not a field of this entry: use only {accepted}",
+    },
+    "entry_field_missing": {
+        "it": "alla voce {position} di '{list}' manca '{part}': aggiungi '{part}: …' "
+        "sotto il suo trattino ({expected})",
+        "en": "entry {position} of '{list}' has no '{part}': add '{part}: …' under its "
+        "dash ({expected})",
+    },
+    "entry_before_date": {
+        "it": "'{field}' ({value}) viene prima della data dell'articolo ({date}): una "
+        "correzione o un aggiornamento segue sempre la notizia; controlla giorno e ora",
+        "en": "'{field}' ({value}) comes before the article's date ({date}): a correction "
+        "or an update always follows the story; check the day and the time",
+    },
+    "entry_in_future": {
+        "it": "'{field}' ({value}) è nel futuro (ora sono le {now}; si accettano al massimo "
+        "{tolerance} minuti di anticipo): scrivi l'ora in cui è successo",
+        "en": "'{field}' ({value}) is in the future (it is {now} now; at most {tolerance} "
+        "minutes ahead are accepted): write the time it happened",
+    },
+    "update_at_repeated": {
+        "it": "l'aggiornamento {position} ha la stessa ora ({value}) dell'aggiornamento "
+        "{other}: ogni aggiornamento ha la sua ora, che è anche il suo indirizzo nella pagina",
+        "en": "update {position} has the same time ({value}) as update {other}: each update "
+        "has its own time, which is also its address on the page",
+    },
     "image_field_unknown": {
         "it": "'{field}' non è un campo dell'immagine: usa solo {accepted}",
         "en": "'{field}' is not a field of the image: use only {accepted}",
@@ -530,6 +564,10 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     "expect_section": {
         "it": "il nome della sezione, ad esempio Sesto San Giovanni",
         "en": "the section's name, for example Sesto San Giovanni",
+    },
+    "expect_moment": {
+        "it": "una data e un'ora, ad esempio 2024-05-02T21:10 (ora italiana)",
+        "en": "a date and time, for example 2024-05-02T21:10 (site time)",
     },
     "expect_text": {
         "it": "un testo",

@@ -50,6 +50,9 @@ class SiteSettings(BaseModel):
     time_zone: str = "Europe/Rome"
     sections: tuple[SectionSettings, ...] = ()
     max_upload_bytes: Annotated[int, Field(ge=1_000, le=50_000_000)] = DEFAULT_MAX_UPLOAD_BYTES
+    # How far ahead of its upload a correction or a live update may be dated: clocks differ,
+    # and an editor rounds "21:10" up; a time past this is a typo (a wrong day, a wrong hour).
+    future_tolerance_minutes: Annotated[int, Field(ge=0, le=1_440)] = 15
 
     @field_validator("base_url")
     @classmethod
@@ -125,6 +128,7 @@ class SiteSettings(BaseModel):
             "time_zone": "SITE_TIME_ZONE",
             "sections": "SITE_SECTIONS",
             "max_upload_bytes": "SITE_MAX_UPLOAD_BYTES",
+            "future_tolerance_minutes": "SITE_FUTURE_TOLERANCE_MINUTES",
         }
         for field, variable in optional.items():
             if environ.get(variable):

@@ -162,7 +162,7 @@ class Ingest:
     def _publish(
         self, event: InboxEvent, before: StoredArticle | None, data: bytes
     ) -> IngestResult | None:
-        report = validate_upload(event.key, data, self.settings)
+        report = validate_upload(event.key, data, self.settings, now=event.event_time)
         if report.article is None:
             return self._reject(event, report.problems)
         article = report.article

@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import IO, Any
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from rotativa.domain.article import (
+    ENTRY_SCHEMA,
     IMAGE_FIELDS,
     STORAGE_FIELDS,
     TAG_MAX,
     TAGS_MAX,
     UPLOAD_FIELDS,
+    UPLOAD_LIST_LIMITS,
     Article,
 )
 from rotativa.domain.markdown import render_body
@@ -52,17 +55,25 @@ class ValidationReport:
         return tuple(p for p in self.problems if p.severity is Severity.WARNING)
 
 
-def validate_stream(key: str, stream: IO[bytes], settings: SiteSettings) -> ValidationReport:
+def validate_stream(
+    key: str, stream: IO[bytes], settings: SiteSettings, *, now: datetime | None = None
+) -> ValidationReport:
     """Validate an upload read from a stream, refusing it before reading past the limit."""
     try:
         data = read_limited(stream, settings.max_upload_bytes)
     except UploadRejected as rejected:
         return ValidationReport(key, None, rejected.problems)
-    return validate_upload(key, data, settings)
+    return validate_upload(key, data, settings, now=now)
 
 
-def validate_upload(key: str, data: bytes, settings: SiteSettings) -> ValidationReport:
+def validate_upload(
+    key: str, data: bytes, settings: SiteSettings, *, now: datetime | None = None
+) -> ValidationReport:
     """The report on one upload, whatever its bytes: this never raises.
+
+    `now` is when the upload arrived (the event's time in the cloud, the clock in `rotativa
+    check`): a correction or a live update dated past it, beyond the site's tolerance, is
+    refused. None judges no time against a clock.
 
     The ValidateFunction handles a batch of SQS records; an exception here would fail the
     record, retry it with the others' and send it to the DLQ without a word to its editor.
@@ -73,7 +84,7 @@ def validate_upload(key: str, data: bytes, settings: SiteSettings) -> Validation
     hidden by it.
     """
     try:
-        return _validate(key, data, settings)
+        return _validate(key, data, settings, now)
     except Exception as exc:
         return ValidationReport(key, None, (error("upload_unreadable", detail=_kind(exc)),))
 
@@ -85,14 +96,18 @@ def _kind(exc: Exception) -> str:
     }.get(type(exc), type(exc).__name__)
 
 
-def _validate(key: str, data: bytes, settings: SiteSettings) -> ValidationReport:
+def _validate(
+    key: str, data: bytes, settings: SiteSettings, now: datetime | None
+) -> ValidationReport:
     try:
         parsed = parse_upload(key, data, limit=settings.max_upload_bytes)
     except UploadRejected as rejected:
         return ValidationReport(key, None, _sorted(rejected.problems))
     problems = [*_unknown_fields(parsed), *_repeated_tags(parsed)]
     try:
-        article: Article | None = Article.from_upload(key, parsed.fields, parsed.body, settings)
+        article: Article | None = Article.from_upload(
+            key, parsed.fields, parsed.body, settings, now=now
+        )
     except ValidationError as exc:
         article = None
         problems.extend(problems_from_validation_error(exc, parsed))
@@ -103,6 +118,7 @@ def _validate(key: str, data: bytes, settings: SiteSettings) -> ValidationReport
         problems.extend(_locate_body_problems(rendered.problems, parsed, key))
         if not parsed.body.strip():
             problems.append(warning("body_empty", field="body", line=parsed.body_line))
+    problems.extend(_entry_text_problems(parsed))
     if has_errors(problems):
         article = None
     return ValidationReport(key, article, _sorted(problems), body_html if article else "")
@@ -122,6 +138,22 @@ def _locate_body_problems(
             yield problem.at_line(parsed.body_line)
         else:
             yield problem.shifted(parsed.body_line - 1)
+
+
+def _entry_text_problems(parsed: ParsedUpload) -> Iterator[Problem]:
+    """The Markdown of each correction and live update, read as the page will render it:
+    an unknown shortcode or raw HTML there is said as in the body, at the entry's line."""
+    for name in ENTRY_SCHEMA:
+        entries = parsed.fields.get(name)
+        if not isinstance(entries, list) or len(entries) > UPLOAD_LIST_LIMITS[name]:
+            continue
+        for index, entry in enumerate(entries):
+            text = entry.get("text") if isinstance(entry, dict) else None
+            if not isinstance(text, str) or not text.strip():
+                continue
+            path = f"{name}[{index}].text"
+            for problem in render_body(text).problems:
+                yield replace(problem, field=path, line=parsed.line_of(path))
 
 
 def _unknown_fields(parsed: ParsedUpload) -> Iterator[Problem]:
@@ -203,6 +235,17 @@ def _code_and_params(details: ErrorDetails, path: str) -> tuple[str, dict[str, A
         return code, {"expected": expected, **context} if code == "blank" else context
     if kind == "string_too_short" or (kind == "string_type" and value is None):
         return "blank", {"expected": expected}
+    if kind == "missing" and len(details["loc"]) == 3 and isinstance(details["loc"][1], int):
+        # A part of an entry of `corrections` or `updates`: `updates[2].at` is no line to add.
+        name, index, part = details["loc"]
+        assert isinstance(index, int)
+        wanted = Phrase("expect_moment") if part == "at" else Phrase("expect_text")
+        return "entry_field_missing", {
+            "list": name,
+            "position": index + 1,
+            "part": part,
+            "expected": wanted,
+        }
     if kind == "missing":
         return "missing", {"expected": expected}
     if kind == "string_too_long":

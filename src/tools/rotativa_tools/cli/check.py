@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from rotativa import clock
 from rotativa.domain.messages import Language, render_message
 from rotativa.domain.site import SITE_FILE, SiteSettings
 from rotativa.domain.text import visible
@@ -43,8 +44,10 @@ def add_command(commands: SubParsers) -> None:
 
 
 def check_file(path: Path, settings: SiteSettings) -> ValidationReport:
+    """The file's report as the cloud would give it if uploaded now (a live update dated
+    tomorrow is refused here as it would be there)."""
     with path.open("rb") as stream:
-        return validate_stream(upload_key(path), stream, settings)
+        return validate_stream(upload_key(path), stream, settings, now=clock.now())
 
 
 def run_check(args: argparse.Namespace) -> int:

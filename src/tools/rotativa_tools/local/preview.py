@@ -84,7 +84,7 @@ def render_preview(
     from; no pages when the article is invalid."""
     path, key = article
     previewed = read_upload(key, path)
-    report = validate_upload(key, previewed.data, site)
+    report = validate_upload(key, previewed.data, site, now=now)
     bucket, table = MemoryBucket(), MemoryTable()
     if report.article is None:
         return report, bucket, table
