@@ -596,6 +596,8 @@ class _Entry(BaseModel):
     @field_validator("at", mode="before")
     @classmethod
     def _local_at(cls, value: Any, info: ValidationInfo) -> Any:
+        if not (info.context or {}).get("settings"):
+            return value  # read back with a teaser: stored with its offset, as pydantic reads
         return _moment(value, info)
 
     @field_validator("text")
@@ -623,13 +625,6 @@ class LiveUpdate(_Entry):
     @classmethod
     def _plain_title(cls, value: str) -> str:
         return _check_plain_text(value)
-
-    @property
-    def anchor(self) -> str:
-        """`agg-2110`: the update's own address on the page, from its time alone, so it
-        stays the same as later updates arrive (the day is added by the renderer when the
-        coverage runs past midnight)."""
-        return f"agg-{self.at.strftime('%H%M')}"
 
 
 _EntryT = TypeVar("_EntryT", bound=_Entry)

@@ -45,12 +45,13 @@ class ListingKind(StrEnum):
     AUTHOR = "author"
     PINNED = "pinned"
     MONTH = "month"
+    CORRECTIONS = "corrections"  # the corrected articles, by their newest correction
 
 
 @dataclass(frozen=True, order=True)
 class ListingId:
     """A list of articles kept in the table: a section, a tag, an author, the pinned
-    stories, or one month of the whole site (for feeds and sitemaps)."""
+    stories, one month of the whole site (for feeds and sitemaps), or the corrected ones."""
 
     kind: ListingKind
     slug: str = ""
@@ -65,7 +66,12 @@ class ListingId:
 
     @property
     def has_pages(self) -> bool:
-        return self.kind in (ListingKind.SECTION, ListingKind.TAG, ListingKind.AUTHOR)
+        return self.kind in (
+            ListingKind.SECTION,
+            ListingKind.TAG,
+            ListingKind.AUTHOR,
+            ListingKind.CORRECTIONS,
+        )
 
     @property
     def base_path(self) -> str:
@@ -75,6 +81,8 @@ class ListingId:
             return f"/tag/{self.slug}/"
         if self.kind is ListingKind.AUTHOR:
             return f"/autore/{self.slug}/"
+        if self.kind is ListingKind.CORRECTIONS:
+            return CORRECTIONS_PATH
         raise ValueError(f"{self} has no pages of its own")
 
     def page_path(self, page: int) -> str:
@@ -140,6 +148,7 @@ FEED_PATH = "/feed.xml"
 SITEMAP_INDEX_PATH = "/sitemap.xml"
 NEWS_SITEMAP_PATH = "/news-sitemap.xml"
 NOT_FOUND_PATH = "/404.html"
+CORRECTIONS_PATH = "/correzioni/"
 
 
 def month_sitemap_path(month: str) -> str:
@@ -161,7 +170,7 @@ def object_key(path: str) -> str:
 
 #: First key segments whose objects the site makes itself, whatever the sections are
 #: (`media/` objects belong to the media upload of the same key, never to an article).
-_SITE_TREES = frozenset({"tag", "autore", "assets", "media", "sitemaps"})
+_SITE_TREES = frozenset({"tag", "autore", "assets", "media", "sitemaps", "correzioni"})
 #: Top-level objects the site makes: the home, its feeds and maps, the 404, the crawlers'
 #: files. Compared as keys, so `/index.html` is the homepage and `/%72obots.txt` robots.
 SITE_FILES = frozenset(

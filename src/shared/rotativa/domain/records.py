@@ -127,4 +127,7 @@ def memberships(stored: StoredArticle) -> dict[ListingId, str]:
     }
     if article.pinned:
         listings.add(ListingId(ListingKind.PINNED))
-    return dict.fromkeys(sorted(listings), position)
+    found = dict.fromkeys(sorted(listings), position)
+    if article.corrections:  # /correzioni/: by the newest correction, not the article's date
+        found[ListingId(ListingKind.CORRECTIONS)] = sort_key(article.corrections[0].at, stored.key)
+    return found

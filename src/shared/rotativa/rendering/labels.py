@@ -25,6 +25,34 @@ PAGE_LABELS: dict[str, dict[Language, str]] = {
     "published_at": {"it": "Pubblicato il {date} alle {time}", "en": "Published {date} at {time}"},
     "updated_at": {"it": "Aggiornato il {date} alle {time}", "en": "Updated {date} at {time}"},
     "tags": {"it": "Tag", "en": "Tags"},
+    "corrections": {"it": "Correzioni", "en": "Corrections"},
+    "correction_at": {
+        "it": "Correzione del {date} alle {time}",
+        "en": "Correction of {date} at {time}",
+    },
+    "corrections_heading": {"it": "Correzioni", "en": "Corrections"},
+    "corrections_description": {
+        "it": "Le correzioni agli articoli di {site}, dalla più recente: cosa era sbagliato "
+        "e quando è stato corretto.",
+        "en": "The corrections to {site}'s articles, newest first: what was wrong and when "
+        "it was put right.",
+    },
+    "corrections_intro": {
+        "it": "Quando sbagliamo lo diciamo: ogni correzione resta visibile nell'articolo e "
+        "in questa pagina, dalla più recente.",
+        "en": "When we get something wrong we say so: every correction stays visible on its "
+        "article and on this page, newest first.",
+    },
+    "no_corrections": {"it": "Nessuna correzione finora.", "en": "No corrections so far."},
+    "live": {"it": "In diretta", "en": "Live"},
+    "live_over": {"it": "Diretta conclusa", "en": "Live coverage ended"},
+    "live_updates": {"it": "Aggiornamenti", "en": "Updates"},
+    "live_waiting": {
+        "it": "La diretta è cominciata: i primi aggiornamenti arrivano a breve.",
+        "en": "Live coverage has started: the first updates are on their way.",
+    },
+    "live_latest": {"it": "agg. {time}", "en": "updated {time}"},
+    "update_link": {"it": "Link a questo aggiornamento", "en": "Link to this update"},
     "tag_heading": {"it": "Tag: {name}", "en": "Tag: {name}"},
     "author_heading": {"it": "Articoli di {name}", "en": "Articles by {name}"},
     "section_more": {"it": "Tutte le notizie di {name}", "en": "All the news from {name}"},

@@ -14,7 +14,9 @@ from rotativa.domain.article import ArticleTeaser
 from rotativa.domain.pages import ListingKind
 
 #: The listings that have pages (the pinned stories and the months have none).
-PAGE_KINDS = frozenset({ListingKind.SECTION, ListingKind.TAG, ListingKind.AUTHOR})
+PAGE_KINDS = frozenset(
+    {ListingKind.SECTION, ListingKind.TAG, ListingKind.AUTHOR, ListingKind.CORRECTIONS}
+)
 
 
 @dataclass(frozen=True)

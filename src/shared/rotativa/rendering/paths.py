@@ -13,6 +13,7 @@ from typing import Literal
 from urllib.parse import quote, urlsplit
 
 # The site's fixed addresses are the domain's; they are re-exported here for templates.
+from rotativa.domain.pages import CORRECTIONS_PATH as CORRECTIONS_PATH
 from rotativa.domain.pages import FEED_PATH as FEED_PATH
 from rotativa.domain.pages import HOME_PATH as HOME_PATH
 from rotativa.domain.pages import NEWS_SITEMAP_PATH as NEWS_SITEMAP_PATH

@@ -11,6 +11,7 @@ worked out here, once, in the site's language and time zone.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -22,7 +23,14 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from rotativa.domain.article import Article, ArticleImage, ArticleTeaser, Tag
+from rotativa.domain.article import (
+    Article,
+    ArticleImage,
+    ArticleTeaser,
+    Correction,
+    LiveUpdate,
+    Tag,
+)
 from rotativa.domain.frontpage import SectionBlock
 from rotativa.domain.markdown import render_body, shorten
 from rotativa.domain.pages import FEED_SIZE, NEWS_SITEMAP_LIMIT, NEWS_WINDOW
@@ -45,6 +53,7 @@ from rotativa.rendering.jsonld import news_article, script_json
 from rotativa.rendering.labels import Labels, clock, date_line, iso, local_time, short_date
 from rotativa.rendering.listing import Listing, sort_newest_first
 from rotativa.rendering.paths import (
+    CORRECTIONS_PATH,
     FEED_PATH,
     HOME_PATH,
     NOT_FOUND_PATH,
@@ -130,6 +139,22 @@ class TeaserView:
     date: Moment
     summary: str
     image: Picture | None
+    live: str = ""  # "In diretta · agg. 21:45" while the coverage goes on
+    live_label: str = ""  # "In diretta"
+
+
+@dataclass(frozen=True)
+class NoteView:
+    """A correction or a live update as a page shows it: its time, its own address on the
+    page (`agg-2110` for an update), and its Markdown rendered as the body is."""
+
+    moment: Moment
+    label: str
+    html: Markup
+    anchor: str = ""
+    title: str = ""
+    href: str = ""  # the update's link to itself
+    article: Link | None = None  # on /correzioni/: the corrected article
 
 
 @dataclass(frozen=True)
@@ -199,7 +224,8 @@ class SiteRenderer:
         self._templates = {
             name: self._environment.get_template(name)
             for name in (
-                "article.html", "home.html", "listing.html", "not_found.html", "moved.html",
+                "article.html", "home.html", "listing.html", "corrections.html",
+                "not_found.html", "moved.html",
                 "feed.xml", "sitemap.xml", "sitemap_index.xml", "news_sitemap.xml",
             )
         }  # fmt: skip
@@ -234,8 +260,12 @@ class SiteRenderer:
         body = page_body(
             self._sized_body(rendered_body(article.body), pictures, here), self.links, at=here
         )
-        # "Aggiornato il …" only for a real later change, never for a re-upload of the same.
-        changed = updated if updated is not None and updated > published else None
+        # "Aggiornato il …" only for a real later change, never for a re-upload of the same:
+        # a later upload, or the newest correction or live update when that is later still.
+        changed = max(
+            (m for m in (updated, article.revised) if m is not None and m > published),
+            default=None,
+        )
         moment = self._moment(published)
         boxed = [r for r in related if r.key != article.key][:RELATED_BOX_SIZE]
         context = {
@@ -267,6 +297,8 @@ class SiteRenderer:
                 "image": image,
                 "body": Markup(body),
                 "tags": tuple(self._tag_link(tag, here) for tag in article.tags),
+                "corrections": tuple(self._correction(c, here) for c in article.corrections),
+                "live": self._live(article, published, here),
             },
             "related": tuple(self._teaser(teaser, here, RELATED_SIZES) for teaser in boxed),
         }
@@ -390,6 +422,57 @@ class SiteRenderer:
         }
         return self._render("listing.html", context)
 
+    def corrections_page(self, listing: Listing) -> bytes:
+        """/correzioni/: the site's corrections, newest first, each linking to its article.
+        It exists with none too: the footer of every page links to it."""
+        here = listing.path
+        labels = self.labels
+        notes = sorted(
+            (
+                self._correction(c, here, Link(a.title, self._href(a.path, here)))
+                for a in listing.articles
+                for c in a.corrections
+            ),
+            key=lambda note: note.moment.iso,
+            reverse=True,
+        )
+        heading = labels["corrections_heading"]
+        is_front = listing.newer_path is None
+        page_heading = (
+            heading if is_front else labels.format("page_title_paged", name=heading, n=listing.page)
+        )
+        description = labels.format("corrections_description", site=self.site.name)
+        context = {
+            "head": Head(
+                title=f"{page_heading} – {self.site.name}",
+                description=description,
+                canonical=self.links.absolute(listing.path),
+                properties=self._og_common(
+                    title=page_heading,
+                    description=description,
+                    kind="website",
+                    url=self.links.absolute(listing.path),
+                    image=self._share_image(None),
+                    image_alt="",
+                ),
+            ),
+            "chrome": self._chrome(here),
+            "trail": (
+                Link(labels["home"], self._href(HOME_PATH, here)),
+                Link(heading, "", current=True),
+            ),
+            "listing": {
+                "heading": heading,
+                "is_front": is_front,
+                "page_label": labels.format("page_n", n=listing.page),
+                "intro": labels["corrections_intro"],
+                "notes": tuple(notes),
+                "newer": self._href(listing.newer_path, here) if listing.newer_path else None,
+                "older": self._href(listing.older_path, here) if listing.older_path else None,
+            },
+        }
+        return self._render("corrections.html", context)
+
     def not_found_page(self) -> bytes:
         """The 404 page: served for any missing address, so every link in it is absolute."""
         here = NOT_FOUND_PATH
@@ -449,6 +532,13 @@ class SiteRenderer:
                     "tags": tuple(t.name for t in a.tags),
                     "authors": a.authors,
                     "image": self._feed_image(a),
+                    # A correction is an update of the same item (same guid): readers that
+                    # keep items by guid show it changed, and the text says what changed.
+                    "modified": iso(a.modified, self._zone) if a.modified > a.date else None,
+                    "corrections": tuple(
+                        f"{self._correction_label(c)}: {self._plain(rendered_body(c.text))}"
+                        for c in a.corrections
+                    ),
                 }
                 for a in items
             ),
@@ -618,6 +708,69 @@ class SiteRenderer:
             "type": "image/jpeg",
         }
 
+    def _note_html(self, text: str, here: str) -> Markup:
+        """A correction's or an update's Markdown, sanitised and linked as the body is."""
+        return Markup(page_body(rendered_body(text), self.links, at=here))
+
+    def _correction_label(self, correction: Correction) -> str:
+        """`Correzione del 03 Mag. 2024 alle 09:15`."""
+        return self.labels.format(
+            "correction_at",
+            date=short_date(correction.at, self._zone, self.labels.language),
+            time=clock(correction.at, self._zone),
+        )
+
+    def _correction(
+        self, correction: Correction, here: str, article: Link | None = None
+    ) -> NoteView:
+        return NoteView(
+            self._moment(correction.at),
+            self._correction_label(correction),
+            self._note_html(correction.text, here),
+            article=article,
+        )
+
+    def update_anchor(self, update: LiveUpdate, published: datetime) -> str:
+        """`agg-2110`: an update's address on its page, from its time in the site's zone;
+        `agg-0503-0115` past the coverage's first day. It depends on nothing but the two
+        times, so it never changes as later updates arrive."""
+        local, start = local_time(update.at, self._zone), local_time(published, self._zone)
+        day = "" if local.date() == start.date() else local.strftime("%m%d-")
+        return f"agg-{day}{local.strftime('%H%M')}"
+
+    def _live(self, article: Article, published: datetime, here: str) -> dict[str, Any] | None:
+        """The coverage above the body, newest first; None for an ordinary article."""
+        if not article.is_live_blog:
+            return None
+        labels, zone = self.labels, self._zone
+        updates = []
+        for update in article.updates:
+            anchor = self.update_anchor(update, published)
+            same_day = local_time(update.at, zone).date() == local_time(published, zone).date()
+            time = clock(update.at, zone)
+            label = time if same_day else f"{short_date(update.at, zone, labels.language)} {time}"
+            updates.append(
+                NoteView(
+                    moment=self._moment(update.at),
+                    label=label,
+                    html=self._note_html(update.text, here),
+                    anchor=anchor,
+                    title=update.title,
+                    href=f"#{anchor}",
+                )
+            )
+        return {
+            "on_air": article.live,
+            "heading": labels["live"] if article.live else labels["live_over"],
+            "updates": tuple(updates),
+            "waiting": labels["live_waiting"] if article.live and not updates else "",
+        }
+
+    @staticmethod
+    def _plain(fragment: str) -> str:
+        """A rendered fragment as plain text: what a feed or JSON-LD carries of it."""
+        return " ".join(html.unescape(re.sub(r"<[^>]*>", " ", fragment)).split())
+
     def _byline(self, authors: Sequence[str], here: str) -> tuple[Link, ...]:
         """`di Chiara Colombo e Marco Brambilla` in pieces: each name links to its author's
         page, slugged as the author listings are (`domain.slugs.slugify`), and the words
@@ -638,6 +791,12 @@ class SiteRenderer:
         return Link(tag.name, self._href(tag_path(tag.slug), here))
 
     def _teaser(self, teaser: ArticleTeaser, here: str, sizes: str = TEASER_SIZES) -> TeaserView:
+        live = ""
+        if teaser.live:
+            live = self.labels["live"]
+            if teaser.revised is not None:
+                latest = self.labels.format("live_latest", time=clock(teaser.revised, self._zone))
+                live = f"{live} · {latest}"
         return TeaserView(
             title=teaser.title,
             href=self._href(teaser.path, here),
@@ -650,6 +809,8 @@ class SiteRenderer:
                 if teaser.image
                 else None
             ),
+            live=live,
+            live_label=self.labels["live"] if teaser.live else "",
         )
 
     def _feed_link(self, title: str, feed_path: str, here: str) -> Link:
@@ -679,6 +840,7 @@ class SiteRenderer:
             for s in self.site.sections
         )
         footer = (
+            Link(labels["corrections"], self._href(CORRECTIONS_PATH, here)),
             Link(labels["feed"], self._href(FEED_PATH, here)),
             Link(labels["sitemap"], self._href(SITEMAP_PATH, here)),
         )

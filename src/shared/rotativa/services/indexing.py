@@ -159,7 +159,12 @@ class Indexer:
         if PageRef.of(PageKind.HOME) in pages:
             # The site's chrome (stylesheet, 404 page) goes with the homepage: rendering it
             # costs a hash comparison when unchanged, and a template change reaches it.
-            pages |= {PageRef.of(PageKind.ASSETS), PageRef.of(PageKind.NOT_FOUND)}
+            pages |= {
+                PageRef.of(PageKind.ASSETS),
+                PageRef.of(PageKind.NOT_FOUND),
+                # linked from every page's footer, so it exists before the first correction
+                PageRef.listing(ListingId(ListingKind.CORRECTIONS)),
+            }
         if content_changed:
             pages |= self._neighbours(old_teaser, new_teaser)
             for teaser in (old_teaser, new_teaser):
@@ -395,9 +400,9 @@ class Indexer:
         return pages
 
 
-def _body(stored: StoredArticle | None) -> tuple[str, tuple[Any, ...]] | None:
-    """What the article's own page shows beyond its teaser: the body, and the pictures it
-    is rendered with (a body's photo made or replaced re-renders the page)."""
+def _body(stored: StoredArticle | None) -> tuple[Any, ...] | None:
+    """What the article's own page shows beyond its teaser: the body, its live updates, and
+    the pictures it is rendered with (a body's photo made or replaced re-renders the page)."""
     if stored is None or stored.article is None:
         return None
-    return stored.article.body, stored.pictures
+    return stored.article.body, stored.article.updates, stored.pictures

@@ -70,6 +70,7 @@ def site_pages(index: SiteIndex, site: SiteSettings) -> list[PageRef]:
         for teaser in index.members(ListingId(ListingKind.MONTH, month))
     ]
     listings: set[ListingId] = {ListingId(ListingKind.SECTION, s.slug) for s in site.sections}
+    listings.add(ListingId(ListingKind.CORRECTIONS))  # its front exists with none yet
     for teaser in teasers:
         listings.add(ListingId(ListingKind.SECTION, teaser.section.slug))
         listings.update(ListingId(ListingKind.TAG, tag.slug) for tag in teaser.tags)
@@ -80,7 +81,9 @@ def site_pages(index: SiteIndex, site: SiteSettings) -> list[PageRef]:
     refs = [PageRef.article(teaser.key, teaser.path) for teaser in teasers]
     for listing in sorted(listings):
         total = counts.get(listing, 0)
-        if total:
+        if listing.kind is ListingKind.CORRECTIONS and not total:
+            refs.append(PageRef.listing(listing))
+        elif total:
             refs.extend(PageRef.listing(listing, page) for page in range(bucket_count(total) + 1))
     with_feeds = sorted(
         listing for listing in listings if listing.kind in WITH_FEEDS and counts.get(listing, 0)

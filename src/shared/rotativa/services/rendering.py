@@ -44,6 +44,9 @@ from rotativa.services.ports import Invalidations, PageSource, SiteStorage
 
 WITH_FEEDS = (ListingKind.SECTION, ListingKind.AUTHOR)  # the listings with a feed of their own
 HTML_CACHE = "public, max-age=300, s-maxage=31536000"  # the CDN keeps it until invalidated
+# A live article changes every few minutes: a browser keeps it no longer than CloudFront
+# takes to invalidate (typically under a minute), so a reload shows the newest update.
+LIVE_CACHE = "public, max-age=30, s-maxage=31536000"
 ASSET_CACHE = "public, max-age=31536000, immutable"  # content-hashed names never change
 
 
@@ -146,7 +149,8 @@ class PageRenderer:
         live = stored is not None and stored.visible and stored.article is not None
         if live and stored is not None and stored.article is not None:
             body = self.article_page(stored)
-            outputs.append(Output(stored.article.path, body, site_made=False))
+            cache = LIVE_CACHE if stored.article.live else HTML_CACHE
+            outputs.append(Output(stored.article.path, body, cache_control=cache, site_made=False))
         stale = ref.path and (not live or stored is None or stored.path != ref.path)
         if stale and self.source.path_owner(ref.path) in (None, ref.ref):
             # Unpublished, or moved to a new address: what remains is a redirect or nothing.
@@ -232,22 +236,21 @@ class PageRenderer:
                 )
             newer_path = listing.page_path(page + 1 if page < bucket_count(total) else 0)
             older_path = listing.page_path(page - 1) if page > 1 else None
-        if not articles:
-            return Output(path, None)
-        name = self._listing_name(listing, articles)
-        body = self.renderer.listing_page(
-            Listing(
-                kind=listing.kind,
-                name=name,
-                path=path,
-                articles=tuple(articles),
-                page=page or 1,
-                newer_path=newer_path,
-                older_path=older_path,
-                feed_path=feed_path(listing) if listing.kind in WITH_FEEDS else None,
-            )
+        corrections = listing.kind is ListingKind.CORRECTIONS
+        if not articles and not (corrections and page == 0):
+            return Output(path, None)  # (the corrections' front says "none so far" instead)
+        view = Listing(
+            kind=listing.kind,
+            name="" if corrections else self._listing_name(listing, articles),
+            path=path,
+            articles=tuple(articles),
+            page=page or 1,
+            newer_path=newer_path,
+            older_path=older_path,
+            feed_path=feed_path(listing) if listing.kind in WITH_FEEDS else None,
         )
-        return Output(path, body)
+        render = self.renderer.corrections_page if corrections else self.renderer.listing_page
+        return Output(path, render(view))
 
     def _listing_name(self, listing: ListingId, articles: Sequence[ArticleTeaser]) -> str:
         sample = articles[0]
