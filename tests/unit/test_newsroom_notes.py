@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import feedparser  # type: ignore[import-untyped]
 import pytest
-from lxml import html
+from lxml import html  # type: ignore[import-untyped]
 
 from rotativa.domain.article import Article, ArticleTeaser
 from rotativa.domain.pages import CORRECTIONS_PATH, ListingKind
