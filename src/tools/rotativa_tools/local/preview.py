@@ -175,8 +175,9 @@ def write_preview(
 
 def _neighbourhood(table: MemoryTable, stored: StoredArticle, site: SiteSettings) -> list[PageRef]:
     """The site's pages the article's page links to: itself, its related articles, every
-    page of the sections, of its tags and of its authors, the feeds, the sitemaps, the
-    404 page and the assets. Not the homepage: the preview's `index.html` is the article."""
+    page of the sections, of its tags and of its authors, the corrections (every footer
+    links there), the feeds, the sitemaps, the 404 page and the assets. Not the homepage:
+    the preview's `index.html` is the article."""
     assert stored.article is not None
     article = stored.article
     articles = {stored.key, *table.related(stored.key)}
@@ -185,6 +186,7 @@ def _neighbourhood(table: MemoryTable, stored: StoredArticle, site: SiteSettings
         ListingId(ListingKind.SECTION, article.section.slug),
         *(ListingId(ListingKind.TAG, tag.slug) for tag in article.tags),
         *(ListingId(ListingKind.AUTHOR, slugify(a)) for a in article.authors if slugify(a)),
+        ListingId(ListingKind.CORRECTIONS),
     }
     return [
         ref
