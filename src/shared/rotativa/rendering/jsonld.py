@@ -91,7 +91,9 @@ def author(name: str, url: str | None, publication: Mapping[str, Any]) -> dict[s
     return person(name, url)
 
 
-def website(*, name: str, url: str, language: str, publication: Mapping[str, Any]) -> dict[str, Any]:
+def website(
+    *, name: str, url: str, language: str, publication: Mapping[str, Any]
+) -> dict[str, Any]:
     """The site, on its homepage: how search names it (its site name)."""
     return {
         "@type": "WebSite",
