@@ -312,15 +312,7 @@ class SiteRenderer:
                 names=(("twitter:card", "summary_large_image"),),
                 robots=IMAGE_PREVIEW,
                 feeds=(self._feed_link(self.site.name, FEED_PATH, here),),
-                json_ld=self._json_ld(
-                    self._publication(),
-                    website(
-                        name=self.site.name,
-                        url=self.links.absolute(HOME_PATH),
-                        language=self.site.locale,
-                        publication=self._publication(),
-                    ),
-                ),
+                json_ld=self._home_json_ld(),
             ),
             "chrome": self._chrome(here, date=max(dates) if dates else None, is_home=True),
             "lead": self._teaser(lead, here, LEAD_SIZES) if lead else None,
@@ -536,6 +528,17 @@ class SiteRenderer:
     @staticmethod
     def _json_ld(*nodes: Mapping[str, Any]) -> Markup:
         return Markup(script_json(graph(*nodes)))
+
+    def _home_json_ld(self) -> Markup:
+        """The homepage says who publishes the site and what the site is called."""
+        publication = self._publication()
+        site = website(
+            name=self.site.name,
+            url=self.links.absolute(HOME_PATH),
+            language=self.site.locale,
+            publication=publication,
+        )
+        return self._json_ld(publication, site)
 
     def _profile_json_ld(self, listing: Listing, name: str) -> Markup | None:
         """An author's pages are a profile of that author: a person, or the newsroom when the
