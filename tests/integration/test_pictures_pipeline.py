@@ -27,6 +27,7 @@ from tests.integration.pipeline_helpers import (
     table_item,
     version_of,
 )
+from tests.schema_org import nodes_of_type
 from tests.unit.test_pictures import UPRIGHT, camera_jpeg, carries_private_metadata, photo
 
 PHOTO = "media/2026/sindaco.jpg"
@@ -104,7 +105,8 @@ def test_a_camera_photo_uploaded_before_its_article_is_shown_by_its_variants(
     # AND its NewsArticle offers search engines the three crops, 1,200 px wide or more
     found = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
     assert found is not None
-    images = json.loads(found.group(1))["image"]
+    (news_article,) = nodes_of_type(json.loads(found.group(1)), "NewsArticle")
+    images = news_article["image"]
     sizes = {(i["width"], i["height"]) for i in images}
     assert {(1200, 675), (1200, 900), (1200, 1200)} <= sizes
     for shown in ("/", "/sport/vicino/"):

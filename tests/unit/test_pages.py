@@ -34,6 +34,7 @@ from rotativa.services.validation import validate_upload
 from rotativa_tools.cli import main
 from tests.conftest import SAMPLES
 from tests.indexed_folder import Entry, IndexedFolder
+from tests.schema_org import nodes_of_type
 
 ROME = ZoneInfo("Europe/Rome")
 SEED_KEY = "articles/massimo-carrera-spartak-mosca.md"
@@ -95,9 +96,10 @@ def meta(doc: Any, name: str) -> list[str]:
 
 
 def json_ld(doc: Any) -> dict[str, Any]:
+    """The page's NewsArticle, a node of the one JSON-LD graph in its head."""
     (script,) = doc.xpath('//script[@type="application/ld+json"]')
-    data: dict[str, Any] = json.loads(script.text)
-    return data
+    (article,) = nodes_of_type(json.loads(script.text), "NewsArticle")
+    return article
 
 
 # --- the article page -----------------------------------------------------------------------
@@ -378,23 +380,28 @@ def test_an_article_without_image_still_has_a_share_image(
 
 def test_news_article_json_ld(renderer: SiteRenderer, folder: IndexedFolder) -> None:
     data = json_ld(article_page(renderer, folder, PETAZZI_KEY))
-    assert data["@context"] == "https://schema.org"
     assert data["@type"] == "NewsArticle"
     assert data["headline"].startswith("Piazza Petazzi cambia volto")
     assert data["image"] == ["https://www.nordmilanonotizie.example/media/piazza-petazzi.jpg"]
     assert data["datePublished"] == "2024-05-02T07:45:00+02:00"
     assert data["dateModified"] == "2024-05-02T07:45:00+02:00"
     assert data["author"] == [
-        {"@type": "Person", "name": "Chiara Colombo"},
-        {"@type": "Person", "name": "Marco Brambilla"},
+        {
+            "@type": "Person",
+            "name": "Chiara Colombo",
+            "url": "https://www.nordmilanonotizie.example/autore/chiara-colombo/",
+        },
+        {
+            "@type": "Person",
+            "name": "Marco Brambilla",
+            "url": "https://www.nordmilanonotizie.example/autore/marco-brambilla/",
+        },
     ]
-    assert data["publisher"] == {
-        "@type": "NewsMediaOrganization",
-        "name": "Nordmilano Notizie",
-        "url": "https://www.nordmilanonotizie.example/",
-    }
+    # the publisher is the graph's NewsMediaOrganization (tests/unit/test_structured_data.py)
+    newsroom = {"@id": "https://www.nordmilanonotizie.example/#testata"}
+    assert data["publisher"] == newsroom
     seed = json_ld(article_page(renderer, folder))
-    assert seed["author"][0]["@type"] == "Organization"  # "Redazione" is the newsroom
+    assert seed["author"] == [newsroom]  # "Redazione" is the newsroom
 
 
 # --- hostile input ----------------------------------------------------------------------------
@@ -484,7 +491,7 @@ def test_asset_names_carry_a_hash_of_their_bytes(renderer: SiteRenderer) -> None
         stem, digest, suffix = path.removeprefix("/assets/").split(".")
         assert digest == hashlib.sha256(body).hexdigest()[:10]
         names.append(f"{stem}.{suffix}")
-    assert names == ["favicon.svg", "share.png", "site.css"]
+    assert names == ["favicon.svg", "logo.png", "share.png", "site.css"]
 
 
 def test_a_changed_stylesheet_gets_a_new_name_and_pages_follow_it(

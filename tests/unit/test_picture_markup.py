@@ -19,6 +19,7 @@ from rotativa.domain.site import SiteSettings
 from rotativa.rendering import SiteRenderer
 from rotativa.services.validation import validate_upload
 from tests.conftest import SAMPLES
+from tests.schema_org import nodes_of_type
 
 WHEN = datetime(2024, 5, 1, 10, tzinfo=UTC)
 
@@ -56,9 +57,10 @@ def meta(doc: Any, name: str) -> list[str]:
 
 
 def json_ld(doc: Any) -> dict[str, Any]:
+    """The page's NewsArticle, a node of the one JSON-LD graph in its head."""
     (script,) = doc.xpath('//script[@type="application/ld+json"]')
-    data: dict[str, Any] = json.loads(script.text)
-    return data
+    (article,) = nodes_of_type(json.loads(script.text), "NewsArticle")
+    return article
 
 
 def teaser(article: Article, picture: PictureRef | None) -> ArticleTeaser:

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from email.utils import format_datetime
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -41,6 +41,7 @@ from rotativa.domain.pictures import (
     PictureRef,
     VariantKind,
     VariantSpec,
+    declared_size,
     img_media_key,
     media_key_of,
 )
@@ -49,7 +50,20 @@ from rotativa.domain.site import SiteSettings
 from rotativa.domain.slugs import slugify
 from rotativa.rendering.assets import AssetBundle
 from rotativa.rendering.body import page_body
-from rotativa.rendering.jsonld import news_article, script_json
+from rotativa.rendering.jsonld import (
+    author,
+    breadcrumb_list,
+    graph,
+    image_object,
+    is_newsroom_byline,
+    news_article,
+    newsroom,
+    person,
+    profile_page,
+    reference,
+    script_json,
+    website,
+)
 from rotativa.rendering.labels import Labels, clock, date_line, iso, local_time, short_date
 from rotativa.rendering.listing import Listing, sort_newest_first
 from rotativa.rendering.paths import (
@@ -71,6 +85,8 @@ DESCRIPTION_LENGTH = 200
 BODY_CACHE_SIZE = 128
 SITEMAP_LIMIT = 50_000
 SHARE_IMAGE = "share.png"
+# The publisher's logo in structured data: a raster image, as search engines require.
+LOGO = "logo.png"
 STYLESHEET = "site.css"
 ICON = "favicon.svg"
 # Lets search show the large picture: on every indexable page, beside any other value.
@@ -271,11 +287,7 @@ class SiteRenderer:
         context = {
             "head": self._article_head(article, published, changed, here, hero),
             "chrome": self._chrome(here, current_section=article.section.slug, date=published),
-            "trail": (
-                Link(labels["home"], self._href(HOME_PATH, here)),
-                section,
-                Link(article.title, "", current=True),
-            ),
+            "trail": self._trail(self._article_crumbs(article), here),
             "article": {
                 "title": article.title,
                 "section": section,
@@ -332,6 +344,7 @@ class SiteRenderer:
                 names=(("twitter:card", "summary_large_image"),),
                 robots=IMAGE_PREVIEW,
                 feeds=(self._feed_link(self.site.name, FEED_PATH, here),),
+                json_ld=self._home_json_ld(),
             ),
             "chrome": self._chrome(here, date=max(dates) if dates else None, is_home=True),
             "lead": self._teaser(lead, here, LEAD_SIZES) if lead else None,
@@ -393,6 +406,7 @@ class SiteRenderer:
                 ),
                 feeds=feeds,
                 robots=IMAGE_PREVIEW,
+                json_ld=self._profile_json_ld(listing, page_heading),
             ),
             "chrome": self._chrome(
                 here,
@@ -579,6 +593,78 @@ class SiteRenderer:
         return self._render("news_sitemap.xml", context)
 
     # --- pieces -------------------------------------------------------------------------------
+
+    @cached_property
+    def _logo(self) -> tuple[str, int, int]:
+        """The logo's absolute URL and size, read from its PNG header (no decoding)."""
+        size = declared_size(self.assets.contents[LOGO])
+        if size is None:
+            raise ValueError(f"the asset {LOGO} is not an image whose size can be read")
+        return (self.links.absolute(self.assets.path(LOGO)), *size)
+
+    def _publication(self) -> dict[str, Any]:
+        """The newsroom's node: publisher of every article, named by its `@id` elsewhere."""
+        return newsroom(
+            name=self.site.name,
+            url=self.links.absolute(HOME_PATH),
+            logo=image_object(*self._logo),
+        )
+
+    def _author_url(self, name: str) -> str | None:
+        """An author's page, absolute, slugged as `_byline` links it; None when it has none."""
+        slug = slugify(name)
+        return self.links.absolute(author_path(slug)) if slug else None
+
+    @staticmethod
+    def _json_ld(*nodes: Mapping[str, Any]) -> Markup:
+        return Markup(script_json(graph(*nodes)))
+
+    def _home_json_ld(self) -> Markup:
+        """The homepage says who publishes the site and what the site is called."""
+        publication = self._publication()
+        site = website(
+            name=self.site.name,
+            url=self.links.absolute(HOME_PATH),
+            language=self.site.locale,
+            publication=publication,
+        )
+        return self._json_ld(publication, site)
+
+    def _profile_json_ld(self, listing: Listing, name: str) -> Markup | None:
+        """An author's pages are a profile of that author: a person, or the newsroom when the
+        byline is the newsroom's (Google's ProfilePage takes an organisation as well)."""
+        if listing.kind != "author":
+            return None
+        publication = self._publication()
+        newsroom_signs = is_newsroom_byline(listing.name)
+        page = profile_page(
+            url=self.links.absolute(listing.path),
+            name=name,
+            language=self.site.locale,
+            subject=(
+                reference(publication)
+                if newsroom_signs
+                else person(listing.name, self._author_url(listing.name))
+            ),
+        )
+        return self._json_ld(page, publication) if newsroom_signs else self._json_ld(page)
+
+    def _article_crumbs(self, article: Article) -> tuple[tuple[str, str], ...]:
+        """Home → section → article, (name, path): the breadcrumb the page shows and the
+        `BreadcrumbList` it gives search engines, from one list so that they agree."""
+        return (
+            (self.labels["home"], HOME_PATH),
+            (article.section.name, section_path(article.section.slug)),
+            (article.title, article.path),
+        )
+
+    def _trail(self, crumbs: Sequence[tuple[str, str]], here: str) -> tuple[Link, ...]:
+        """The visible breadcrumb: links to the pages above, then this page, unlinked."""
+        *above, (current, _) = crumbs
+        return (
+            *(Link(name, self._href(path, here)) for name, path in above),
+            Link(current, "", current=True),
+        )
 
     def _render(self, template: str, context: Mapping[str, Any]) -> bytes:
         text = self._templates[template].render(labels=self.labels, **context)
@@ -915,10 +1001,12 @@ class SiteRenderer:
                 ("og:image:height", str(social.height)),
             ]
         properties.append(("article:published_time", published_iso))
-        if updated is not None:
-            properties.append(("article:modified_time", modified_iso))
+        properties.append(("article:modified_time", modified_iso))
+        author_urls = [self._author_url(name) for name in article.authors]
+        properties.extend(("article:author", url) for url in author_urls if url)
         properties.append(("article:section", article.section.name))
         properties.extend(("article:tag", tag.name) for tag in article.tags)
+        publication = self._publication()
         data = news_article(
             url=url,
             headline=article.title,
@@ -937,12 +1025,17 @@ class SiteRenderer:
             ),
             published=published_iso,
             modified=modified_iso,
-            authors=article.authors,
+            authors=[
+                author(name, url, publication)
+                for name, url in zip(article.authors, author_urls, strict=True)
+            ],
             section=article.section.name,
             keywords=tuple(tag.name for tag in article.tags),
-            publisher_name=self.site.name,
-            publisher_url=self.links.absolute(HOME_PATH),
+            publication=publication,
             language=self.site.locale,
+        )
+        crumbs = breadcrumb_list(
+            [(name, self.links.absolute(path)) for name, path in self._article_crumbs(article)]
         )
         return Head(
             title=f"{article.title} – {self.site.name}",
@@ -957,6 +1050,6 @@ class SiteRenderer:
                     here,
                 ),
             ),
-            json_ld=Markup(script_json(data)),
+            json_ld=self._json_ld(publication, data, crumbs),
             robots=IMAGE_PREVIEW,
         )
