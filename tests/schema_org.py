@@ -368,11 +368,50 @@ def _article(node: Mapping[str, Any], index: Mapping[str, Any], where: str) -> l
             found.append(f"{where}: an author that is no Person or Organization: {author!r}")
         elif not _text(author, "name") or not is_absolute_url(author.get("url")):
             found.append(f"{where}: an author without name and url: {author!r}")
+    for number, correction in enumerate(_as_list(node.get("correction"))):
+        correction = resolve(correction, index)
+        if not isinstance(correction, dict) or "CorrectionComment" not in node_types(correction):
+            found.append(f"{where}.correction[{number}]: not a CorrectionComment")
+        elif not _text(correction, "text") or not _is_zoned_datetime(
+            correction.get("datePublished")
+        ):
+            found.append(f"{where}.correction[{number}]: no text and datePublished")
     publisher = resolve(node.get("publisher"), index)
     if not isinstance(publisher, dict) or not _text(publisher, "name"):
         found.append(f"{where}: no publisher with a name")
     else:
         found.extend(_logo(publisher, index, f"{where}.publisher"))
+    return found
+
+
+def _live_blog(node: Mapping[str, Any], index: Mapping[str, Any], where: str) -> list[str]:
+    """Google's live blog: when the coverage starts (and ends, once over), and updates each
+    with its body and its time, within the coverage, newest first."""
+    start, end = node.get("coverageStartTime"), node.get("coverageEndTime")
+    if not _is_zoned_datetime(start):
+        return [f"{where}: coverageStartTime is not a date and time with its zone"]
+    found = []
+    if end is not None and not (_is_zoned_datetime(end) and end >= start):
+        found.append(f"{where}: coverageEndTime is not a zoned time after the start")
+    updates = [resolve(u, index) for u in _as_list(node.get("liveBlogUpdate"))]
+    times: list[str] = []
+    for number, update in enumerate(updates):
+        at = f"{where}.liveBlogUpdate[{number}]"
+        if not isinstance(update, dict) or not {"BlogPosting", "Article"} & set(
+            vocabulary().ancestors(next(iter(node_types(update)), ""))
+        ):
+            found.append(f"{at}: not a BlogPosting")
+            continue
+        published = update.get("datePublished")
+        if not _text(update, "articleBody") or not _is_zoned_datetime(published):
+            found.append(f"{at}: no articleBody and datePublished")
+            continue
+        published = str(published)
+        if published < str(start) or (end is not None and published > end):  # one zone: rough
+            found.append(f"{at}: published outside the coverage")
+        times.append(str(published))
+    if times != sorted(times, reverse=True):
+        found.append(f"{where}: updates are not newest first")
     return found
 
 
@@ -434,6 +473,7 @@ def _organization(node: Mapping[str, Any], index: Mapping[str, Any], where: str)
 
 _GOOGLE = (
     ("Article", _article),
+    ("LiveBlogPosting", _live_blog),
     ("BreadcrumbList", _breadcrumb),
     ("ProfilePage", _profile),
     ("WebSite", _website),

@@ -25,6 +25,8 @@ from tests.indexed_folder import IndexedFolder
 SEED_FILE = SAMPLES / "articles" / "massimo-carrera-spartak-mosca.md"
 SEED_PATH = "/sesto-san-giovanni/massimo-carrera-spartak-mosca/"
 HOSTILE_PATH = "/sport/titolo-ostile/"
+# The pinned lead story, rendered as if uploaded again five hours after publication.
+UPDATED_PATH = "/sesto-san-giovanni/sesto-piazza-petazzi-riqualificazione/"
 # An old address: its object holds the "page moved" page, which the CDN answers with a 301.
 MOVED_PATH = "/sport/vecchio-indirizzo/"
 MOVED_TARGET = "/sport/some-article/"
@@ -100,7 +102,8 @@ def render_samples(out: Path) -> RenderedSite:
         )
     )
     # An article updated after publication, with its image and a subheading.
-    lead = next(a for a in folder.articles if a.article.image is not None)
+    lead = next(a for a in folder.articles if a.article.path == UPDATED_PATH)
+    assert lead.article.image is not None
     pages[page_key(lead.article.path)] = renderer.article_page(
         lead.article,
         published=lead.published,

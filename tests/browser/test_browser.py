@@ -26,6 +26,9 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 #: The sample article whose photo is the phone's sideways 4000×3000 with GPS.
 PHOTO_PATH = "/cologno-monzese/cologno-casa-di-comunita-inaugurazione/"
 MOBILE = {"width": 375, "height": 740}
+#: Live coverage and a corrected story (samples), and the site's corrections page.
+LIVE_PATH = "/sesto-san-giovanni/sesto-consiglio-comunale-bilancio-diretta/"
+CORRECTED_PATH = "/sport/pro-sesto-legnano-derby-vittoria/"
 #: The pages where a layout shift would be felt first; those with pictures are audited.
 FIRST_PAGES = ("article", "home", "article-mobile", "home-mobile", "photo-article",
                "photo-article-mobile")  # fmt: skip
@@ -55,6 +58,10 @@ def _pages(rendered: RenderedSite, shots: Path) -> list[dict[str, Any]]:
         {"name": "photo-article-mobile", "path": PHOTO_PATH, "viewport": MOBILE},
         {"name": "listing", "path": "/sport/page/2/", "viewport": desktop},
         {"name": "updated", "path": "/sesto-san-giovanni/sesto-piazza-petazzi-riqualificazione/"},
+        {"name": "live", "path": LIVE_PATH, "viewport": desktop},
+        {"name": "live-mobile", "path": LIVE_PATH + "#agg-2110", "viewport": MOBILE},
+        {"name": "corrected", "path": CORRECTED_PATH, "viewport": desktop},
+        {"name": "corrections", "path": "/correzioni/", "viewport": MOBILE},
         {"name": "not-found", "path": "/404.html", "viewport": desktop},
         {"name": "moved", "path": MOVED_PATH, "viewport": desktop},
         {
@@ -116,6 +123,10 @@ PAGES = [
     "home-mobile",
     "listing",
     "updated",
+    "live",
+    "live-mobile",
+    "corrected",
+    "corrections",
     "not-found",
     "moved",
 ]

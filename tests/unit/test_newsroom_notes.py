@@ -16,6 +16,7 @@ from rotativa.domain.site import SiteSettings
 from rotativa.rendering import Listing, SiteRenderer
 from rotativa.services.validation import ValidationReport, validate_upload
 from tests.conftest import SAMPLES
+from tests.schema_org import google_problems, node_of_type, problems, structured_data
 
 NOW = datetime(2024, 5, 3, 12, 0, tzinfo=UTC)
 LIVE_SAMPLE = SAMPLES / "articles" / "sesto-consiglio-comunale-bilancio-diretta.md"
@@ -387,3 +388,41 @@ def test_a_correction_is_an_update_of_the_same_feed_item(
     assert "Correzione del 03 Mag. 2024 alle 08:00: Corretto alle 08:00." in after.summary
     assert after.updated == "2024-05-03T08:00:00+02:00"  # feedparser reads dcterms:modified
     assert "updated" not in before
+
+
+# --- structured data --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("on_air", [True, False])
+def test_live_coverage_ends_in_its_data_when_live_is_removed(
+    site: SiteSettings, renderer: SiteRenderer, on_air: bool
+) -> None:
+    article = live_article(site, live=on_air)
+    assert article.date is not None
+    page = renderer.article_page(article, published=article.date, updated=None, related=[])
+    (data,) = structured_data(page)
+    assert problems(data) + google_problems(data, kinds=["LiveBlogPosting"]) == []
+    live = node_of_type(page, "LiveBlogPosting")
+    assert live["coverageStartTime"] == "2024-05-02T20:30:00+02:00"
+    if on_air:
+        assert "coverageEndTime" not in live
+    else:  # over: it ended with its last update
+        assert live["coverageEndTime"] == "2024-05-03T00:15:00+02:00"
+    assert [u["url"].rpartition("#")[2] for u in live["liveBlogUpdate"]] == [
+        "agg-0503-0015",
+        "agg-2110",
+        "agg-2040",
+    ]
+
+
+def test_an_ordinary_article_stays_a_news_article(
+    site: SiteSettings, renderer: SiteRenderer
+) -> None:
+    article = valid(site, upload("corrections:\n  - at: 2024-05-02T22:00\n    text: 'Era 2-0.'\n"))
+    assert article.date is not None
+    page = renderer.article_page(article, published=article.date, updated=None, related=[])
+    (data,) = structured_data(page)
+    assert problems(data) + google_problems(data, kinds=["NewsArticle"]) == []
+    node = node_of_type(page, "NewsArticle")
+    assert node["correction"][0]["text"] == "Era 2-0."
+    assert "liveBlogUpdate" not in node

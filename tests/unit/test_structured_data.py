@@ -18,7 +18,7 @@ from lxml import html  # type: ignore[import-untyped]
 
 from rotativa.domain.pictures import declared_size
 from rotativa.rendering import AssetBundle
-from tests.browser.rendered import HOSTILE_PATH, RenderedSite, render_samples
+from tests.browser.rendered import HOSTILE_PATH, UPDATED_PATH, RenderedSite, render_samples
 from tests.schema_org import (
     LOGO_MIN_PIXELS,
     google_problems,
@@ -30,7 +30,15 @@ from tests.schema_org import (
 
 BASE = "https://www.nordmilanonotizie.example/"
 NEWSROOM_ID = BASE + "#testata"
-UPDATED_PATH = "/sesto-san-giovanni/sesto-piazza-petazzi-riqualificazione/"
+LIVE_PATH = "/sesto-san-giovanni/sesto-consiglio-comunale-bilancio-diretta/"
+CORRECTED_PATH = "/sport/pro-sesto-legnano-derby-vittoria/"
+#: The samples a later change dates: a re-upload (rendered.py), a live blog, two corrected.
+REVISED_PATHS = {
+    UPDATED_PATH,
+    LIVE_PATH,
+    CORRECTED_PATH,
+    "/sport/pro-sesto-stadio-breda-manto-erboso/",
+}
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +75,15 @@ def meta(page: bytes, name: str) -> list[str]:
 
 
 def is_article(path: str) -> bool:
-    return path.count("/") == 3 and not path.startswith(("/autore/", "/tag/", "/page/"))
+    return path.count("/") == 3 and not path.startswith(
+        ("/autore/", "/tag/", "/page/", "/correzioni/")
+    )
+
+
+def story(page: bytes) -> dict[str, Any]:
+    """The article's own node: a NewsArticle, or a LiveBlogPosting for live coverage."""
+    nodes = by_type(page)
+    return nodes.get("NewsArticle") or nodes["LiveBlogPosting"]
 
 
 def test_every_page_with_structured_data_keeps_schema_org_and_google(
@@ -86,13 +102,14 @@ def test_each_kind_of_page_carries_its_nodes(pages: dict[str, bytes]) -> None:
     articles = [path for path in pages if is_article(path) and "vecchio-indirizzo" not in path]
     assert len(articles) > 20
     for path in articles:
-        assert kinds[path] == {"NewsMediaOrganization", "NewsArticle", "BreadcrumbList"}, path
+        kind = "LiveBlogPosting" if path == LIVE_PATH else "NewsArticle"
+        assert kinds[path] == {"NewsMediaOrganization", kind, "BreadcrumbList"}, path
     assert kinds["/"] == {"NewsMediaOrganization", "WebSite"}
     author_pages = [path for path in pages if path.startswith("/autore/")]
     assert "/autore/redazione/page/1/" in author_pages  # a later page of an author too
     for path in author_pages:
         assert "ProfilePage" in kinds[path], path
-    # sections, tags, the 404 and the moved page say nothing beyond their Open Graph
+    # sections, tags, /correzioni/, the 404 and the moved page say nothing beyond Open Graph
     assert set(kinds) == {*articles, "/", *author_pages}
 
 
@@ -134,7 +151,7 @@ def test_authors_are_people_with_their_page_and_the_newsroom_is_the_publication(
         for path, page in pages.items()
         if is_article(path)
         and structured_data(page)
-        and {"@id": NEWSROOM_ID} in by_type(page)["NewsArticle"]["author"]
+        and {"@id": NEWSROOM_ID} in story(page)["author"]
     ]
     assert signed
     for path in ("/autore/redazione/", "/autore/redazione/page/1/"):
@@ -181,23 +198,62 @@ def test_open_graph_gives_the_modified_time_always_and_each_author_page(
     for path, page in pages.items():
         if not is_article(path) or not structured_data(page):
             continue
-        article = by_type(page)["NewsArticle"]
+        article = story(page)
         assert meta(page, "article:published_time") == [article["datePublished"]], path
         assert meta(page, "article:modified_time") == [article["dateModified"]], path
         if article["dateModified"] != article["datePublished"]:
-            updated.append(page)
+            updated.append(path)
         # one article:author per byline, its author page (the newsroom's too)
         bylines = html.fromstring(page).xpath('//a[@rel="author"]/@href')
         assert meta(page, "article:author") == [BASE + href.lstrip("/") for href in bylines]
         people = [a["url"] for a in article["author"] if a.get("@type") == "Person"]
         assert set(people) <= set(meta(page, "article:author")), path
-    # only the article the samples update carries a later time, the one its page shows
-    (page,) = updated
-    (shown,) = html.fromstring(page).xpath('//*[@class="story__updated"]/time/@datetime')
-    assert meta(page, "article:modified_time") == [shown]
+    # only the articles the samples change later carry a later time, the one the page shows
+    assert set(updated) == REVISED_PATHS
+    for path in updated:
+        page = pages[path]
+        (shown,) = html.fromstring(page).xpath('//*[@class="story__updated"]/time/@datetime')
+        assert meta(page, "article:modified_time") == [shown]
 
 
 def test_the_preview_carries_the_same_data_with_absolute_urls(rendered: RenderedSite) -> None:
     article = by_type((rendered.preview_root / "index.html").read_bytes())["NewsArticle"]
     assert article["url"] == BASE + "sesto-san-giovanni/massimo-carrera-spartak-mosca/"
     assert article["author"] == [{"@id": NEWSROOM_ID}]
+
+
+def test_live_coverage_is_a_live_blog_with_its_updates(pages: dict[str, bytes]) -> None:
+    page = pages[LIVE_PATH]
+    live = by_type(page)["LiveBlogPosting"]
+    assert live["coverageStartTime"] == live["datePublished"] == "2024-04-26T20:30:00+02:00"
+    assert "coverageEndTime" not in live  # `live: true`: still going on
+    updates = live["liveBlogUpdate"]
+    assert [u["datePublished"][11:16] for u in updates] == ["21:45", "21:10", "20:40"]
+    assert [u.get("headline") for u in updates] == [
+        "Le opposizioni chiedono una sospensione",
+        "Approvato il primo emendamento",
+        None,  # an update without a title has no headline
+    ]
+    assert "mensa scolastica passa con 19 voti" in updates[1]["articleBody"]  # plain text
+    assert "**" not in updates[1]["articleBody"]
+    # each update's url is its anchor, which the page has
+    ids = set(html.fromstring(page).xpath("//li/@id"))
+    for update in updates:
+        url, _, anchor = update["url"].partition("#")
+        assert url == BASE + LIVE_PATH[1:]
+        assert anchor in ids
+    assert live["dateModified"] == updates[0]["datePublished"]
+
+
+def test_a_corrected_article_names_its_correction(pages: dict[str, bytes]) -> None:
+    article = by_type(pages[CORRECTED_PATH])["NewsArticle"]
+    assert article["correction"] == [
+        {
+            "@type": "CorrectionComment",
+            "datePublished": "2024-04-29T09:15:00+02:00",
+            "text": "Nella prima versione il risultato era 2-1: la partita è finita 2-0, il gol "
+            "del Legnano al 90' è stato annullato per fuorigioco.",
+        }
+    ]
+    assert article["dateModified"] == "2024-04-29T09:15:00+02:00"
+    assert "correction" not in by_type(pages[UPDATED_PATH])["NewsArticle"]

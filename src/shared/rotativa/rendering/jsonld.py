@@ -162,3 +162,29 @@ def news_article(
     if keywords:
         data["keywords"] = list(keywords)
     return data
+
+
+def correction_comment(*, published: str, text: str) -> dict[str, Any]:
+    """A correction made in the open: schema.org's `correction` of a creative work."""
+    return {"@type": "CorrectionComment", "datePublished": published, "text": text}
+
+
+def blog_update(*, url: str, headline: str, body: str, published: str) -> dict[str, Any]:
+    """One update of live coverage; `url` is its anchor on the page, `headline` optional."""
+    data: dict[str, Any] = {"@type": "BlogPosting", "url": url}
+    if headline:
+        data["headline"] = headline
+    data.update(articleBody=body, datePublished=published)
+    return data
+
+
+def live_blog(
+    article: dict[str, Any], *, start: str, end: str | None, updates: Sequence[Mapping[str, Any]]
+) -> None:
+    """Make an article's node live coverage (Google's live blog): a `LiveBlogPosting` from
+    `start`, ended at `end` once the coverage is over, with its updates newest first."""
+    article["@type"] = "LiveBlogPosting"
+    article["coverageStartTime"] = start
+    if end is not None:
+        article["coverageEndTime"] = end
+    article["liveBlogUpdate"] = [dict(update) for update in updates]

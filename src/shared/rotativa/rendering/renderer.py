@@ -52,10 +52,13 @@ from rotativa.rendering.assets import AssetBundle
 from rotativa.rendering.body import page_body
 from rotativa.rendering.jsonld import (
     author,
+    blog_update,
     breadcrumb_list,
+    correction_comment,
     graph,
     image_object,
     is_newsroom_byline,
+    live_blog,
     news_article,
     newsroom,
     person,
@@ -92,6 +95,8 @@ ICON = "favicon.svg"
 # Lets search show the large picture: on every indexable page, beside any other value.
 IMAGE_PREVIEW = "max-image-preview:large"
 _OG_LOCALES = {"it": "it_IT", "en": "en_GB"}
+_BLOCK_END = re.compile(r"</(?:p|li|h[1-6]|blockquote|figcaption|td|th)>|<br\s*/?>")
+_TAG = re.compile(r"<[^>]*>")
 
 
 @dataclass(frozen=True)
@@ -649,6 +654,37 @@ class SiteRenderer:
         )
         return self._json_ld(page, publication) if newsroom_signs else self._json_ld(page)
 
+    def _newsroom_notes(
+        self, data: dict[str, Any], article: Article, published: datetime, url: str
+    ) -> None:
+        """What the newsroom added to the story, in its node: each correction as a
+        `CorrectionComment`; live coverage makes it a `LiveBlogPosting` whose updates are
+        `BlogPosting`s, with the coverage's start (the article's date) and, once `live` is
+        removed, its end (the last update)."""
+        zone = self._zone
+        if article.corrections:
+            data["correction"] = [
+                correction_comment(
+                    published=iso(c.at, zone), text=self._plain(rendered_body(c.text))
+                )
+                for c in article.corrections
+            ]
+        if not article.is_live_blog:
+            return
+        updates = [
+            blog_update(
+                url=f"{url}#{self.update_anchor(u, published)}",
+                headline=u.title,
+                body=self._plain(rendered_body(u.text)),
+                published=iso(u.at, zone),
+            )
+            for u in article.updates
+        ]
+        ended = None
+        if not article.live:
+            ended = iso(article.updates[0].at, zone) if article.updates else data["dateModified"]
+        live_blog(data, start=iso(published, zone), end=ended, updates=updates)
+
     def _article_crumbs(self, article: Article) -> tuple[tuple[str, str], ...]:
         """Home → section → article, (name, path): the breadcrumb the page shows and the
         `BreadcrumbList` it gives search engines, from one list so that they agree."""
@@ -855,7 +891,8 @@ class SiteRenderer:
     @staticmethod
     def _plain(fragment: str) -> str:
         """A rendered fragment as plain text: what a feed or JSON-LD carries of it."""
-        return " ".join(html.unescape(re.sub(r"<[^>]*>", " ", fragment)).split())
+        spaced = _BLOCK_END.sub(" ", fragment)  # `</p><p>` parts words; `<strong>` does not
+        return " ".join(html.unescape(_TAG.sub("", spaced)).split())
 
     def _byline(self, authors: Sequence[str], here: str) -> tuple[Link, ...]:
         """`di Chiara Colombo e Marco Brambilla` in pieces: each name links to its author's
@@ -1034,6 +1071,7 @@ class SiteRenderer:
             publication=publication,
             language=self.site.locale,
         )
+        self._newsroom_notes(data, article, published, url)
         crumbs = breadcrumb_list(
             [(name, self.links.absolute(path)) for name, path in self._article_crumbs(article)]
         )
