@@ -36,6 +36,7 @@ SITE_PARAMETERS = {
     "SiteSections": "sections",
     "SiteLocale": "locale",
     "SiteTimeZone": "time_zone",
+    "SiteFutureToleranceMinutes": "future_tolerance_minutes",
 }
 
 
@@ -57,6 +58,7 @@ def site_parameters(site: SiteSettings) -> dict[str, str]:
         "SiteBaseUrl": site.base_url,
         "SiteLocale": site.locale,
         "SiteTimeZone": site.time_zone,
+        "SiteFutureToleranceMinutes": str(site.future_tolerance_minutes),
     }
     if names:
         parameters["SiteSections"] = ",".join(names)
