@@ -59,7 +59,7 @@ def _pages(rendered: RenderedSite, shots: Path) -> list[dict[str, Any]]:
         {"name": "listing", "path": "/sport/page/2/", "viewport": desktop},
         {"name": "updated", "path": "/sesto-san-giovanni/sesto-piazza-petazzi-riqualificazione/"},
         {"name": "live", "path": LIVE_PATH, "viewport": desktop},
-        {"name": "live-mobile", "path": LIVE_PATH + "#agg-2110", "viewport": MOBILE},
+        {"name": "live-mobile", "path": LIVE_PATH, "viewport": MOBILE},
         {"name": "corrected", "path": CORRECTED_PATH, "viewport": desktop},
         {"name": "corrections", "path": "/correzioni/", "viewport": MOBILE},
         {"name": "not-found", "path": "/404.html", "viewport": desktop},

@@ -144,3 +144,33 @@ def test_what_uploads_hold_is_printed_escaped(
     assert "a\\x1b[2Jb\\u202egnp.json" in text
     assert "\\x1b]0;pwned\\x07" in text
     assert "U+D800" in text
+
+
+def test_live_update_times_are_checked_against_the_clock_of_the_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN live coverage whose second update is dated tomorrow (a wrong day), and a third
+    # that repeats the first's time
+    from datetime import datetime, timedelta
+
+    tomorrow = (datetime.now() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")  # noqa: DTZ005
+    shutil.copy(SAMPLES / "site.yaml", tmp_path / "site.yaml")
+    (tmp_path / "articles").mkdir()
+    live = tmp_path / "articles" / "consiglio.md"
+    live.write_text(
+        "---\ntitle: Consiglio in diretta\nsection: Bresso\ndate: 2024-05-02T20:30\n"
+        "live: true\nupdates:\n"
+        "  - at: 2024-05-02T21:10\n    text: Primo voto.\n"
+        f"  - at: {tomorrow}\n    text: Domani?\n"
+        "  - at: 2024-05-02T21:10\n    text: Ancora?\n"
+        "---\nTesto.\n",
+        encoding="utf-8",
+    )
+    # WHEN the editor checks it
+    code, out = run(capsys, "--lang", "en", str(live))
+    # THEN each wrong time is an error at its line
+    assert code == 1
+    found = [LINE.match(line) for line in out[:-1]]
+    assert [(m["line"], m["severity"]) for m in found if m] == [("9", "error"), ("11", "error")]
+    assert "is in the future" in out[0]
+    assert "same time (2024-05-02T21:10) as update 1" in out[1]

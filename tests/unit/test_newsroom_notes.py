@@ -222,7 +222,7 @@ def test_a_live_page_shows_its_updates_newest_first_above_the_body(
         "#agg-2110",
         "#agg-2040",
     ]
-    assert [text_of(u.xpath('.//p[@class="live__time"]')[0]) for u in updates] == [
+    assert [text_of(u.xpath('.//p[@class="live__time"]//time')[0]) for u in updates] == [
         "03 Mag. 2024 00:15",
         "21:10",
         "20:40",
