@@ -7,7 +7,9 @@ import re
 import shutil
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -151,9 +153,8 @@ def test_live_update_times_are_checked_against_the_clock_of_the_check(
 ) -> None:
     # GIVEN live coverage whose second update is dated tomorrow (a wrong day), and a third
     # that repeats the first's time
-    from datetime import datetime, timedelta
-
-    tomorrow = (datetime.now() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")  # noqa: DTZ005
+    site_now = datetime.now(ZoneInfo("Europe/Rome"))  # the samples' site time
+    tomorrow = (site_now + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
     shutil.copy(SAMPLES / "site.yaml", tmp_path / "site.yaml")
     (tmp_path / "articles").mkdir()
     live = tmp_path / "articles" / "consiglio.md"
