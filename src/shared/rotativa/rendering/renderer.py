@@ -382,12 +382,8 @@ class SiteRenderer:
         description = labels.format(
             f"{listing.kind}_description", name=listing.name, site=self.site.name
         )
-        # The front page of a listing is the one with no newer page; the others say which
-        # page they are (whether numbered from the newest or, in stable buckets, the oldest).
         is_front = listing.newer_path is None
-        page_heading = (
-            heading if is_front else labels.format("page_title_paged", name=heading, n=listing.page)
-        )
+        page_heading = self._page_heading(heading, listing)
         current_section = listing.path.split("/")[1] if listing.kind == "section" else None
         feed_title = labels.format("feed_of", name=listing.name)
         feeds = (
@@ -395,20 +391,11 @@ class SiteRenderer:
             if listing.feed_path
             else ()
         )
-        title = f"{page_heading} – {self.site.name}"
         context = {
-            "head": Head(
-                title=title,
-                description=description,
-                canonical=self.links.absolute(listing.path),
-                properties=self._og_common(
-                    title=page_heading,
-                    description=description,
-                    kind="website",
-                    url=self.links.absolute(listing.path),
-                    image=self._share_image(None),
-                    image_alt="",
-                ),
+            "head": self._listing_head(
+                listing,
+                page_heading,
+                description,
                 feeds=feeds,
                 robots=IMAGE_PREVIEW,
                 json_ld=self._profile_json_ld(listing, page_heading),
@@ -419,10 +406,7 @@ class SiteRenderer:
                 current_is_page=is_front,
                 date=articles[0].date if articles else None,
             ),
-            "trail": (
-                Link(labels["home"], self._href(HOME_PATH, here)),
-                Link(heading, "", current=True),
-            ),
+            "trail": self._trail(((labels["home"], HOME_PATH), (heading, here)), here),
             "listing": {
                 "heading": heading,
                 "page": listing.page,
@@ -456,33 +440,15 @@ class SiteRenderer:
             reverse=True,
         )
         heading = labels["corrections_heading"]
-        is_front = listing.newer_path is None
-        page_heading = (
-            heading if is_front else labels.format("page_title_paged", name=heading, n=listing.page)
-        )
+        page_heading = self._page_heading(heading, listing)
         description = labels.format("corrections_description", site=self.site.name)
         context = {
-            "head": Head(
-                title=f"{page_heading} – {self.site.name}",
-                description=description,
-                canonical=self.links.absolute(listing.path),
-                properties=self._og_common(
-                    title=page_heading,
-                    description=description,
-                    kind="website",
-                    url=self.links.absolute(listing.path),
-                    image=self._share_image(None),
-                    image_alt="",
-                ),
-            ),
+            "head": self._listing_head(listing, page_heading, description),
             "chrome": self._chrome(here),
-            "trail": (
-                Link(labels["home"], self._href(HOME_PATH, here)),
-                Link(heading, "", current=True),
-            ),
+            "trail": self._trail(((labels["home"], HOME_PATH), (heading, here)), here),
             "listing": {
                 "heading": heading,
-                "is_front": is_front,
+                "is_front": listing.newer_path is None,
                 "page_label": labels.format("page_n", n=listing.page),
                 "intro": labels["corrections_intro"],
                 "notes": tuple(notes),
@@ -829,6 +795,33 @@ class SiteRenderer:
             "height": spec.height,
             "type": "image/jpeg",
         }
+
+    def _page_heading(self, heading: str, listing: Listing) -> str:
+        """The front page of a listing is the one with no newer page; the others say which
+        page they are (whether numbered from the newest or, in stable buckets, the oldest)."""
+        if listing.newer_path is None:
+            return heading
+        return self.labels.format("page_title_paged", name=heading, n=listing.page)
+
+    def _listing_head(
+        self, listing: Listing, page_heading: str, description: str, **extra: Any
+    ) -> Head:
+        """The head of a page of a list (a section, a tag, an author, the corrections)."""
+        url = self.links.absolute(listing.path)
+        return Head(
+            title=f"{page_heading} – {self.site.name}",
+            description=description,
+            canonical=url,
+            properties=self._og_common(
+                title=page_heading,
+                description=description,
+                kind="website",
+                url=url,
+                image=self._share_image(None),
+                image_alt="",
+            ),
+            **extra,
+        )
 
     def _note_html(self, text: str, here: str) -> Markup:
         """A correction's or an update's Markdown, sanitised and linked as the body is."""
