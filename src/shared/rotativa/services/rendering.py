@@ -48,9 +48,9 @@ from rotativa.services.ports import Invalidations, PageSource, SiteStorage
 
 WITH_FEEDS = (ListingKind.SECTION, ListingKind.AUTHOR)  # the listings with a feed of their own
 HTML_CACHE = "public, max-age=300, s-maxage=31536000"  # the CDN keeps it until invalidated
-XML = "application/xml; charset=utf-8"
-TEXT = "text/plain; charset=utf-8"
 ASSET_CACHE = "public, max-age=31536000, immutable"  # content-hashed names never change
+XML = "application/xml; charset=utf-8"  # feeds aside, what crawlers read: the sitemaps
+TEXT = "text/plain; charset=utf-8"  # robots.txt
 
 
 @dataclass(frozen=True)
