@@ -147,8 +147,12 @@ def test_sitemaps_validate_and_are_in_path_order(
     pages = folder.pages(renderer)
     index = pages[page_key("/sitemap.xml")]
     assert_valid(index, "siteindex.xsd")
-    months = [e.text for e in etree.fromstring(index).iter("{*}loc")]
-    assert months == [BASE + "sitemaps/2024-04.xml", BASE + "sitemaps/2024-05.xml"]
+    sitemaps = [e.text for e in etree.fromstring(index).iter("{*}loc")]
+    assert sitemaps == [
+        BASE + "sitemaps/2024-04.xml",
+        BASE + "sitemaps/2024-05.xml",
+        BASE + "sitemaps/pagine.xml",
+    ]
     body = pages[page_key("/sitemaps/2024-05.xml")]
     assert_valid(body, "sitemap.xsd")
     locs = [e.text for e in etree.fromstring(body).iter("{*}loc")]
@@ -156,6 +160,65 @@ def test_sitemaps_validate_and_are_in_path_order(
     assert locs == sorted(locs)
     lastmods = [e.text for e in etree.fromstring(body).iter("{*}lastmod")]
     assert "2024-05-01T08:15:00+02:00" in lastmods
+
+
+def test_the_fronts_sitemap_lists_the_homepage_and_each_section_front(
+    renderer: SiteRenderer, folder: IndexedFolder
+) -> None:
+    pages = folder.pages(renderer)
+    body = pages[page_key("/sitemaps/pagine.xml")]
+    assert_valid(body, "sitemap.xsd")
+    document = etree.fromstring(body)
+    dated = dict(
+        zip(
+            [e.text for e in document.iter("{*}loc")],
+            [e.text for e in document.iter("{*}lastmod")],
+            strict=True,
+        )
+    )
+    shown = {
+        s.slug
+        for s in folder.site.sections
+        if any(t.section.slug == s.slug for t in folder.teasers())
+    }
+    assert set(dated) == {BASE} | {f"{BASE}{slug}/" for slug in shown}
+    assert dated[BASE] == "2024-05-02T07:45:00+02:00"  # the newest the homepage shows
+    # the index dates it by its newest front
+    index = etree.fromstring(pages[page_key("/sitemap.xml")])
+    lastmods = dict(
+        zip(
+            [e.text for e in index.iter("{*}loc")],
+            [e.text for e in index.iter("{*}lastmod")],
+            strict=True,
+        )
+    )
+    assert lastmods[BASE + "sitemaps/pagine.xml"] == max(dated.values())
+
+
+def test_every_address_in_a_sitemap_is_a_canonical_page(
+    renderer: SiteRenderer, folder: IndexedFolder
+) -> None:
+    pages = folder.pages(renderer)
+    maps = [key for key in pages if key.startswith("sitemaps/")]
+    assert "sitemaps/pagine.xml" in maps
+    locs = [e.text for key in maps for e in etree.fromstring(pages[key]).iter("{*}loc")]
+    assert len(locs) == len(set(locs)) > len(folder.teasers())
+    for loc in locs:
+        assert "/page/" not in loc  # the buckets are reached from their fronts
+        page = pages[page_key("/" + loc.removeprefix(BASE))].decode()
+        assert f'<link rel="canonical" href="{loc}">' in page, loc
+
+
+def test_robots_txt_names_both_sitemaps_by_absolute_url(
+    renderer: SiteRenderer, folder: IndexedFolder
+) -> None:
+    assert folder.pages(renderer)["robots.txt"] == (
+        b"User-agent: *\n"
+        b"Allow: /\n"
+        b"\n"
+        b"Sitemap: https://www.nordmilanonotizie.example/sitemap.xml\n"
+        b"Sitemap: https://www.nordmilanonotizie.example/news-sitemap.xml\n"
+    )
 
 
 def test_sitemap_order_does_not_depend_on_the_caller(renderer: SiteRenderer) -> None:

@@ -90,6 +90,27 @@ def test_the_home_page_only_when_the_article_is_shown_there(world, settings) -> 
     assert PageRef.feed(SPORT) in pages  # still among the feed's 50
 
 
+def test_the_crawlers_files_go_with_the_homepage(world, settings) -> None:
+    indexer, store, _ = world
+    # An article of 2023 leading the homepage: far outside the news sitemap's 48 hours,
+    # the news sitemap is still rendered (what aged out since the last publish leaves it).
+    pages = apply(indexer, store, stored(settings, "articles/a.md", date="2023-01-01T10:00"))
+    assert PageRef.of(PageKind.HOME) in pages
+    crawlers = {PageKind.ROBOTS, PageKind.NEWS_SITEMAP, PageKind.FRONTS_SITEMAP}
+    assert {PageRef.of(kind) for kind in (*crawlers, PageKind.ASSETS, PageKind.NOT_FOUND)} <= pages
+
+
+def test_a_section_front_that_changes_names_the_fronts_sitemap(world, settings) -> None:
+    indexer, store, _ = world
+    for i in range(8):  # Sport shows 5 on the homepage, 20 on its front
+        apply(indexer, store, stored(settings, f"articles/n{i}.md", date=f"2024-05-01T1{i}:00"))
+    pages = apply(indexer, store, stored(settings, "articles/old.md", date="2024-04-01T10:00"))
+    assert PageRef.of(PageKind.HOME) not in pages
+    assert PageRef.listing(SPORT, 0) in pages
+    assert PageRef.of(PageKind.FRONTS_SITEMAP) in pages
+    assert PageRef.of(PageKind.ROBOTS) not in pages  # only with the homepage
+
+
 def test_unpublishing_removes_memberships_and_names_the_old_page(world, settings) -> None:
     indexer, store, _ = world
     article = stored(settings, "articles/a.md", tags="[Addio]")

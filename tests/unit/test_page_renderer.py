@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from rotativa.domain.pages import ListingId, ListingKind, PageKind, PageRef
 from rotativa.domain.site import SiteSettings
 from rotativa.services.indexing import Indexer
@@ -113,6 +115,62 @@ def test_listing_buckets_hold_twenty_from_the_oldest(settings: SiteSettings) -> 
     assert "Pezzo 25" in front
     assert "Pezzo 24" not in front
     assert 'href="/sport/page/2/"' in front  # the bucket with the 21st newest
+
+
+def sport_of(settings: SiteSettings, count: int) -> tuple[MemoryPages, PageRenderer, MemorySite]:
+    articles = [
+        {"key": f"articles/p{i:02d}.md", "title": f"Pezzo {i:02d}", "date": _date(i)}
+        for i in range(count)
+    ]
+    store, renderer, site, _ = site_of(settings, *articles)
+    return store, renderer, site
+
+
+@pytest.mark.parametrize(("count", "copy"), [(1, 1), (20, 1), (40, 2), (60, 3)])
+def test_a_bucket_holding_the_fronts_list_answers_a_301_to_the_front(
+    settings: SiteSettings, count: int, copy: int
+) -> None:
+    _, renderer, site = sport_of(settings, count)
+    sport = ListingId(ListingKind.SECTION, "sport")
+    renderer.render([PageRef.listing(sport, p) for p in range(copy + 1)], NOW)
+    key = f"sport/page/{copy}/index.html"
+    assert site.redirects[key] == "/sport/"
+    moved = site.objects[key].decode()
+    assert 'href="https://www.nordmilanonotizie.example/sport/"' in moved
+    assert "Pezzo" not in moved  # no list at all, let alone the front's
+    assert 'name="robots" content="noindex"' in moved
+    for page in range(1, copy):  # the buckets below it are pages, and skip it
+        body = site.objects[f"sport/page/{page}/index.html"].decode()
+        assert f"sport/page/{page}/index.html" not in site.redirects
+        newer = "/sport/" if page == copy - 1 else f"/sport/page/{page + 1}/"
+        assert f'href="{newer}"' in body
+        assert f'href="/sport/page/{copy}/"' not in body
+
+
+def test_the_copy_becomes_a_page_when_the_section_grows(settings: SiteSettings) -> None:
+    store, renderer, site = sport_of(settings, 40)
+    sport = ListingId(ListingKind.SECTION, "sport")
+    renderer.render([PageRef.listing(sport, p) for p in range(3)], NOW)
+    assert site.redirects["sport/page/2/index.html"] == "/sport/"
+    indexer = Indexer(settings, store, RecordingQueue())
+    newest = stored(settings, "articles/p40.md", title="Pezzo 40", date="2024-04-25T10:00")
+    store.articles[newest.key] = newest
+    renderer.render(indexer.index(newest.key, None, NOW), NOW)  # only the pages it names
+    assert "sport/page/2/index.html" not in site.redirects
+    second = site.objects["sport/page/2/index.html"].decode()
+    assert "Pezzo 39" in second
+    assert "Pezzo 20" in second
+    assert "Pezzo 40" not in second
+    assert 'href="/sport/page/2/"' in site.objects["sport/page/1/index.html"].decode()
+    assert "Pezzo 40" in site.objects["sport/page/3/index.html"].decode()
+
+
+def test_robots_txt_is_plain_text(settings: SiteSettings) -> None:
+    _, renderer, _, _ = site_of(settings, {"key": "articles/a.md", "title": "Uno"})
+    [output] = renderer.outputs(PageRef.of(PageKind.ROBOTS), NOW)
+    assert (output.path, output.content_type) == ("/robots.txt", "text/plain; charset=utf-8")
+    assert output.body is not None
+    assert b"Sitemap: https://www.nordmilanonotizie.example/news-sitemap.xml\n" in output.body
 
 
 def test_an_unpublished_article_page_is_removed_and_invalidated(settings: SiteSettings) -> None:

@@ -45,7 +45,16 @@ def test_every_page_of_the_site_is_named_once(memory: MemoryTable, settings: Sit
     assert PageRef.feed() in refs
     assert PageRef.feed(sport) in refs
     assert PageRef.feed(ListingId(ListingKind.AUTHOR, "chiara-colombo")) in refs
-    for kind in (PageKind.HOME, PageKind.NOT_FOUND, PageKind.ASSETS, PageKind.SITEMAP_INDEX):
+    site_made = (
+        PageKind.HOME,
+        PageKind.NOT_FOUND,
+        PageKind.ASSETS,
+        PageKind.SITEMAP_INDEX,
+        PageKind.NEWS_SITEMAP,
+        PageKind.FRONTS_SITEMAP,
+        PageKind.ROBOTS,
+    )
+    for kind in site_made:
         assert PageRef.of(kind) in refs
 
 

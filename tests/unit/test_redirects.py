@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from rotativa.domain.article import normalize_alias
-from rotativa.domain.pages import PageKind, PageRef, is_site_page
+from rotativa.domain.pages import PageKind, PageRef, is_site_page, site_owns
 from rotativa.domain.records import ArticleState, StoredArticle
 from rotativa.domain.site import SiteSettings
 from rotativa.services.indexing import Indexer
@@ -68,6 +68,12 @@ def world(
     )
 
 
+def old_addresses(site: MemorySite) -> dict[str, str]:
+    """The uploads' redirects the site holds: not the site's own (a listing's bucket that
+    is a copy of its front answers a 301 to it too)."""
+    return {key: to for key, to in site.redirects.items() if not site_owns(key, None)}
+
+
 def change(
     store: MemoryPages, indexer: Indexer, renderer: PageRenderer, new: StoredArticle
 ) -> set[PageRef]:
@@ -88,7 +94,7 @@ def test_moves_leave_redirects_that_follow_the_article(settings: SiteSettings) -
         renderer,
         stored(settings, KEY, title="Ponte", extra="slug: b\n", order="02"),
     )
-    assert site.redirects == {"sport/a/index.html": "/sport/b/"}
+    assert old_addresses(site) == {"sport/a/index.html": "/sport/b/"}
     assert store.redirect_items == {"/sport/a/": KEY}
 
     pages = change(
@@ -98,7 +104,7 @@ def test_moves_leave_redirects_that_follow_the_article(settings: SiteSettings) -
         stored(settings, KEY, title="Ponte", section="Bresso", extra="slug: c\n", order="03"),
     )
     assert PageRef.redirect("/sport/a/") in pages  # re-pointed, not chained through /sport/b/
-    assert site.redirects == {
+    assert old_addresses(site) == {
         "sport/a/index.html": "/bresso/c/",
         "sport/b/index.html": "/bresso/c/",
     }
@@ -112,13 +118,13 @@ def test_aliases_of_a_draft_wait_for_it_to_be_published(settings: SiteSettings) 
     )
     change(store, indexer, renderer, draft)
     assert store.redirect_items == {"/2017/ponte/": KEY}
-    assert site.redirects == {}
+    assert old_addresses(site) == {}
 
     pages = change(
         store, indexer, renderer, replace(draft, state=ArticleState.PUBLISHED, order="02")
     )
     assert PageRef.redirect("/2017/ponte/") in pages
-    assert site.redirects == {"2017/ponte/index.html": "/sport/a/"}
+    assert old_addresses(site) == {"2017/ponte/index.html": "/sport/a/"}
 
     change(
         store,
@@ -126,7 +132,7 @@ def test_aliases_of_a_draft_wait_for_it_to_be_published(settings: SiteSettings) 
         renderer,
         replace(draft, state=ArticleState.DELETED, article=None, order="03"),
     )
-    assert site.redirects == {}
+    assert old_addresses(site) == {}
     assert "2017/ponte/index.html" not in site.objects
 
 
@@ -143,6 +149,6 @@ def test_an_old_address_never_replaces_a_live_or_site_page(settings: SiteSetting
         renderer.outputs(PageRef.redirect(path), NOW) for path in ("/sport/altro/", "/sport/")
     ]
     assert outputs == [[], []]
-    assert site.redirects == {}
+    assert old_addresses(site) == {}
     assert b"<h1" in site.objects["sport/altro/index.html"]  # still the article's own page
     assert PageRef.redirect("/x/").kind is PageKind.REDIRECT

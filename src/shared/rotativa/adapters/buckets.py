@@ -21,6 +21,12 @@ _MISSING = {"NoSuchKey", "NoSuchVersion", "404", "NotFound", "InvalidArgument"}
 CONTENT_HASH = "content-sha256"  # object metadata: the sha256 of the bytes we wrote
 
 
+def content_hash(body: bytes, redirect: str | None = None) -> str:
+    """What CONTENT_HASH holds for a site object: its bytes and, for a 301, where it leads
+    (a page that becomes a redirect with the same body is still a change)."""
+    return hashlib.sha256(body + (f"\n→{redirect}".encode() if redirect else b"")).hexdigest()
+
+
 def _missing(exc: ClientError) -> bool:
     return str(exc.response.get("Error", {}).get("Code")) in _MISSING
 
@@ -120,7 +126,7 @@ class SiteBucket:
     ) -> str | None:
         """Write `body` unless the stored object has the same bytes (and the same redirect);
         the new hash, or None."""
-        digest = hashlib.sha256(body + (f"\n→{redirect}".encode() if redirect else b"")).hexdigest()
+        digest = content_hash(body, redirect)
         if self.stored_hash(key) == digest:
             return None
         extra: dict[str, Any] = {"WebsiteRedirectLocation": redirect} if redirect else {}

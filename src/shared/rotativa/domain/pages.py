@@ -9,6 +9,11 @@ oldest article: `/sport/page/1/` holds the 20 oldest, `/sport/page/2/` the next 
 front `/sport/` the newest 20. Publishing the newest article then changes the front and one
 bucket (two when a bucket fills up) instead of shifting every page of the section, which is
 what keeps the work of one publish flat as the site grows.
+
+A bucket that holds exactly the front's articles (the only bucket of a listing of 20 or
+fewer, or the last one when the total is a multiple of 20) is not a second copy of the
+front: it answers a 301 to the front, and the "newer" link that would lead to it leads to
+the front instead (`bucket_is_front`, `newer_page`).
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ class PageKind(StrEnum):
     SITEMAP_INDEX = "sitemap-index"
     SITEMAP = "sitemap"
     NEWS_SITEMAP = "news-sitemap"
+    FRONTS_SITEMAP = "fronts-sitemap"  # the homepage and the section fronts
+    ROBOTS = "robots"
     NOT_FOUND = "not-found"
     ASSETS = "assets"
     REDIRECT = "redirect"  # an old address (alias, former path): ref is the path
@@ -149,6 +156,8 @@ SITEMAP_INDEX_PATH = "/sitemap.xml"
 NEWS_SITEMAP_PATH = "/news-sitemap.xml"
 NOT_FOUND_PATH = "/404.html"
 CORRECTIONS_PATH = "/correzioni/"
+ROBOTS_PATH = "/robots.txt"
+FRONTS_SITEMAP_PATH = "/sitemaps/pagine.xml"  # beside the months' (YYYY-MM): never one of them
 
 
 def month_sitemap_path(month: str) -> str:
@@ -288,13 +297,37 @@ def front_older_page(total: int) -> int | None:
     return bucket_of(total - PER_PAGE - 1) if total > PER_PAGE else None
 
 
+def bucket_is_front(page: int, total: int) -> bool:
+    """Whether bucket `page` would show exactly the front's articles: the last bucket, when
+    it is the only one (20 or fewer) or full (a multiple of 20). Such a bucket is not
+    written as a page: it answers a 301 to the front, so no list has two addresses."""
+    return (
+        page >= 1 and page == bucket_count(total) and (total <= PER_PAGE or total % PER_PAGE == 0)
+    )
+
+
+def newer_page(page: int, total: int) -> int:
+    """Where bucket `page`'s "newer" link leads: the next bucket, or the front (0) when this
+    is the last bucket or the next one is the front's copy."""
+    following = page + 1
+    if following > bucket_count(total) or bucket_is_front(following, total):
+        return 0
+    return following
+
+
 def pages_changed_by(rank: int, total_before: int, total_after: int) -> list[int]:
     """Listing pages whose content or links change when an article enters (or leaves) at
-    `rank`: the front, every bucket from that rank's up to the newest, and the bucket
-    before a newly opened (or closed) one, whose "newer" link changes."""
+    `rank`: the front, every bucket from that rank's up to the newest, and the buckets near
+    the newest whose "newer" link or copy-of-the-front status the new total changes (a
+    bucket opened or closed; 39 → 40 articles: bucket 2 becomes the front's copy, so bucket
+    1's "newer" link moves from it to the front)."""
     last = max(bucket_count(total_before), bucket_count(total_after))
     first = bucket_of(rank) if rank < max(total_before, total_after) else last
     pages = {0, *range(max(first, 1), last + 1)}
-    if bucket_count(total_before) != bucket_count(total_after) and last > 1:
-        pages.add(last - 1)
-    return sorted(p for p in pages if p == 0 or p <= last)
+    # Below `last - 2` every bucket's next one is a full bucket at both totals.
+    for page in range(max(last - 2, 1), last + 1):
+        if newer_page(page, total_before) != newer_page(page, total_after) or bucket_is_front(
+            page, total_before
+        ) != bucket_is_front(page, total_after):
+            pages.add(page)
+    return sorted(pages)

@@ -73,6 +73,7 @@ from rotativa.rendering.paths import (
     CORRECTIONS_PATH,
     FEED_PATH,
     HOME_PATH,
+    NEWS_SITEMAP_PATH,
     NOT_FOUND_PATH,
     SITEMAP_PATH,
     Links,
@@ -248,6 +249,7 @@ class SiteRenderer:
                 "article.html", "home.html", "listing.html", "corrections.html",
                 "not_found.html", "moved.html",
                 "feed.xml", "sitemap.xml", "sitemap_index.xml", "news_sitemap.xml",
+                "robots.txt",
             )
         }  # fmt: skip
 
@@ -562,6 +564,15 @@ class SiteRenderer:
             ),
         }
         return self._render("news_sitemap.xml", context)
+
+    def robots_txt(self) -> bytes:
+        """robots.txt: every crawler may read the whole site, and is told where the sitemap
+        index and the news sitemap are, by absolute URL (the protocol wants them so)."""
+        sitemaps = tuple(self.links.absolute(path) for path in (SITEMAP_PATH, NEWS_SITEMAP_PATH))
+        for url in sitemaps:
+            if any(character.isspace() or ord(character) < 32 for character in url):
+                raise ValueError(f"a robots.txt line cannot hold {url!r}")  # a line of its own
+        return self._render("robots.txt", {"sitemaps": sitemaps})
 
     # --- pieces -------------------------------------------------------------------------------
 

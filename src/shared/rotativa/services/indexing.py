@@ -43,6 +43,16 @@ if TYPE_CHECKING:
     from rotativa.services.scheduling import Timetable
 
 
+#: Rendered whenever the homepage is: see `_index`.
+HOME_GROUP = (
+    PageKind.ASSETS,
+    PageKind.NOT_FOUND,
+    PageKind.ROBOTS,
+    PageKind.NEWS_SITEMAP,
+    PageKind.FRONTS_SITEMAP,
+)
+
+
 @dataclass(frozen=True)
 class IndexSettings:
     related_update_limit: int = 10  # K: other articles' boxes revisited per change
@@ -157,14 +167,14 @@ class Indexer:
             pages.add(PageRef.article(key, old_teaser.path))  # the page that must go
 
         if PageRef.of(PageKind.HOME) in pages:
-            # The site's chrome (stylesheet, 404 page) goes with the homepage: rendering it
-            # costs a hash comparison when unchanged, and a template change reaches it.
-            pages |= {
-                PageRef.of(PageKind.ASSETS),
-                PageRef.of(PageKind.NOT_FOUND),
-                # linked from every page's footer, so it exists before the first correction
-                PageRef.listing(ListingId(ListingKind.CORRECTIONS)),
-            }
+            # The site's chrome (stylesheet, 404 page) and its crawlers' files go with the
+            # homepage: rendering them costs a hash comparison when unchanged, a template
+            # change reaches them, and the news sitemap drops what aged past 48 hours.
+            pages |= {PageRef.of(kind) for kind in HOME_GROUP}
+            # linked from every page's footer, so it exists before the first correction
+            pages.add(PageRef.listing(ListingId(ListingKind.CORRECTIONS)))
+        if any(_section_front(page) for page in pages):
+            pages.add(PageRef.of(PageKind.FRONTS_SITEMAP))  # dated by what the fronts show
         if content_changed:
             pages |= self._neighbours(old_teaser, new_teaser)
             for teaser in (old_teaser, new_teaser):
@@ -398,6 +408,14 @@ class Indexer:
                 # changed: the page must be rendered again (found by the reordering soak).
                 pages.add(PageRef.article(other.key, other.path))
         return pages
+
+
+def _section_front(page: PageRef) -> bool:
+    return (
+        page.kind is PageKind.LISTING
+        and page.page == 0
+        and ListingId.parse(page.ref).kind is ListingKind.SECTION
+    )
 
 
 def _body(stored: StoredArticle | None) -> tuple[Any, ...] | None:

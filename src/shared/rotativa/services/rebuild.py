@@ -2,9 +2,9 @@
 
 Publishing renders only the pages one change affects; a new template affects them all.
 A rebuild names every page the site has (`site_pages`: the articles, each page of every
-section, tag and author, the feeds, the sitemaps, the homepage, the 404 and the assets)
-and renders them with the same `PageRenderer` the RenderFunction uses, so the bytes are
-exactly the cloud's. Two ways to run it:
+section, tag and author, the feeds, the sitemaps, the homepage, the 404, robots.txt and
+the assets) and renders them with the same `PageRenderer` the RenderFunction uses, so the
+bytes are exactly the cloud's. Two ways to run it:
 
 - in process (`Rebuild.run`): from the articles table, or from its in-memory twin
   (`adapters.memory.MemoryTable`) filled from a folder of uploads, into the site bucket or
@@ -97,8 +97,10 @@ def site_pages(index: SiteIndex, site: SiteSettings) -> list[PageRef]:
         for kind in (
             PageKind.SITEMAP_INDEX,
             PageKind.NEWS_SITEMAP,
+            PageKind.FRONTS_SITEMAP,
             PageKind.HOME,
             PageKind.NOT_FOUND,
+            PageKind.ROBOTS,
             PageKind.ASSETS,
         )
     )

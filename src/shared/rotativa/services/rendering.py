@@ -16,23 +16,27 @@ from rotativa.domain.article import ArticleTeaser
 from rotativa.domain.pages import (
     FEED_PATH,
     FEED_SIZE,
+    FRONTS_SITEMAP_PATH,
     HOME_PATH,
     NEWS_SITEMAP_LIMIT,
     NEWS_SITEMAP_PATH,
     NEWS_WINDOW,
     NOT_FOUND_PATH,
     PER_PAGE,
+    ROBOTS_PATH,
     SITEMAP_INDEX_PATH,
     ListingId,
     ListingKind,
     PageKind,
     PageRef,
     bucket_count,
+    bucket_is_front,
     bucket_range,
     feed_path,
     front_older_page,
     is_site_page,
     month_sitemap_path,
+    newer_page,
     object_key,
     site_owns,
 )
@@ -48,6 +52,8 @@ HTML_CACHE = "public, max-age=300, s-maxage=31536000"  # the CDN keeps it until 
 # takes to invalidate (typically under a minute), so a reload shows the newest update.
 LIVE_CACHE = "public, max-age=30, s-maxage=31536000"
 ASSET_CACHE = "public, max-age=31536000, immutable"  # content-hashed names never change
+XML = "application/xml; charset=utf-8"  # feeds aside, what crawlers read: the sitemaps
+TEXT = "text/plain; charset=utf-8"  # robots.txt
 
 
 @dataclass(frozen=True)
@@ -131,6 +137,10 @@ class PageRenderer:
             return [self._sitemap_index()]
         if ref.kind is PageKind.NEWS_SITEMAP:
             return [self._news_sitemap(now)]
+        if ref.kind is PageKind.FRONTS_SITEMAP:
+            return [self._fronts_sitemap()]
+        if ref.kind is PageKind.ROBOTS:
+            return [Output(ROBOTS_PATH, self.renderer.robots_txt(), TEXT)]
         if ref.kind is PageKind.NOT_FOUND:
             return [Output(NOT_FOUND_PATH, self.renderer.not_found_page())]
         if ref.kind is PageKind.REDIRECT:
@@ -226,6 +236,10 @@ class PageRenderer:
         else:
             if page > bucket_count(total):
                 return Output(path, None)  # the bucket emptied: its page goes
+            if bucket_is_front(page, total):
+                # The front's own list under a second address: an old address of the front.
+                front = listing.base_path
+                return Output(path, self.renderer.moved_page(front), redirect=front)
             start, end = bucket_range(page, total)
             skip_newest = total - end
             if skip_newest <= start:
@@ -234,7 +248,7 @@ class PageRenderer:
                 articles = self.source.slice(
                     listing, skip_newest=start, take=end - start, newest_first=False
                 )
-            newer_path = listing.page_path(page + 1 if page < bucket_count(total) else 0)
+            newer_path = listing.page_path(newer_page(page, total))
             older_path = listing.page_path(page - 1) if page > 1 else None
         corrections = listing.kind is ListingKind.CORRECTIONS
         if not articles and not (corrections and page == 0):
@@ -288,11 +302,13 @@ class PageRenderer:
         members = self.source.members(ListingId(ListingKind.MONTH, month))
         path = month_sitemap_path(month)
         if not members:
-            return Output(path, None, "application/xml; charset=utf-8")
+            return Output(path, None, XML)
         entries = [SitemapEntry(a.path, a.modified) for a in members]
-        return Output(path, self.renderer.sitemap(entries), "application/xml; charset=utf-8")
+        return Output(path, self.renderer.sitemap(entries), XML)
 
     def _sitemap_index(self) -> Output:
+        """The month sitemaps (the articles) and the fronts' sitemap (home and sections):
+        every canonical page the site wants found, never a bucket page or an old address."""
         months = self.source.months()
         entries = [SitemapEntry(month_sitemap_path(m), _month_end(m)) for m in months[1:]]
         if months:  # the current month: its newest article, so the index does not lie ahead
@@ -301,11 +317,35 @@ class PageRenderer:
             )
             last = newest[0].modified if newest else _month_end(months[0])
             entries.insert(0, SitemapEntry(month_sitemap_path(months[0]), last))
-        return Output(
-            SITEMAP_INDEX_PATH,
-            self.renderer.sitemap_index(entries),
-            "application/xml; charset=utf-8",
-        )
+        fronts = self._front_entries()
+        if fronts:
+            newest_front = max(entry.last_modified for entry in fronts)
+            entries.append(SitemapEntry(FRONTS_SITEMAP_PATH, newest_front))
+        return Output(SITEMAP_INDEX_PATH, self.renderer.sitemap_index(entries), XML)
+
+    def _fronts_sitemap(self) -> Output:
+        """`/sitemaps/pagine.xml`: the homepage and each section front that shows articles,
+        dated by the newest change among what it shows. O(sections) reads; it goes with the
+        homepage and with any change of a section front (see indexing)."""
+        entries = self._front_entries()
+        if not entries:
+            return Output(FRONTS_SITEMAP_PATH, None, XML)
+        return Output(FRONTS_SITEMAP_PATH, self.renderer.sitemap(entries), XML)
+
+    def _front_entries(self) -> list[SitemapEntry]:
+        front = self.front_page()
+        shown = [front.lead] if front.lead is not None else []
+        shown += [teaser for block in front.blocks for teaser in block.articles]
+        if not shown:
+            return []  # an empty site: no page worth indexing yet
+        entries = [SitemapEntry(HOME_PATH, max(teaser.modified for teaser in shown))]
+        for section in self.site.sections:
+            listing = ListingId(ListingKind.SECTION, section.slug)
+            articles = self.source.slice(listing, skip_newest=0, take=PER_PAGE)
+            if articles:
+                newest = max(teaser.modified for teaser in articles)
+                entries.append(SitemapEntry(listing.base_path, newest))
+        return entries
 
     def _news_sitemap(self, now: datetime) -> Output:
         recent: list[ArticleTeaser] = []
@@ -316,7 +356,7 @@ class PageRenderer:
                 if now - teaser.date <= NEWS_WINDOW:
                     recent.append(teaser)
         body = self.renderer.news_sitemap(recent[:NEWS_SITEMAP_LIMIT], now=now)
-        return Output(NEWS_SITEMAP_PATH, body, "application/xml; charset=utf-8")
+        return Output(NEWS_SITEMAP_PATH, body, XML)
 
 
 def _month_end(month: str) -> datetime:
