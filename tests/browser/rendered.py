@@ -101,6 +101,18 @@ def render_samples(out: Path) -> RenderedSite:
             articles=tuple(t for t in teasers if "Redazione" in t.authors),
         )
     )
+    # A later page of an author (the samples' own page 1 answers 301: it copies the front).
+    pages[page_key("/autore/redazione/page/2/")] = renderer.listing_page(
+        Listing(
+            kind="author",
+            name="Redazione",
+            path="/autore/redazione/page/2/",
+            articles=tuple(t for t in teasers if "Redazione" in t.authors),
+            page=2,
+            newer_path="/autore/redazione/",
+            older_path="/autore/redazione/page/1/",
+        )
+    )
     # An article updated after publication, with its image and a subheading.
     lead = next(a for a in folder.articles if a.article.path == UPDATED_PATH)
     assert lead.article.image is not None

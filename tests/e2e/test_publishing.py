@@ -1,6 +1,6 @@
 """A newsroom's day on the local cloud: the samples published, then edited, deleted, re-sent.
 
-One site (samples/, 24 articles and a picture) is published once for the module; each
+One site (samples/, 26 articles and their pictures) is published once for the module; each
 test then changes a different article and asserts what changed and, as much, what did
 not: pages in the site bucket, items in the table, invalidations sent to CloudFront.
 The unchanged re-upload runs first, while the site is exactly as published.
@@ -31,7 +31,7 @@ La seduta è durata fino a tarda sera.
 def test_the_samples_become_a_whole_site(samples_run: Run) -> None:
     run = samples_run
     articles = run.uploaded
-    assert len(articles) == 24
+    assert len(articles) == 26
 
     # THEN every article has its page, with its headline
     for article in articles.values():

@@ -80,6 +80,11 @@ def is_article(path: str) -> bool:
     )
 
 
+def is_moved(page: bytes) -> bool:
+    """The body of an old address, which the CDN answers with a 301 (no canonical)."""
+    return not html.fromstring(page).xpath("//link[@rel='canonical']")
+
+
 def story(page: bytes) -> dict[str, Any]:
     """The article's own node: a NewsArticle, or a LiveBlogPosting for live coverage."""
     nodes = by_type(page)
@@ -105,8 +110,11 @@ def test_each_kind_of_page_carries_its_nodes(pages: dict[str, bytes]) -> None:
         kind = "LiveBlogPosting" if path == LIVE_PATH else "NewsArticle"
         assert kinds[path] == {"NewsMediaOrganization", kind, "BreadcrumbList"}, path
     assert kinds["/"] == {"NewsMediaOrganization", "WebSite"}
-    author_pages = [path for path in pages if path.startswith("/autore/")]
-    assert "/autore/redazione/page/1/" in author_pages  # a later page of an author too
+    # (a bucket that copies its front is a "page moved" body for its 301: it has no data)
+    author_pages = [
+        path for path in pages if path.startswith("/autore/") and not is_moved(pages[path])
+    ]
+    assert "/autore/redazione/page/2/" in author_pages  # a later page of an author too
     for path in author_pages:
         assert "ProfilePage" in kinds[path], path
     # sections, tags, /correzioni/, the 404 and the moved page say nothing beyond Open Graph
@@ -154,7 +162,7 @@ def test_authors_are_people_with_their_page_and_the_newsroom_is_the_publication(
         and {"@id": NEWSROOM_ID} in story(page)["author"]
     ]
     assert signed
-    for path in ("/autore/redazione/", "/autore/redazione/page/1/"):
+    for path in ("/autore/redazione/", "/autore/redazione/page/2/"):
         profile_nodes = by_type(pages[path])
         assert profile_nodes["ProfilePage"]["mainEntity"] == {"@id": NEWSROOM_ID}
         assert profile_nodes["ProfilePage"]["url"] == BASE + path[1:]
