@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import boto3
 from botocore.exceptions import ClientError
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 _MISSING = {"NoSuchKey", "NoSuchVersion", "404", "NotFound", "InvalidArgument"}
 CONTENT_HASH = "content-sha256"  # object metadata: the sha256 of the bytes we wrote
+COPY_CHECKSUM: Final = "CRC32"  # what S3 computes anew over a copied object's whole bytes
 
 
 def _missing(exc: ClientError) -> bool:
@@ -244,6 +245,10 @@ class SiteMediaBucket:
             CacheControl=cache,
             MetadataDirective="REPLACE",  # the uploader's Content-Type and metadata stay behind
             TaggingDirective="REPLACE",  # editors' tags stay in the inbox
+            # A checksum of the copy's own bytes: an upload made in parts (`aws s3 cp` past
+            # 8 MB) carries a checksum of its parts, which does not describe the one-part
+            # copy, and a reader that checks it (boto3 does by default) fails on it.
+            ChecksumAlgorithm=COPY_CHECKSUM,
             **extra,
         )
 
