@@ -32,3 +32,30 @@ def test_an_article_published_with_a_warning_is_in_the_status(cloud: LocalCloud)
     # WHEN the editor fixes it, THEN it leaves the list with its report
     publish(cloud, "articles/senza-foto.md", article("Senza foto"))
     assert collect_status(cloud.clients, cloud.stack.outputs, None).warned == []
+
+
+def test_uploads_outside_articles_and_media_are_answered_with_a_report(cloud: LocalCloud) -> None:
+    # GIVEN an article uploaded at the inbox's root, and a text file among the articles
+    cloud.put("radice.md", article("Radice"))
+    cloud.put("articles/notes.txt", "appunti")
+    # WHEN the pipeline has run (the reports' own events come back, and are let go)
+    cloud.run_until_quiet()
+    # THEN each has a report saying why it is not published and where articles go
+    root = cloud.report("radice.md")
+    assert root is not None
+    assert root["status"] == "rejected"
+    assert "articles/radice.md" in root["errors"][0]["message"]
+    notes = cloud.report("articles/notes.txt")
+    assert notes is not None
+    assert notes["errors"][0]["code"] == "file_extension"
+    # and nothing else: no report about a report, no page
+    assert sorted(cloud.objects(cloud.inbox, "reports/")) == [
+        "reports/articles/notes.txt.json",
+        "reports/radice.md.json",
+    ]
+    status = collect_status(cloud.clients, cloud.stack.outputs, None)
+    assert {r.key for r in status.rejections} == {"radice.md", "articles/notes.txt"}
+    # WHEN the editor deletes the misplaced file, THEN its report goes too
+    cloud.delete("radice.md")
+    cloud.run_until_quiet()
+    assert cloud.report("radice.md") is None

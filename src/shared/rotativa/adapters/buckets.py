@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 _MISSING = {"NoSuchKey", "NoSuchVersion", "404", "NotFound", "InvalidArgument"}
 CONTENT_HASH = "content-sha256"  # object metadata: the sha256 of the bytes we wrote
+_READ_PREFIXES = ("articles/", "media/", "reports/")  # where the ValidateFunction may GET
 COPY_CHECKSUM: Final = "CRC32"  # what S3 computes anew over a copied object's whole bytes
 
 
@@ -75,7 +76,12 @@ class InboxBucket:
         )
 
     def exists(self, key: str) -> bool:
-        return _head(self.client, self.name, key) is not None
+        if key.startswith(_READ_PREFIXES):
+            return _head(self.client, self.name, key) is not None
+        # Elsewhere (an upload at the bucket's root) the ValidateFunction may not read the
+        # object, only list the bucket (template.yaml): a listing says whether it is there.
+        listed = self.client.list_objects_v2(Bucket=self.name, Prefix=key, MaxKeys=1)
+        return any(item.get("Key") == key for item in listed.get("Contents", []))
 
     def read_report(self, key: str) -> Mapping[str, Any] | None:
         found = self.current(_report_key(key), 1_000_000)

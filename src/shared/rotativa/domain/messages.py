@@ -40,6 +40,14 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "it": "il tipo di file '{extension}' non è un articolo: usa .md (Markdown) o .json",
         "en": "'{extension}' files are not articles: use .md (Markdown) or .json",
     },
+    "upload_outside": {
+        "it": "'{value}' è fuori dalle cartelle che rotativa legge, e non viene pubblicato: "
+        "gli articoli (.md, .json) vanno in articles/, le immagini e gli altri file in media/ "
+        "(qui: {suggestion})",
+        "en": "'{value}' is outside the folders rotativa reads, and is not published: articles "
+        "(.md, .json) go under articles/, pictures and other files under media/ "
+        "(here: {suggestion})",
+    },
     "frontmatter_missing": {
         "it": "manca il front matter: la prima riga deve essere '---', seguita dai campi "
         "(title: …, section: …) e da un'altra riga '---' prima del testo",

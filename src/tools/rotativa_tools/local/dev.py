@@ -107,7 +107,7 @@ class Journal:
             except MalformedNotification:
                 continue  # a page request or changed paths: not an upload
             for inbox_event in inbox_events:
-                if inbox_event.bucket == self.inbox:
+                if inbox_event.bucket == self.inbox and not inbox_event.is_ours:
                     wave.uploads[inbox_event.key] = inbox_event.change
                     # The upload's own time (S3's eventTime), not the delivery's.
                     wave.arrived[inbox_event.key] = inbox_event.event_time.timestamp()
