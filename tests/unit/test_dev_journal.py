@@ -123,3 +123,21 @@ def test_each_upload_of_a_burst_is_told_at_the_time_it_was_made() -> None:
         f"{clock('2026-05-02T10:00:04Z')} articles/b.md → published",
         f"{clock('2026-05-02T10:00:09Z')} articles/c.md → published",
     ]
+
+
+class EmptyInbox:
+    def read_report(self, key: str) -> None:  # noqa: ARG002
+        return None
+
+
+class EmptyTable:
+    def get(self, key: str) -> None:  # noqa: ARG002
+        return None
+
+
+def test_a_deleted_file_that_was_never_published_is_removed_not_lost() -> None:
+    # GIVEN a misplaced file's delete: its report is gone with it, and no article was stored
+    judge = UploadJudge(EmptyInbox(), EmptyTable())  # type: ignore[arg-type]
+    # THEN it is told as removed, not as "not processed (see the DLQs)"
+    assert judge.judge("radice.md", Change.DELETE).describe() == "removed"
+    assert judge.judge("articles/x.md", Change.PUT).outcome is Outcome.LOST

@@ -49,6 +49,7 @@ class Outcome(StrEnum):
     REJECTED = "rejected"
     MEDIA_COPIED = "media copied"
     MEDIA_REMOVED = "media removed"
+    REMOVED = "removed"  # a file that was never published, deleted with its report
     LOST = "not processed"  # neither committed nor rejected: look at the DLQs
 
 
@@ -132,6 +133,9 @@ class UploadJudge:
         )
         if rejected:
             return UploadOutcome(key, Outcome.REJECTED, report)
+        if stored is None and change is Change.DELETE and report is None:
+            # A file never published (misplaced, or refused) deleted: nothing was lost.
+            return UploadOutcome(key, Outcome.REMOVED)
         if stored is None:
             return UploadOutcome(key, Outcome.LOST, report)
         state = {
@@ -333,6 +337,7 @@ class RunSummary:
             Outcome.SCHEDULED: summary.scheduled,
             Outcome.EXPIRED: summary.expired,
             Outcome.UNPUBLISHED: summary.unpublished,
+            Outcome.REMOVED: summary.unpublished,
             Outcome.LOST: summary.not_processed,
             Outcome.MEDIA_COPIED: summary.media,
             Outcome.MEDIA_REMOVED: summary.media,
