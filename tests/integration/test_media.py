@@ -4,6 +4,8 @@ upload writes and deletes its own site key and nothing else."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from rotativa_tools.local.cloud import LocalCloud
@@ -193,3 +195,29 @@ def test_rotativa_status_lists_media_rejections(cloud: LocalCloud) -> None:
     assert set(found) == {"media/x.jpg", "media/../index\\x1b[2J.jpg"}
     assert found["media/x.jpg"].first_error.startswith("il contenuto è HTML")
     assert all(r.errors == 1 for r in status.rejections)
+
+
+def test_a_video_uploaded_in_parts_is_served_whole_by_the_dev_site(
+    cloud: LocalCloud, tmp_path: Path
+) -> None:
+    from boto3.s3.transfer import TransferConfig
+
+    from rotativa_tools.local.site_server import BucketSource
+
+    # GIVEN an 11 MB video uploaded as `aws s3 cp` does past 8 MB: a multipart upload,
+    # whose checksum is one of its parts' checksums
+    video = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + os.urandom(11 * 1024 * 1024)
+    source = tmp_path / "consiglio.mp4"
+    source.write_bytes(video)
+    in_parts = TransferConfig(multipart_threshold=5 * 1024 * 1024, multipart_chunksize=5 * 1024**2)
+    cloud.clients.s3.upload_file(str(source), cloud.inbox, "media/consiglio.mp4", Config=in_parts)
+    assert cloud.clients.s3.head_object(Bucket=cloud.inbox, Key="media/consiglio.mp4")[
+        "ETag"
+    ].endswith('-3"')
+    # WHEN the pipeline has copied it to the site
+    cloud.run_until_quiet()
+    # THEN the site's copy reads back whole, checksum checked, as the dev site reads it
+    served = BucketSource(cloud.clients.s3, cloud.site_bucket).get("media/consiglio.mp4")
+    assert served is not None
+    assert served.content_type == "video/mp4"
+    assert served.body == video

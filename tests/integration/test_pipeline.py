@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+import warnings
 from typing import Any
 
 import pytest
@@ -239,6 +240,17 @@ def test_media_are_copied_with_their_content_type_and_missing_images_warned(
 def test_test_events_and_other_noise_are_ignored(cloud: LocalCloud) -> None:
     event = sqs_event(cloud, "IngestQueue", [{"Service": "Amazon S3", "Event": "s3:TestEvent"}])
     assert call(cloud, "ValidateFunction", event) == {"batchItemFailures": []}
+
+
+def test_an_invoke_that_counted_nothing_warns_nothing_about_metrics(cloud: LocalCloud) -> None:
+    # GIVEN S3's test event, which the ValidateFunction reads and counts nothing for
+    event = sqs_event(cloud, "IngestQueue", [{"Service": "Amazon S3", "Event": "s3:TestEvent"}])
+    # WHEN it is invoked
+    with warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
+        assert call(cloud, "ValidateFunction", event) == {"batchItemFailures": []}
+    # THEN Powertools says nothing about metrics (it said "No application metrics to publish")
+    assert [str(w.message) for w in warned if "metrics" in str(w.message).lower()] == []
 
 
 def test_a_malformed_message_fails_alone(cloud: LocalCloud) -> None:

@@ -218,6 +218,7 @@ def recorded() -> Iterator[Recorded]:
             cloud.run_until_quiet()
             cloud.put("articles/uno.md", article("Uno", section="Bresso", slug="nuovo"))
             cloud.put("articles/due.md", "---\ntitle: [rotto\n---\n")
+            cloud.put("radice.md", article("Fuori posto"))  # misplaced: a report, by listing
             cloud.run_until_quiet()
             cloud.put("articles/due.md", article("Due bis", date="2024-05-03T10:00"))
             cloud.delete("articles/uno.md")

@@ -31,7 +31,7 @@ def test_samples_are_all_valid(capsys: pytest.CaptureFixture[str]) -> None:
     code, out = run(capsys, str(SAMPLES))
     assert code == 0
     count = len(list((SAMPLES / "articles").glob("*.*")))
-    assert out[-1] == f"{count} file controllati: {count} validi, 0 non validi, 0 avvisi"
+    assert out[-1] == f"{count} file controllati: {count} validi, 0 non validi e 0 avvisi"
 
 
 def test_samples_hold_what_an_editor_would_upload() -> None:
@@ -64,7 +64,7 @@ def test_invalid_file_is_reported_as_path_line_severity_message(
     by_file = {(Path(m["path"]).name, m["line"], m["severity"]) for m in parsed if m}
     assert by_file == {("buono.md", "5", "warning"), ("cattivo.md", "3", "error")}
     assert "la sezione 'Milano' non esiste" in out[1] + out[0]
-    assert out[-1] == "2 file controllati: 1 validi, 1 non validi, 1 avvisi"
+    assert out[-1] == "2 file controllati: 1 valido, 1 non valido e 1 avviso"
 
 
 def test_messages_in_english_by_setting(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -76,7 +76,7 @@ def test_messages_in_english_by_setting(tmp_path: Path, capsys: pytest.CaptureFi
         f"{bad}: error: the required field 'title' is missing: "
         "add a line 'title: …' (the headline, 1 to 200 characters)"
     )
-    assert out[-1] == "1 files checked: 0 valid, 1 invalid, 0 warnings"
+    assert out[-1] == "1 file checked: 0 valid, 1 invalid and 0 warnings"
 
 
 def test_site_locale_chooses_the_language(

@@ -395,4 +395,4 @@ def test_rotativa_check_names_the_focus_and_its_line(
         f"{bad}:{FOCUS_LINE}: error: 'image.focus': [50, 30] is outside the picture; each "
         "number goes from 0 (left, top) to 1 (right, bottom), e.g. [0.5, 0.3]"
     )
-    assert out[-1] == "1 files checked: 0 valid, 1 invalid, 0 warnings"
+    assert out[-1] == "1 file checked: 0 valid, 1 invalid and 0 warnings"

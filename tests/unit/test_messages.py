@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import rotativa_tools.wordpress
-from rotativa.domain.messages import CATALOGUE, LANGUAGES
+from rotativa.domain.messages import CATALOGUE, LANGUAGES, Counted, render_message
 from rotativa_tools.wordpress.importer import MESSAGE_PREFIX
 
 
@@ -41,10 +41,32 @@ def import_codes() -> set[str]:
             texts = [value for value in literals if isinstance(value, str)]
             if name in ("note", "notice", "import_message", "Note") and texts:
                 codes.add(texts[0])
+            elif name == "Counted" and texts and texts[0].startswith(MESSAGE_PREFIX):
+                counted = texts[0].removeprefix(MESSAGE_PREFIX)  # a number's words, agreed
+                codes |= {f"{counted}_one", f"{counted}_many"}
             elif name == "_skip" and texts:
                 reason = texts[-1]
                 codes |= {f"skip_{reason}", f"skipped_{reason}_one", f"skipped_{reason}_many"}
     return codes
+
+
+@pytest.mark.parametrize(
+    ("count", "expected"),
+    [(0, "0 file controllati: 0 validi, 0 non validi e 0 avvisi"),
+     (1, "1 file controllato: 1 valido, 1 non valido e 1 avviso"),
+     (2, "2 file controllati: 2 validi, 2 non validi e 2 avvisi")],
+)  # fmt: skip
+def test_counts_agree_with_their_number_in_italian(count: int, expected: str) -> None:
+    # GIVEN the summary of a check, WHEN each count is one or many, THEN its words agree
+    said = render_message(
+        "check_summary",
+        "it",
+        files=Counted(count, "check_files"),
+        valid=Counted(count, "check_valid"),
+        invalid=Counted(count, "check_invalid"),
+        warnings=Counted(count, "check_warnings"),
+    )
+    assert said == expected
 
 
 def test_the_wordpress_import_speaks_from_the_catalogue() -> None:

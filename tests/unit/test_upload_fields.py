@@ -604,3 +604,35 @@ def test_line_ends_are_judged_by_each_field_as_before(settings: SiteSettings) ->
     assert errors(validate_upload("articles/prova.md", two_lines, settings)) == [
         ("control_characters", "title", 2)
     ]
+
+
+# --- a list written as one text ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("front", "field", "listed"),
+    [
+        ("tags: Calcio, Pro Sesto\n", "tags", "tags: [Calcio, Pro Sesto]"),
+        ("authors: Giulia Ferrario, Luca Bianchi\n", "authors", "[Giulia Ferrario, Luca Bianchi]"),
+    ],
+)
+def test_names_written_with_commas_are_a_located_error_suggesting_the_list(
+    front: str, field: str, listed: str
+) -> None:
+    # GIVEN tags (or authors) written as one text with commas, on line 4
+    report = validate_upload("articles/derby.md", md(front), ANY_SECTION)
+    # THEN the upload is refused at that field and line, not published with one long tag
+    assert report.article is None
+    assert errors(report) == [("names_with_commas", field, 4)]
+    assert listed in report.errors[0].message("it")
+    assert listed in report.errors[0].message("en")
+
+
+@pytest.mark.parametrize(
+    "front",
+    ["tags: [Calcio, Pro Sesto]\n", "tags: Calcio\n", 'tags: ["Calcio, Pro Sesto"]\n',
+     "tags:\n  - Calcio\n  - Pro Sesto\n", "related: [derby-di-ieri]\n"],
+)  # fmt: skip
+def test_names_as_lists_or_single_names_still_publish(front: str) -> None:
+    report = validate_upload("articles/derby.md", md(front), ANY_SECTION)
+    assert report.article is not None, errors(report)

@@ -6,10 +6,11 @@ No AWS client is created at import time.
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
-from typing import TYPE_CHECKING, Annotated, Self
+from typing import TYPE_CHECKING, Annotated, Any, Self, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -69,6 +70,31 @@ class RenderEnvironment(FunctionEnvironment):
 class InvalidateEnvironment(FunctionEnvironment):
     distribution_id: Name
     wildcard_threshold: Annotated[int, Field(ge=1, le=3000)]
+
+
+_Handler = TypeVar("_Handler", bound=Callable[..., Any])
+
+
+def publish_counts(metrics: Metrics) -> Callable[[_Handler], _Handler]:
+    """Powertools' `log_metrics`, silent when the invocation counted nothing.
+
+    Most invocations count nothing (a due change, a stale or duplicated event, S3's test
+    event), and `log_metrics` warns "No application metrics to publish" on each of them:
+    a warning on every invoke is noise that hides the warnings that matter. What was counted
+    is published as `log_metrics` does (one EMF line), even when the handler raised."""
+
+    def decorate(handler: _Handler) -> _Handler:
+        @functools.wraps(handler)
+        def published(event: Any, context: Any) -> Any:
+            try:
+                return handler(event, context)
+            finally:
+                if metrics.metric_set:
+                    metrics.flush_metrics()
+
+        return cast("_Handler", published)
+
+    return decorate
 
 
 class MetricsTelemetry:

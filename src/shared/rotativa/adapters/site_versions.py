@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 
+from rotativa.adapters.buckets import COPY_CHECKSUM
 from rotativa.domain.history import ObjectHistory
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ class SiteVersions:
             CopySource={"Bucket": self.bucket, "Key": key, "VersionId": version_id},
             MetadataDirective="REPLACE",
             Metadata=dict(found.get("Metadata") or {}),
+            ChecksumAlgorithm=COPY_CHECKSUM,  # of the restored bytes, not of their parts
             **kept,
         )
         return str(copied.get("VersionId", "null"))

@@ -112,6 +112,9 @@ ENTRY_SCHEMA: Mapping[str, Mapping[str, FieldType]] = {
     "updates": {"at": FieldType.MOMENT, "title": FieldType.TEXT, "text": FieldType.LONG_TEXT},
 }
 REQUIRED_FIELDS = ("title", "section")
+#: Fields of names where a comma inside one text is a list written the wrong way (a name
+#: holds no comma; `related` slugs and `aliases` paths cannot hold one either, and say so).
+LISTS_OF_NAMES = ("tags", "authors")
 UPLOAD_LIST_LIMITS = {"tags": TAGS_MAX, "authors": AUTHORS_MAX, "related": RELATED_MAX,
                 "aliases": ALIASES_MAX, "corrections": CORRECTIONS_MAX,
                 "updates": UPDATES_MAX}  # fmt: skip
@@ -202,7 +205,13 @@ def _check_field(check: _UploadCheck, name: str, kind: FieldType, value: Any) ->
     if kind is FieldType.TEXT or kind is FieldType.LONG_TEXT:
         _check_text(check, loc, value, multiline=kind is FieldType.LONG_TEXT)
     elif kind is FieldType.NAMES:
-        if isinstance(value, str):
+        if isinstance(value, str) and name in LISTS_OF_NAMES and "," in value:
+            # `tags: Calcio, Pro Sesto` is YAML for one text: read as a list of one, it
+            # would become the single tag `calcio-pro-sesto`. The editor meant a list.
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            shown = {"value": shorten(value, 60), "suggestion": shorten(", ".join(parts), 80)}
+            check.refuse(loc, value, rejection("names_with_commas", shown))
+        elif isinstance(value, str):
             _check_text(check, loc, value)
         elif not isinstance(value, list):
             check.refuse(loc, value, rejection("expected_list", {"kind": kind_of(value)}))

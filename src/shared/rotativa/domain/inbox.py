@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from rotativa.domain.pictures import MEDIA_PREFIX
-from rotativa.domain.problems import Problem
+from rotativa.domain.problems import Problem, error
 from rotativa.domain.upload import ARTICLE_EXTENSIONS
 
 ARTICLES_PREFIX = "articles/"
@@ -80,6 +80,14 @@ class InboxEvent:
     def is_media(self) -> bool:
         return self.key.startswith(MEDIA_PREFIX) and not self.key.endswith("/")
 
+    @property
+    def is_ours(self) -> bool:
+        """A key rotativa itself writes or that no editor means as an upload: its own
+        reports (each one's event comes back to ingest), a console's folder marker
+        (`articles/`), a system's hidden file (`.DS_Store` from `aws s3 sync`)."""
+        name = PurePosixPath(self.key).name
+        return self.key.startswith(REPORTS_PREFIX) or self.key.endswith("/") or name.startswith(".")
+
 
 @dataclass(frozen=True)
 class InboxObject:
@@ -101,6 +109,17 @@ class FileUpload:
     path: PurePath
     data: bytes
     arrived: datetime
+
+
+def misplaced(key: str) -> Problem:
+    """Why an upload that is neither an article nor a media file is not read, and where
+    it belongs: the report is the editor's only channel, so it names the folder."""
+    path = PurePosixPath(key)
+    extension = path.suffix.lower()
+    if key.startswith(ARTICLES_PREFIX):
+        return error("file_extension", field="file", extension=extension or path.name)
+    folder = ARTICLES_PREFIX if extension in ARTICLE_EXTENSIONS else MEDIA_PREFIX
+    return error("upload_outside", field="file", value=key, suggestion=folder + path.name)
 
 
 def confirmed_order(current: InboxObject, event: InboxEvent) -> str:

@@ -40,6 +40,14 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "it": "il tipo di file '{extension}' non è un articolo: usa .md (Markdown) o .json",
         "en": "'{extension}' files are not articles: use .md (Markdown) or .json",
     },
+    "upload_outside": {
+        "it": "'{value}' è fuori dalle cartelle che rotativa legge, e non viene pubblicato: "
+        "gli articoli (.md, .json) vanno in articles/, le immagini e gli altri file in media/ "
+        "(qui: {suggestion})",
+        "en": "'{value}' is outside the folders rotativa reads, and is not published: articles "
+        "(.md, .json) go under articles/, pictures and other files under media/ "
+        "(here: {suggestion})",
+    },
     "frontmatter_missing": {
         "it": "manca il front matter: la prima riga deve essere '---', seguita dai campi "
         "(title: …, section: …) e da un'altra riga '---' prima del testo",
@@ -170,6 +178,12 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     "expected_list": {
         "it": "'{field}' deve essere un elenco, ad esempio [Uno, Due], non {kind}",
         "en": "'{field}' must be a list, for example [One, Two], not {kind}",
+    },
+    "names_with_commas": {
+        "it": "'{field}' è un solo testo con delle virgole ('{value}'): per più nomi scrivi un "
+        "elenco tra parentesi quadre, {field}: [{suggestion}]",
+        "en": "'{field}' is one text with commas in it ('{value}'): for several names write a "
+        "list in square brackets, {field}: [{suggestion}]",
     },
     "expected_mapping": {
         "it": "'{field}' deve avere i campi {accepted}, non essere {kind}",
@@ -583,9 +597,17 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     "kind_other": {"it": "un valore di altro tipo", "en": "a value of another kind"},
     # --- rotativa check ------------------------------------------------------------------
     "check_summary": {
-        "it": "{files} file controllati: {valid} validi, {invalid} non validi, {warnings} avvisi",
-        "en": "{files} files checked: {valid} valid, {invalid} invalid, {warnings} warnings",
+        "it": "{files}: {valid}, {invalid} e {warnings}",
+        "en": "{files}: {valid}, {invalid} and {warnings}",
     },
+    "check_files_one": {"it": "{count} file controllato", "en": "{count} file checked"},
+    "check_files_many": {"it": "{count} file controllati", "en": "{count} files checked"},
+    "check_valid_one": {"it": "{count} valido", "en": "{count} valid"},
+    "check_valid_many": {"it": "{count} validi", "en": "{count} valid"},
+    "check_invalid_one": {"it": "{count} non valido", "en": "{count} invalid"},
+    "check_invalid_many": {"it": "{count} non validi", "en": "{count} invalid"},
+    "check_warnings_one": {"it": "{count} avviso", "en": "{count} warning"},
+    "check_warnings_many": {"it": "{count} avvisi", "en": "{count} warnings"},
     "check_no_files": {
         "it": "nessun articolo (.md o .json) trovato in {value}",
         "en": "no article (.md or .json) found in {value}",
@@ -594,6 +616,7 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "it": "'{value}' non esiste",
         "en": "'{value}' does not exist",
     },
+    "at_line": {"it": "riga {line}", "en": "line {line}"},
     "label_error": {"it": "errore", "en": "error"},
     "label_warning": {"it": "avviso", "en": "warning"},
     # --- rotativa preview ----------------------------------------------------------------
@@ -789,11 +812,19 @@ CATALOGUE: dict[str, dict[Language, str]] = {
     },
     # --- the summary on the terminal -----------------------------------------------------
     "wp_summary": {
-        "it": "{source}: {converted} articoli importati in {folder} ({published} pubblicati, "
-        "{drafts} bozze), {skipped} elementi saltati, {warnings} avvisi, {invalid} non validi",
-        "en": "{source}: {converted} posts imported into {folder} ({published} published, "
-        "{drafts} drafts), {skipped} items skipped, {warnings} warnings, {invalid} invalid",
+        "it": "{source}: {converted} in {folder} ({published}, {drafts}), {skipped}, "
+        "{warnings}, {invalid}",
+        "en": "{source}: {converted} into {folder} ({published}, {drafts}), {skipped}, "
+        "{warnings}, {invalid}",
     },
+    "wp_converted_one": {"it": "{count} articolo importato", "en": "{count} post imported"},
+    "wp_converted_many": {"it": "{count} articoli importati", "en": "{count} posts imported"},
+    "wp_published_one": {"it": "{count} pubblicato", "en": "{count} published"},
+    "wp_published_many": {"it": "{count} pubblicati", "en": "{count} published"},
+    "wp_drafts_one": {"it": "{count} bozza", "en": "{count} draft"},
+    "wp_drafts_many": {"it": "{count} bozze", "en": "{count} drafts"},
+    "wp_skipped_items_one": {"it": "{count} elemento saltato", "en": "{count} item skipped"},
+    "wp_skipped_items_many": {"it": "{count} elementi saltati", "en": "{count} items skipped"},
     "wp_summary_skipped": {"it": "saltati: {value}", "en": "skipped: {value}"},
     "wp_summary_media": {
         "it": "immagini e allegati da scaricare e caricare in media/: {value}, elencati in {other}",
@@ -834,11 +865,30 @@ class Phrase:
     code: str
 
 
+@dataclass(frozen=True)
+class Counted:
+    """A number with the words that agree with it ("1 non valido", "2 non validi"): the
+    catalogue holds `<code>_one` and `<code>_many`, each with `{count}`."""
+
+    count: int
+    code: str
+
+    def render(self, language: Language) -> str:
+        number = "one" if self.count == 1 else "many"
+        return CATALOGUE[f"{self.code}_{number}"][language].format(count=self.count)
+
+
 def render_message(code: str, language: Language = "it", /, **params: Any) -> str:
     """The message for `code` in `language`; unknown codes are a programming error."""
-    plain = {name: value for name, value in params.items() if not isinstance(value, Phrase)}
+    plain = {
+        name: value for name, value in params.items() if not isinstance(value, (Phrase, Counted))
+    }
     resolved = {
-        name: render_message(value.code, language, **plain) if isinstance(value, Phrase) else value
+        name: render_message(value.code, language, **plain)
+        if isinstance(value, Phrase)
+        else value.render(language)
+        if isinstance(value, Counted)
+        else value
         for name, value in params.items()
     }
     return CATALOGUE[code][language].format(**resolved)

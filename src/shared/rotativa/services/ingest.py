@@ -21,6 +21,7 @@ from rotativa.domain.inbox import (
     IngestOutcome,
     IngestResult,
     confirmed_order,
+    misplaced,
     order_after,
 )
 from rotativa.domain.messages import Language
@@ -93,7 +94,7 @@ class Ingest:
         if event.is_media:
             return self.media.handle(event)  # its bytes decide: services/media.py
         if not event.is_article:
-            return IngestResult(event, IngestOutcome.IGNORED)
+            return self._misplaced(event)
         for _ in range(self.ATTEMPTS):
             result = self._attempt(event)
             if result is not None:
@@ -126,6 +127,18 @@ class Ingest:
             order = order_after(before.order)  # reports and readers see orders only grow
         event = replace(event, version_id=current.version_id, confirmed_order=order)
         return self._publish(event, before, current.data)
+
+    def _misplaced(self, event: InboxEvent) -> IngestResult:
+        """An upload outside articles/ and media/, or of a type no article has: nothing is
+        published, and its editor is told where it belongs (a report, as for a rejection),
+        for as long as the file is there. The inbox's own reports come back here too (every
+        write is an event): they are left alone, or each report would beget another."""
+        if event.is_ours:
+            return IngestResult(event, IngestOutcome.IGNORED)
+        if event.change is Change.PUT and self.inbox.exists(event.key):
+            return self._reject(event, (misplaced(event.key),))
+        self._clear_report(event)  # gone (or never there): its report goes too
+        return IngestResult(event, IngestOutcome.IGNORED)
 
     # --- deletes --------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from rotativa import clock
-from rotativa.domain.messages import Language, render_message
+from rotativa.domain.messages import Counted, Language, render_message
 from rotativa.domain.site import SITE_FILE, SiteSettings
 from rotativa.domain.text import visible
 from rotativa.services.validation import ValidationReport, validate_stream
@@ -82,10 +82,10 @@ def run_check(args: argparse.Namespace) -> int:
         render_message(
             "check_summary",
             language,
-            files=files,
-            valid=valid,
-            invalid=files - valid,
-            warnings=warnings,
+            files=Counted(files, "check_files"),
+            valid=Counted(valid, "check_valid"),
+            invalid=Counted(files - valid, "check_invalid"),
+            warnings=Counted(warnings, "check_warnings"),
         )
     )
     return EXIT_OK if valid == files else EXIT_INVALID

@@ -62,6 +62,7 @@ class _Wave:
 
     started: float
     uploads: dict[str, Change] = field(default_factory=dict)
+    arrived: dict[str, float] = field(default_factory=dict)  # when each key was uploaded
     failures: list[Invocation] = field(default_factory=list)
     mark: tuple[int, int] = (0, 0)
 
@@ -106,8 +107,10 @@ class Journal:
             except MalformedNotification:
                 continue  # a page request or changed paths: not an upload
             for inbox_event in inbox_events:
-                if inbox_event.bucket == self.inbox:
+                if inbox_event.bucket == self.inbox and not inbox_event.is_ours:
                     wave.uploads[inbox_event.key] = inbox_event.change
+                    # The upload's own time (S3's eventTime), not the delivery's.
+                    wave.arrived[inbox_event.key] = inbox_event.event_time.timestamp()
         if invocation.error or invocation.failed:
             wave.failures.append(invocation)
 
@@ -116,7 +119,7 @@ class Journal:
         wave, self._wave = self._wave, None
         if wave is None:
             return
-        clock = datetime.fromtimestamp(wave.started).strftime("%H:%M:%S")
+        clock = _clock(wave.started)
         for failure in wave.failures:
             error = failure.error or "reported failed records"
             self.say(
@@ -137,14 +140,22 @@ class Journal:
         else:
             flushed = "no invalidation"
         outcomes = [self.judge.judge(key, change) for key, change in wave.uploads.items()]
+        # Each upload at the time it was made (a burst spans seconds); what the wave
+        # made of them all, at the time it was done.
         if len(outcomes) == 1 and not outcomes[0].first_error:
-            self.say(f"{clock} {outcomes[0].key} → {outcomes[0].describe()} → {pages} → {flushed}")
+            at = _clock(wave.arrived.get(outcomes[0].key, wave.started))
+            self.say(f"{at} {outcomes[0].key} → {outcomes[0].describe()} → {pages} → {flushed}")
             return
         for outcome in outcomes:
-            self.say(f"{clock} {outcome.key} → {outcome.describe()}")
+            at = _clock(wave.arrived.get(outcome.key, wave.started))
+            self.say(f"{at} {outcome.key} → {outcome.describe()}")
         if written or removed or batches:
             what = f"{len(outcomes)} uploads" if outcomes else "table changes"
-            self.say(f"{clock} {what} → {pages} → {flushed}")
+            self.say(f"{_clock(time.time())} {what} → {pages} → {flushed}")
+
+
+def _clock(moment: float) -> str:
+    return datetime.fromtimestamp(moment).strftime("%H:%M:%S")
 
 
 # ---------------------------------------------------------------------------- the process

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -21,6 +21,7 @@ from rotativa.adapters.articles_table import ArticlesTable
 from rotativa.adapters.buckets import InboxBucket
 from rotativa.domain.inbox import Change
 from rotativa.domain.media import report_subject
+from rotativa.domain.messages import Language, render_message
 from rotativa.domain.pictures import MEDIA_PREFIX
 from rotativa.domain.records import ArticleState
 from rotativa.domain.schedules import DueChange
@@ -48,6 +49,7 @@ class Outcome(StrEnum):
     REJECTED = "rejected"
     MEDIA_COPIED = "media copied"
     MEDIA_REMOVED = "media removed"
+    REMOVED = "removed"  # a file that was never published, deleted with its report
     LOST = "not processed"  # neither committed nor rejected: look at the DLQs
 
 
@@ -56,10 +58,11 @@ class UploadOutcome:
     key: str
     outcome: Outcome
     report: Mapping[str, Any] | None = None
+    language: Language = "it"  # the report's, the site's: its line is named in it too
 
     @property
     def first_error(self) -> str | None:
-        return _first(self.report, "errors")
+        return _first(self.report, "errors", self.language)
 
     @property
     def warnings(self) -> list[Mapping[str, Any]]:
@@ -73,34 +76,46 @@ class UploadOutcome:
         told = (Outcome.PUBLISHED, Outcome.DRAFT, Outcome.SCHEDULED, Outcome.MEDIA_COPIED)
         if warnings and self.outcome in told:
             noun = "warning" if len(warnings) == 1 else "warnings"
-            return f"{self.outcome} ({len(warnings)} {noun}: {_first(self.report, 'warnings')})"
+            first = _first(self.report, "warnings", self.language)
+            return f"{self.outcome} ({len(warnings)} {noun}: {first})"
         return str(self.outcome)
 
 
-def _first(report: Mapping[str, Any] | None, kind: str) -> str | None:
+def _first(report: Mapping[str, Any] | None, kind: str, language: Language) -> str | None:
     problems = (report or {}).get(kind) or []
     if not problems:
         return None
     first = problems[0]
-    line = f" (line {first['line']})" if first.get("line") else ""
-    return f"{first.get('message', first.get('code', '?'))}{line}"
+    return f"{first.get('message', first.get('code', '?'))}{_at_line(first, language)}"
+
+
+def _at_line(problem: Mapping[str, Any], language: Language) -> str:
+    """` (riga 3)` after an Italian message, ` (line 3)` after an English one."""
+    line = problem.get("line")
+    return f" ({render_message('at_line', language, line=line)})" if line else ""
 
 
 class UploadJudge:
     """Tells what became of an upload from the report beside it and the table's item."""
 
-    def __init__(self, inbox: InboxBucket, table: ArticlesTable) -> None:
+    def __init__(self, inbox: InboxBucket, table: ArticlesTable, language: Language = "it") -> None:
         self.inbox = inbox
         self.table = table
+        self.language = language  # the site's: the one its reports are written in
 
     @classmethod
     def for_cloud(cls, cloud: LocalCloud, site: SiteSettings) -> UploadJudge:
         return cls(
             InboxBucket(cloud.inbox, cloud.clients.s3),
             ArticlesTable(cloud.table, site, cloud.clients.dynamodb),
+            site.locale,
         )
 
     def judge(self, key: str, change: Change = Change.PUT) -> UploadOutcome:
+        found = self._judge(key, change)
+        return replace(found, language=self.language)
+
+    def _judge(self, key: str, change: Change) -> UploadOutcome:
         if key.startswith(MEDIA_PREFIX):
             # A refused media file has its report under reports/media/, as an article does.
             media_report = self.inbox.read_report(report_subject(key))
@@ -118,6 +133,9 @@ class UploadJudge:
         )
         if rejected:
             return UploadOutcome(key, Outcome.REJECTED, report)
+        if stored is None and change is Change.DELETE and report is None:
+            # A file never published (misplaced, or refused) deleted: nothing was lost.
+            return UploadOutcome(key, Outcome.REMOVED)
         if stored is None:
             return UploadOutcome(key, Outcome.LOST, report)
         state = {
@@ -289,6 +307,7 @@ class RunSummary:
     pages_removed: int = 0
     function_failures: list[dict[str, Any]] = field(default_factory=list)
     clock_advance: ClockAdvance | None = None  # `--advance`: the clock's move, what fired
+    language: Language = "it"  # of the reports quoted above (the site's)
 
     @classmethod
     def collect(
@@ -304,7 +323,9 @@ class RunSummary:
         later succeeded, because a retry that hides a bug is still a bug. With a
         `clock_advance`, the outcomes are to be judged after the clock moved, so that an
         article its schedule published counts as published."""
+        outcomes = list(outcomes)
         summary = cls(aws_calls=aws_calls, clock_advance=clock_advance)
+        summary.language = outcomes[0].language if outcomes else summary.language
         summary.function_failures = [
             asdict(invocation)
             for invocation in invocations
@@ -316,6 +337,7 @@ class RunSummary:
             Outcome.SCHEDULED: summary.scheduled,
             Outcome.EXPIRED: summary.expired,
             Outcome.UNPUBLISHED: summary.unpublished,
+            Outcome.REMOVED: summary.unpublished,
             Outcome.LOST: summary.not_processed,
             Outcome.MEDIA_COPIED: summary.media,
             Outcome.MEDIA_REMOVED: summary.media,
@@ -349,11 +371,11 @@ class RunSummary:
                 lines.append(f"{name:<22}{len(keys)}")
         lines.append(f"{'rejected':<22}{len(self.rejected)}")
         for item in self.rejected:
-            outcome = UploadOutcome(item["key"], Outcome.REJECTED, item["report"])
+            outcome = UploadOutcome(item["key"], Outcome.REJECTED, item["report"], self.language)
             lines.append(f"  {item['key']}: {outcome.first_error or 'see its report'}")
             report = item["report"] or {}
             for problem in (report.get("errors") or [])[1:]:
-                line = f" (line {problem['line']})" if problem.get("line") else ""
+                line = _at_line(problem, self.language)
                 lines.append(f"  {'':{len(item['key'])}}  {problem.get('message')}{line}")
         if self.not_processed:
             lines.append(f"{'not processed':<22}{len(self.not_processed)}  (see the DLQs)")

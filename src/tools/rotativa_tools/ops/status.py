@@ -70,6 +70,17 @@ class Rejection:
 
 
 @dataclass(frozen=True)
+class Warned:
+    """An upload accepted (published, saved, scheduled) whose report still has warnings
+    for its editor: a missing image, a picture too small for search, an unknown field."""
+
+    key: str
+    uploaded_at: str
+    first_warning: str
+    warnings: int
+
+
+@dataclass(frozen=True)
 class UpcomingChange:
     """An article's embargo ending (`publish`) or expiry (`expire`), waiting for its moment."""
 
@@ -105,6 +116,7 @@ class StackStatus:
     queues: list[QueueDepth] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
+    warned: list[Warned] = field(default_factory=list)
     published: int | None = None
     sections: dict[str, int] = field(default_factory=dict)
     schedules: Schedules | None = None  # None: the stack has no article schedule group
@@ -138,6 +150,12 @@ class StackStatus:
                     lines[-1] += more
         else:
             lines.append("no rejected uploads")
+        if self.warned:
+            lines.append("")
+            lines.append("accepted with warnings (newest first)")
+            for warned in self.warned:
+                more = f" (+{warned.warnings - 1} more)" if warned.warnings > 1 else ""
+                lines.append(f"  {warned.uploaded_at}  {warned.key}: {warned.first_warning}{more}")
         lines.append("")
         if self.published is None:
             lines.append("published articles    unknown (the site's sections are not known)")
@@ -184,7 +202,7 @@ def collect_status(
             status.dead_letters.extend(_peek(clients, name, url))
     inbox = outputs.get("InboxBucketName")
     if inbox:
-        status.rejections = _rejections(clients.s3, inbox)
+        status.rejections, status.warned = _reports(clients.s3, inbox)
     table = outputs.get("ArticlesTableName")
     if table and site is not None and site.sections:
         listings = {s.slug: ListingId(ListingKind.SECTION, s.slug) for s in site.sections}
@@ -309,31 +327,37 @@ def dead_letter_reason(body: str) -> str:
     return f"unexpected message: {body[:80]}"
 
 
-def _rejections(s3: S3Client, inbox: str) -> list[Rejection]:
+def _reports(s3: S3Client, inbox: str) -> tuple[list[Rejection], list[Warned]]:
+    """The newest reports' rejections, and the accepted uploads they still warn about."""
     reports: list[tuple[Any, str]] = []
     paginator = s3.get_paginator("list_objects_v2")
     for page in paginator.paginate(Bucket=inbox, Prefix=REPORTS_PREFIX):
         reports.extend((item["LastModified"], item["Key"]) for item in page.get("Contents", []))
     reports.sort(reverse=True)
-    found: list[Rejection] = []
+    rejected: list[Rejection] = []
+    warned: list[Warned] = []
     for _, key in reports[:REPORTS_READ]:
         try:
             report = json.loads(s3.get_object(Bucket=inbox, Key=key)["Body"].read())
         except (ValueError, s3.exceptions.NoSuchKey):
             continue  # replaced or cleared since it was listed
-        if not isinstance(report, dict) or report.get("status") != "rejected":
+        if not isinstance(report, dict):
             continue
-        errors = report.get("errors") or []
-        first = errors[0] if errors else {}
-        line = f" (line {first['line']})" if first.get("line") else ""
-        found.append(
-            Rejection(
-                key=str(report.get("key", key)),
-                uploaded_at=str(report.get("uploaded_at", "")),
-                first_error=f"{first.get('message', '?')}{line}",
-                errors=len(errors),
-            )
-        )
-        if len(found) == REJECTIONS_SHOWN:
+        subject = str(report.get("key", key))
+        uploaded_at = str(report.get("uploaded_at", ""))
+        if report.get("status") == "rejected" and len(rejected) < REJECTIONS_SHOWN:
+            errors = report.get("errors") or []
+            rejected.append(Rejection(subject, uploaded_at, _first(errors), len(errors)))
+        elif report.get("status") == "accepted" and len(warned) < REJECTIONS_SHOWN:
+            warnings = report.get("warnings") or []
+            if warnings:
+                warned.append(Warned(subject, uploaded_at, _first(warnings), len(warnings)))
+        if len(rejected) == len(warned) == REJECTIONS_SHOWN:
             break
-    return found
+    return rejected, warned
+
+
+def _first(problems: list[Any]) -> str:
+    first = problems[0] if problems and isinstance(problems[0], dict) else {}
+    line = f" (line {first['line']})" if first.get("line") else ""
+    return f"{first.get('message', '?')}{line}"

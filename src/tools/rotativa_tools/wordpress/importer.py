@@ -43,7 +43,7 @@ from rotativa.domain.article import (
     normalize_alias,
 )
 from rotativa.domain.markdown import shorten, summary_from_body
-from rotativa.domain.messages import Language, render_message
+from rotativa.domain.messages import Counted, Language, render_message
 from rotativa.domain.problems import Problem, Severity
 from rotativa.domain.site import SITE_FILE, SiteSettings
 from rotativa.domain.slugs import SLUG_MAX_LENGTH, slugify
@@ -847,13 +847,13 @@ def summary_lines(result: ImportResult, language: Language) -> list[str]:
             "summary",
             language,
             source=report["source"],
-            converted=counts["converted"],
+            converted=Counted(counts["converted"], "wp_converted"),
             folder=out / ARTICLES,
-            published=counts["published"],
-            drafts=counts["drafts"],
-            skipped=counts["skipped"],
-            warnings=counts["warnings"],
-            invalid=counts["invalid"],
+            published=Counted(counts["published"], "wp_published"),
+            drafts=Counted(counts["drafts"], "wp_drafts"),
+            skipped=Counted(counts["skipped"], "wp_skipped_items"),
+            warnings=Counted(counts["warnings"], "check_warnings"),
+            invalid=Counted(counts["invalid"], "check_invalid"),
         )
     ]
     if report["skipped_by_reason"]:
