@@ -84,10 +84,11 @@ def test_every_command_finds_a_dev_started_with_an_outputs_file(
     dev: DevProcess, cache: Path, tmp_path: Path
 ) -> None:
     by_endpoint = {"AWS_ENDPOINT_URL": dev.endpoint}  # what dev's banner tells to export
-    by_file = ("--outputs-file", str(dev.outputs_file))  # and no endpoint at all
+    by_file: tuple[str, ...] = ("--outputs-file", str(dev.outputs_file))  # and no endpoint
+    untold: tuple[str, ...] = ()
 
     # status: by the endpoint alone, and by the outputs file alone
-    for args, env in (((), by_endpoint), (by_file, {})):
+    for args, env in ((untold, by_endpoint), (by_file, {})):
         found = rotativa(cache, "status", "--json", *args, **env)
         assert found.returncode == 0, found.stderr
         assert json.loads(found.stdout)["published"] == 0
@@ -102,7 +103,7 @@ def test_every_command_finds_a_dev_started_with_an_outputs_file(
     event["Records"][0]["s3"]["bucket"]["name"] = inbox
     path = tmp_path / "s3-put.json"
     path.write_text(json.dumps(event))
-    for args, env in (((), by_endpoint), (by_file, {})):
+    for args, env in ((untold, by_endpoint), (by_file, {})):
         invoked = rotativa(cache, "invoke", "ValidateFunction", "-e", str(path), *args, **env)
         assert invoked.returncode == 0, invoked.stderr
         assert f"on {dev.endpoint}" in invoked.stderr
@@ -110,14 +111,14 @@ def test_every_command_finds_a_dev_started_with_an_outputs_file(
         assert "S3 put articles/derby.md: ok → published" in invoked.stderr
 
     # redrive: the dev stack's DLQs, with nothing waiting
-    for args, env in (((), by_endpoint), (by_file, {})):
+    for args, env in ((untold, by_endpoint), (by_file, {})):
         redriven = rotativa(cache, "redrive", "--dry-run", *args, **env)
         assert redriven.returncode == 0, redriven.stderr
         assert "ingest: 0 waiting" in redriven.stdout
         assert "index: 0 waiting" in redriven.stdout
 
     # rebuild: the dev stack's table, into a folder
-    for number, (args, env) in enumerate((((), by_endpoint), (by_file, {}))):
+    for number, (args, env) in enumerate(((untold, by_endpoint), (by_file, {}))):
         out = tmp_path / f"site-{number}"
         site = ("--site", str(SAMPLES / "site.yaml"))  # the settings dev was started with
         rebuilt = rotativa(cache, "rebuild", "--out", str(out), "--quiet", *site, *args, **env)
