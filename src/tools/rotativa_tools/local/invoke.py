@@ -267,8 +267,9 @@ def _outcomes(
     for record in event.get("Records") or []:
         if "dynamodb" in record:
             identity = str(record["dynamodb"].get("SequenceNumber", "?"))
-            keys = record["dynamodb"].get("Keys") or {}
-            item = (keys.get("pk") or {}).get("S", "?")
+            change = record["dynamodb"]
+            image = change.get("NewImage") or change.get("OldImage") or {}
+            item = (image.get("key") or (change.get("Keys") or {}).get("pk") or {}).get("S", "?")
             about, outcome = f"{record.get('eventName', '?')} {item}", None
         else:
             identity = str(record.get("messageId", "?"))
