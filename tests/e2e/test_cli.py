@@ -238,10 +238,15 @@ def test_rotativa_invoke_runs_one_function_on_a_fresh_stack(
 
     # WHEN the function raises THEN the error is printed as Lambda reports it, exit 1
     broken = tmp_path / "broken.json"
-    broken.write_text('{"not": "an SQS event"}')
+    record = {"messageId": "1", "receiptHandle": "r", "eventSource": "aws:sqs", "body": "{"}
+    broken.write_text(json.dumps({"Records": [record]}))
     assert main(["invoke", "InvalidateFunction", "-e", str(broken)]) == 1
     error = json.loads(capsys.readouterr().out)
-    assert error["errorType"] == "KeyError"
+    assert error["errorType"]
+    # WHEN the event is no shape the function's triggers deliver THEN one line says so
+    broken.write_text('{"not": "an SQS event"}')
+    assert main(["invoke", "InvalidateFunction", "-e", str(broken)]) == 2
+    assert "InvalidateFunction takes an SQS batch" in capsys.readouterr().err
 
     # usage errors: an unknown function, an unreadable event
     assert main(["invoke", "NoSuchFunction", "-e", str(broken)]) == 2

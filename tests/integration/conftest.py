@@ -7,7 +7,9 @@ Streams (newer botocore sends stream calls to account-based endpoints moto ignor
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -69,3 +71,31 @@ def cloud() -> Iterator[LocalCloud]:
     """The whole stack of template.yaml on moto, run in process, fresh for each test."""
     with mock_aws():
         yield LocalCloud.start()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def dev_endpoint(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A moto server standing in for `rotativa dev`, with the template's stack on it and
+    its outputs file, as dev writes it."""
+    from moto.server import ThreadedMotoServer
+
+    from rotativa_tools.ops.target import write_outputs
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        clients = AwsClients.create(REGION, endpoint_url=endpoint)
+        stack = provision(load_template(TEMPLATE), clients, template_dir=ROOT)
+        outputs = tmp_path / "outputs.json"
+        write_outputs(outputs, stack.outputs)
+        yield endpoint, outputs
+    finally:
+        server.stop()

@@ -7,8 +7,6 @@ because template.yaml says so, and the pages are written by the RenderFunction's
 from __future__ import annotations
 
 import json
-import socket
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -234,37 +232,6 @@ def test_without_the_queue_the_distribution_is_invalidated_directly(
 
 
 # ---------------------------------------------------------------------------- the command
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def dev_endpoint(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """A moto server standing in for `rotativa dev`, with the template's stack on it and
-    its outputs file, as dev writes it."""
-    from moto.server import ThreadedMotoServer
-
-    from rotativa_tools.local.stack import provision
-    from rotativa_tools.local.template import load_template
-    from rotativa_tools.ops.target import write_outputs
-    from tests.conftest import ROOT
-
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        clients = AwsClients.create(REGION, endpoint_url=endpoint)
-        stack = provision(load_template(ROOT / "template.yaml"), clients, template_dir=ROOT)
-        outputs = tmp_path / "outputs.json"
-        write_outputs(outputs, stack.outputs)
-        yield endpoint, outputs
-    finally:
-        server.stop()
 
 
 def test_rotativa_rollback_against_a_running_dev(

@@ -132,11 +132,20 @@ def test_the_commands_speak_from_the_one_catalogue() -> None:
         assert not hasattr(module, "MESSAGES"), module.__name__
 
 
-@pytest.mark.parametrize("command", ["status", "invoke", "rollback", "rebuild"])
+TARGET_OPTIONS = ("stack", "region", "endpoint_url", "outputs_file")
+
+
+@pytest.mark.parametrize("command", ["status", "invoke", "rollback", "rebuild", "redrive"])
 def test_the_target_options_are_the_same_everywhere(command: str) -> None:
+    """One way to find a stack (issue 17): every command that talks to one takes the same
+    options, with the same meaning, as `find_target` reads them."""
     helps = {action.dest: action.help for action in subcommands()[command]._actions}
+    reference = {action.dest: action.help for action in subcommands()["status"]._actions}
     assert helps["stack"] == "a deployed stack (uses AWS credentials)"
-    assert helps["endpoint_url"] == "a running `rotativa dev` (default: AWS_ENDPOINT_URL)"
+    assert str(helps["endpoint_url"]).startswith("a running `rotativa dev` (default: AWS_END")
+    assert {name: helps[name] for name in TARGET_OPTIONS} == {
+        name: reference[name] for name in TARGET_OPTIONS
+    }
 
 
 def test_rebuild_does_not_take_the_table_from_the_shell(
@@ -144,6 +153,7 @@ def test_rebuild_does_not_take_the_table_from_the_shell(
 ) -> None:
     # GIVEN a shell that holds the functions' variable, as after debugging another stack
     monkeypatch.setenv("ARTICLES_TABLE", "someone-elses-table")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # and no `rotativa dev` running here
     # WHEN the site is rebuilt without a folder, a table or a stack THEN it says what to name
     assert main(["rebuild", "--out", str(tmp_path / "site"), "--lang", "en"]) == 2
     assert "name a content folder, the table (--table) or the stack" in capsys.readouterr().err

@@ -118,6 +118,22 @@ def test_the_indexer_indexes_what_the_record_says(settings: SiteSettings) -> Non
     assert indexer.index_record(record("INSERT", new=teaser), NOW) == set()
 
 
+def test_a_record_of_an_article_the_table_does_not_hold_changes_nothing(
+    settings: SiteSettings,
+) -> None:
+    """`events/index/insert.json` on a fresh stack, or a record replayed after the article
+    was deleted: the table is the truth, and it holds nothing to index (issue 17)."""
+    article = stored(settings, "Derby", "01")
+    store, queue = MemoryIndex(), RecordingQueue()
+    indexer = Indexer(settings, store, queue, changes=TableStream(settings))
+
+    pages = indexer.index_record(record("INSERT", new=image(settings, article)), NOW)
+
+    assert pages == set()
+    assert store.count(ListingId(ListingKind.SECTION, "sport")) == 0
+    assert store.teasers([KEY]) == {}
+
+
 def test_an_indexer_without_a_stream_says_so(settings: SiteSettings) -> None:
     indexer = Indexer(settings, MemoryIndex(), RecordingQueue())
     with pytest.raises(RuntimeError, match="no stream"):

@@ -109,7 +109,7 @@ class Indexer:
             # A change made here (a moment already past) comes back as its own record.
             self.timetable.follow(old, new, now)
         self._wake(key, old, new)
-        return self._index(old, new, now)
+        return self._index(key, old, new, now)
 
     def _wake(self, key: str, old: StoredArticle | None, new: StoredArticle | None) -> None:
         """An address let go (a delete, a move) or a Markdown file deleted: the uploads that
@@ -137,13 +137,14 @@ class Indexer:
             self.queue.send(unique)
 
     def _index(
-        self, old: StoredArticle | None, new: StoredArticle | None, now: datetime
+        self, key: str, old: StoredArticle | None, new: StoredArticle | None, now: datetime
     ) -> set[PageRef]:
+        # `key` is the change's, not read from a state: a record about an article the table
+        # no longer holds (deleted since, or a sample event on a fresh stack) has neither.
         before = memberships(old) if old is not None else {}
         after = memberships(new) if new is not None else {}
         old_teaser = old.teaser() if before and old is not None else None
         new_teaser = new.teaser() if after and new is not None else None
-        key = (new or old).key  # type: ignore[union-attr]
         pages = self._redirects(key, old, new, old_teaser, new_teaser)
         if not before and not after:
             return pages  # a draft, a tombstone of a draft, an unchanged invisible article

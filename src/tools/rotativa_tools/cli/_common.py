@@ -27,6 +27,7 @@ from rotativa.domain.upload import ARTICLE_EXTENSIONS
 
 if TYPE_CHECKING:  # `_SubParsersAction` is not subscriptable at run time on Python 3.11
     from rotativa.services.validation import ValidationReport
+    from rotativa_tools.ops.target import DeployedStack
 
     SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
@@ -90,70 +91,124 @@ def add_template_option(parser: argparse.ArgumentParser) -> None:
 
 
 def add_target_options(
-    parser: argparse.ArgumentParser, *, site: bool = True, outputs_file: bool = False
+    parser: argparse.ArgumentParser,
+    *,
+    site: bool = True,
+    outputs_file: bool = True,
+    local_default: str = "the `rotativa dev` on AWS_ENDPOINT_URL, else on its default port",
 ) -> None:
-    """The options that name the stack a command talks to: a deployed one (`--stack`) or a
-    running `rotativa dev` (`--endpoint-url`, its outputs file), as `find_target` reads them."""
-    parser.add_argument("--stack", metavar="NAME", help="a deployed stack (uses AWS credentials)")
-    parser.add_argument(
-        "--endpoint-url", metavar="URL", help="a running `rotativa dev` (default: AWS_ENDPOINT_URL)"
+    """The options that name the stack a command talks to, the same for every command
+    (`find_target` reads them): a deployed one (`--stack`, `--region`) or a running
+    `rotativa dev` (`--endpoint-url`, `--outputs-file`). `local_default` says which stack
+    the command talks to when none is named."""
+    group = parser.add_argument_group("which stack", f"Without any of these: {local_default}.")
+    group.add_argument("--stack", metavar="NAME", help="a deployed stack (uses AWS credentials)")
+    group.add_argument(
+        "--region", metavar="REGION", help="with --stack: its region (default: the profile's)"
     )
+    group.add_argument(
+        "--endpoint-url",
+        metavar="URL",
+        help="a running `rotativa dev` (default: AWS_ENDPOINT_URL, else the endpoint the "
+        "outputs file names, else http://127.0.0.1:4566)",
+    )
+    if outputs_file:
+        group.add_argument(
+            "--outputs-file",
+            type=Path,
+            metavar="FILE",
+            help="the file `rotativa dev --outputs-file` wrote "
+            "(default: the one dev keeps for its endpoint)",
+        )
     if site:
-        parser.add_argument(
+        group.add_argument(
             "--site",
             type=Path,
             metavar="FILE",
             help="site.yaml whose settings the local stack was started with (default: the "
             "template's parameter defaults)",
         )
-    if outputs_file:
-        parser.add_argument(
-            "--outputs-file",
-            type=Path,
-            metavar="FILE",
-            help="the file `rotativa dev --outputs-file` wrote "
-            "(default: dev's own for the endpoint)",
-        )
+
+
+def names_a_stack(args: argparse.Namespace) -> bool:
+    """Whether the target options (or AWS_ENDPOINT_URL) name a stack: `rotativa invoke`
+    runs on a fresh in-process stack when they do not."""
+    import os
+
+    return bool(
+        getattr(args, "stack", None)
+        or getattr(args, "endpoint_url", None)
+        or getattr(args, "outputs_file", None)
+        or os.environ.get("AWS_ENDPOINT_URL")
+    )
 
 
 @dataclass(frozen=True)
 class Target:
     """The stack the target options name, as the commands need it: its Outputs, its
-    parameters (a deployed stack's; empty for a local one), and clients pointed at it."""
+    parameters (a deployed stack's; empty for a local one), and clients pointed at it.
+    `stack` is the deployed stack's name, `endpoint_url` the local one's endpoint."""
 
     outputs: dict[str, str]
     client: Callable[[str], Any]
     region: str
     endpoint_url: str | None = None
     parameters: dict[str, str] = field(default_factory=dict)
+    stack: str | None = None
+    outputs_file: Path | None = None
+    deployed: DeployedStack | None = None  # CloudFormation's description, with --stack
+
+    @property
+    def where(self) -> str:
+        if self.stack is not None:
+            return f"stack {self.stack} ({self.region})"
+        return f"the `rotativa dev` on {self.endpoint_url}"
 
 
 def find_target(args: argparse.Namespace) -> Target:
-    """`--stack NAME` from CloudFormation, else the `rotativa dev` on `--endpoint-url` (or
-    AWS_ENDPOINT_URL, or dev's default port) by the outputs file it wrote. Raises
-    `TargetError` (rotativa_tools.ops.target) when neither can be found."""
+    """The one way every command finds its stack.
+
+    `--stack NAME` (in `--region`): CloudFormation's description of it. Otherwise a
+    running `rotativa dev`, by the Outputs file it wrote: `--outputs-file`, else the one
+    dev keeps for its endpoint (written even when dev was told `--outputs-file`); the
+    endpoint is `--endpoint-url`, else AWS_ENDPOINT_URL, else the one the outputs file's
+    queue URLs name, else dev's default port. Raises `TargetError`
+    (rotativa_tools.ops.target) when none can be found, saying what to start or pass.
+    """
     import boto3
 
     from rotativa_tools.ops.target import (
         DeployedStack,
         default_outputs_file,
         local_endpoint,
+        outputs_endpoint,
         read_outputs,
     )
 
     if args.stack:
-        stack = DeployedStack.describe(boto3.client("cloudformation"), args.stack)
+        region = getattr(args, "region", None)
+        cloudformation = boto3.client("cloudformation", region_name=region)
+        stack = DeployedStack.describe(cloudformation, args.stack)
         session = boto3.session.Session(region_name=stack.region)
         return Target(
             outputs=stack.outputs,
             client=lambda service: session.client(service),  # type: ignore[call-overload]
             region=stack.region,
             parameters=stack.parameters,
+            stack=stack.name,
+            deployed=stack,
         )
     from rotativa_tools.local.cloud import DEFAULT_REGION, prepare_environment
 
-    endpoint = local_endpoint(args.endpoint_url)
-    outputs = read_outputs(getattr(args, "outputs_file", None) or default_outputs_file(endpoint))
+    named: Path | None = getattr(args, "outputs_file", None)
+    if named is not None and not (args.endpoint_url or _environment_endpoint()):
+        outputs = read_outputs(named)
+        endpoint = outputs_endpoint(outputs) or local_endpoint()
+        path = named
+    else:
+        endpoint = local_endpoint(args.endpoint_url)
+        path = named or default_outputs_file(endpoint)
+        outputs = read_outputs(path)
     prepare_environment(endpoint)
     local = boto3.session.Session(region_name=DEFAULT_REGION)
     return Target(
@@ -161,7 +216,14 @@ def find_target(args: argparse.Namespace) -> Target:
         client=lambda service: local.client(service, endpoint_url=endpoint),  # type: ignore[call-overload]
         region=DEFAULT_REGION,
         endpoint_url=endpoint,
+        outputs_file=path,
     )
+
+
+def _environment_endpoint() -> str | None:
+    import os
+
+    return os.environ.get("AWS_ENDPOINT_URL") or None
 
 
 # --- content folders ----------------------------------------------------------------------

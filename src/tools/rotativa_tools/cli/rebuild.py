@@ -13,7 +13,8 @@ processes); only pages whose bytes changed are written. On AWS every page goes t
 render queue, where the RenderFunction renders batches in parallel and the
 InvalidateFunction coalesces what changed. The table is `--table`, else the
 ArticlesTableName output of the stack the target options name (`--stack`, or a running
-`rotativa dev` by `--endpoint-url`), as `rotativa status` finds it; nothing is read from
+`rotativa dev` by `--endpoint-url` or `--outputs-file`, else the one running here), as
+every command finds it (`find_target`); nothing is read from
 a variable a developer's shell may still hold from another stack. The invalidate queue
 defaults to INVALIDATE_QUEUE_URL, the site's settings to `--site site.yaml`, the content
 folder's site.yaml, the deployed stack's parameters, or SITE_*.
@@ -42,6 +43,7 @@ from rotativa_tools.cli._common import (
     fail,
     find_site_file,
     find_target,
+    names_a_stack,
 )
 
 if TYPE_CHECKING:
@@ -63,7 +65,8 @@ def add_command(commands: SubParsers) -> None:
         description="Render every page of the site again: in process from a content folder "
         "or the articles table (into a folder or the site bucket, with a progress bar), or on "
         "AWS by sending every page to the render queue. The table is --table, or the "
-        "ArticlesTableName output of the stack that --stack or --endpoint-url names. Exit 0 "
+        "ArticlesTableName output of the stack that --stack, --endpoint-url or --outputs-file "
+        "names (else the `rotativa dev` running here). Exit 0 "
         "when done, 1 when a file of the folder is invalid (the rest is rebuilt), 2 on usage "
         "errors.",
     )
@@ -73,7 +76,7 @@ def add_command(commands: SubParsers) -> None:
     rebuild.add_argument(
         "--table", help=f"the articles table (default: the target stack's {TABLE_OUTPUT})"
     )
-    add_target_options(rebuild, site=False, outputs_file=True)
+    add_target_options(rebuild, site=False)
     add_site_option(rebuild, "site.yaml, the deployed stack's parameters or SITE_*")
     target = rebuild.add_mutually_exclusive_group()
     target.add_argument("--out", type=Path, metavar="DIR", help="write the pages into DIR")
@@ -105,13 +108,13 @@ def run_rebuild(args: argparse.Namespace) -> int:
     queue_url = args.render_queue_url
     language: Language = args.lang or "it"
     wants_stack = args.content is None and not table_name
-    if wants_stack and not (args.stack or args.endpoint_url or args.outputs_file):
-        return _usage(render_message("rebuild_usage_source", language))
     if args.out is None and bucket is None and queue_url is None:
         return _usage(render_message("rebuild_usage_target", language))
     if queue_url is not None and args.content is not None:
         return _usage(render_message("rebuild_usage_queue", language))
     target = None
+    if wants_stack and not names_a_stack(args) and not _dev_running(args):
+        return _usage(render_message("rebuild_usage_source", language))
     if wants_stack:
         found = _stack_table(args, language)
         if isinstance(found, int):
@@ -204,6 +207,14 @@ def _stack_table(args: argparse.Namespace, language: Language) -> tuple[Target, 
     if not table_name:
         return _usage(render_message("rebuild_no_table", language, value=TABLE_OUTPUT))
     return target, table_name
+
+
+def _dev_running(args: argparse.Namespace) -> bool:
+    """A `rotativa dev` on its default endpoint left its outputs file: the stack that
+    every command finds when none is named."""
+    from rotativa_tools.ops.target import default_outputs_file, local_endpoint
+
+    return default_outputs_file(local_endpoint(args.endpoint_url)).is_file()
 
 
 def _site(args: argparse.Namespace, target: Target | None = None) -> SiteSettings | None:

@@ -1,11 +1,13 @@
 """`rotativa redrive`: move dead letters back to their queues once a fault is gone.
 
+    rotativa redrive                                    # the running `rotativa dev`
     rotativa redrive --stack rotativa-prod              # every DLQ of the stack
     rotativa redrive --stack rotativa-prod --queue render --dry-run
 
-The queues are found from the stack's outputs (the same names template.yaml declares);
-stream failures (IndexDLQ) are replayed by invoking the stack's IndexFunction with the
-records read back from the table's stream.
+The stack is found as every command finds it (`find_target`: --stack, --endpoint-url,
+--outputs-file, else the `rotativa dev` running here); the queues come from its outputs
+(the same names template.yaml declares). Stream failures (IndexDLQ) are replayed by
+invoking its IndexFunction with the records read back from the table's stream.
 """
 
 from __future__ import annotations
@@ -15,13 +17,24 @@ import json
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
-from rotativa_tools.cli._common import EXIT_LEFT, EXIT_OK
+from rotativa_tools.cli._common import (
+    EXIT_LEFT,
+    EXIT_OK,
+    Target,
+    add_target_options,
+    add_template_option,
+    fail,
+    find_target,
+    needs_moto,
+    template_file,
+)
 from rotativa_tools.ops.redrive import ROUTE_NAMES, Redriver, routes
 
 if TYPE_CHECKING:
     from rotativa_tools.cli._common import SubParsers
 
 COMMAND: Final = "redrive"
+INDEX_FUNCTION: Final = "IndexFunction"  # the template's replayer of stream failures
 
 
 def add_command(commands: SubParsers) -> None:
@@ -29,41 +42,43 @@ def add_command(commands: SubParsers) -> None:
         COMMAND,
         help="move dead letters back to their queues once the fault is gone",
         description="Move messages from the stack's dead-letter queues back to their queues "
-        "(and replay failed stream batches through the IndexFunction). Exit 0 when every "
-        "dead letter was moved, 1 when some stayed.",
+        "(and replay failed stream batches through the IndexFunction), on a running "
+        "`rotativa dev` (found by its outputs file) or a deployed stack (--stack). Exit 0 "
+        "when every dead letter was moved, 1 when some stayed, 2 when the stack is "
+        "unreachable.",
     )
-    redrive.add_argument("--stack", required=True, help="the deployed stack's name")
     redrive.add_argument(
         "--queue", choices=(*ROUTE_NAMES, "all"), default="all", help="which DLQ (default: all)"
     )
     redrive.add_argument("--limit", type=int, help="at most this many messages per DLQ")
     redrive.add_argument("--dry-run", action="store_true", help="only count what is waiting")
-    redrive.add_argument("--region", help="AWS region (default: the profile's)")
-    redrive.add_argument("--endpoint-url", help="another endpoint (a moto server)")
-    redrive.set_defaults(run=run_redrive)
+    add_target_options(redrive, site=False)
+    add_template_option(redrive)
+    redrive.set_defaults(run=needs_moto(COMMAND, run_redrive))
 
 
 def run_redrive(args: argparse.Namespace) -> int:
-    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
 
-    session = boto3.Session(region_name=args.region)
+    from rotativa_tools.ops.target import TargetError
 
-    def client(name: str) -> Any:
-        return session.client(name, endpoint_url=args.endpoint_url)  # type: ignore[call-overload]
-
-    stack = client("cloudformation").describe_stacks(StackName=args.stack)["Stacks"][0]
-    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
-    index_function = _physical_id(client("cloudformation"), args.stack, "IndexFunction")
-    return redrive_stack(
-        outputs,
-        Redriver(
-            client("sqs"), client("dynamodbstreams"), _invoker(client("lambda"), index_function)
-        ),
-        queue=args.queue,
-        limit=args.limit,
-        dry_run=args.dry_run,
-        echo=print,
-    )
+    try:
+        target = find_target(args)
+        redriver = Redriver(
+            target.client("sqs"), target.client("dynamodbstreams"), _index_replay(args, target)
+        )
+        return redrive_stack(
+            target.outputs,
+            redriver,
+            queue=args.queue,
+            limit=args.limit,
+            dry_run=args.dry_run,
+            echo=print,
+        )
+    except (TargetError, OSError, ValueError) as exc:
+        return fail(COMMAND, exc)
+    except (BotoCoreError, ClientError) as exc:
+        return fail(COMMAND, f"the stack does not answer: {exc}")
 
 
 def redrive_stack(
@@ -93,14 +108,28 @@ def redrive_stack(
     return EXIT_LEFT if left else EXIT_OK
 
 
-def _physical_id(cloudformation: Any, stack: str, logical_id: str) -> str | None:
-    try:
-        found = cloudformation.describe_stack_resource(
-            StackName=stack, LogicalResourceId=logical_id
+def _index_replay(
+    args: argparse.Namespace, target: Target
+) -> Callable[[dict[str, Any]], Any] | None:
+    """Who replays stream failures: the deployed stack's IndexFunction through Lambda, or,
+    on a `rotativa dev`, the template's IndexFunction run here against its endpoint (as
+    `rotativa invoke` runs it), so that its writes flow on through dev's pipeline."""
+    if target.deployed is not None:
+        listed = target.deployed.resources.get(INDEX_FUNCTION)
+        return _invoker(target.client("lambda"), listed[0] if listed else None)
+    template = template_file(args)
+
+    def replay(event: dict[str, Any]) -> Any:
+        from rotativa_tools.local.invoke import invoke_function
+
+        result = invoke_function(
+            INDEX_FUNCTION, event, endpoint_url=target.endpoint_url, template_path=template
         )
-    except Exception:  # the stack has no such resource: stream failures stay where they are
-        return None
-    return str(found["StackResourceDetail"]["PhysicalResourceId"])
+        if result.error is not None:
+            raise RuntimeError(f"{INDEX_FUNCTION}: {result.error['errorMessage']}")
+        return result.result
+
+    return replay
 
 
 def _invoker(lambda_client: Any, function: str | None) -> Callable[[dict[str, Any]], Any] | None:

@@ -54,7 +54,7 @@ def add_command(commands: SubParsers) -> None:
     )
     rollback.add_argument("key", metavar="KEY", help="site object key or page address")
     rollback.add_argument("--to", metavar="VERSION", help="the version id to restore")
-    add_target_options(rollback, site=False, outputs_file=True)
+    add_target_options(rollback, site=False)
     rollback.set_defaults(run=run_rollback)
 
 

@@ -14,6 +14,7 @@ from rotativa_tools.cli._common import (
     add_target_options,
     add_template_option,
     fail,
+    find_target,
     needs_moto,
     template_file,
 )
@@ -31,10 +32,10 @@ def add_command(commands: SubParsers) -> None:
         description="Show queue and DLQ depths, why DLQ messages are there, the latest "
         "rejected uploads, the number of published articles and the embargoes and expiries "
         "still to come (soonest first, in the site's time zone), for a running `rotativa "
-        "dev` (AWS_ENDPOINT_URL and its outputs file) or a deployed stack (--stack). "
+        "dev` (found by its outputs file) or a deployed stack (--stack). "
         "Exit 0 when no DLQ holds messages, 1 when one does, 2 when the stack is unreachable.",
     )
-    add_target_options(status, outputs_file=True)
+    add_target_options(status)
     status.add_argument("--json", action="store_true", help="the status as JSON")
     add_template_option(status)
     status.set_defaults(run=needs_moto(COMMAND, run_status))
@@ -43,43 +44,29 @@ def add_command(commands: SubParsers) -> None:
 def run_status(args: argparse.Namespace) -> int:
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from rotativa_tools.local.cloud import DEFAULT_REGION, DEFAULT_TEMPLATE, prepare_environment
+    from rotativa_tools.local.cloud import DEFAULT_TEMPLATE
     from rotativa_tools.local.content import site_from_parameters
     from rotativa_tools.local.stack import AwsClients
     from rotativa_tools.local.template import ResolveContext, load_template
     from rotativa_tools.ops.status import collect_status
-    from rotativa_tools.ops.target import (
-        DeployedStack,
-        TargetError,
-        default_outputs_file,
-        local_endpoint,
-        read_outputs,
-        schedule_group_name,
-    )
+    from rotativa_tools.ops.target import TargetError, schedule_group_name
 
     try:
-        if args.stack:
-            import boto3
-
-            stack = DeployedStack.describe(boto3.client("cloudformation"), args.stack)
-            clients = AwsClients.create(stack.region)
-            outputs = stack.outputs
-            site = site_from_parameters(stack.parameters)
+        target = find_target(args)
+        clients = AwsClients.create(target.region, endpoint_url=target.endpoint_url)
+        if target.deployed is not None:
+            site = site_from_parameters(target.parameters)
             # The template names the schedule group where CloudFormation does not list it;
             # an installed rotativa without a checkout's template still reads the rest.
             template_path = args.template or DEFAULT_TEMPLATE
             template = load_template(template_file(args)) if template_path.is_file() else None
-            schedule_group = stack.schedule_group(template)
+            schedule_group = target.deployed.schedule_group(template)
         else:
-            endpoint = local_endpoint(args.endpoint_url)
-            outputs = read_outputs(args.outputs_file or default_outputs_file(endpoint))
-            prepare_environment(endpoint)
-            clients = AwsClients.create(DEFAULT_REGION, endpoint_url=endpoint)
             template = load_template(template_file(args))
             context = ResolveContext.for_template(
                 template,
                 stack_name="rotativa-local",
-                region=DEFAULT_REGION,
+                region=target.region,
                 account_id="123456789012",
             )
             if args.site is not None:
@@ -87,7 +74,7 @@ def run_status(args: argparse.Namespace) -> int:
             else:
                 site = site_from_parameters(context.parameters)
             schedule_group = schedule_group_name(template, context)
-        status = collect_status(clients, outputs, site, schedule_group)
+        status = collect_status(clients, target.outputs, site, schedule_group)
     except (TargetError, OSError, ValueError) as exc:
         return fail(COMMAND, exc)
     except (BotoCoreError, ClientError) as exc:

@@ -225,6 +225,8 @@ class DevCloud:
         self._spawn("rotativa-pump", self._pump)
         self.outputs_file = options.outputs_file or default_outputs_file(self.endpoint)
         write_outputs(self.outputs_file, cloud.stack.outputs)
+        if options.outputs_file is not None:  # where the other commands look, untold
+            write_outputs(default_outputs_file(self.endpoint), cloud.stack.outputs)
         self._banner()
 
     def _spawn(self, name: str, target: Callable[[], None]) -> None:

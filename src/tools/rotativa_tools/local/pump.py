@@ -19,6 +19,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from rotativa import bootstrap
+from rotativa_tools.local.event_shapes import sqs_record
 from rotativa_tools.local.runtime import invoke
 from rotativa_tools.local.scheduler import LocalScheduler
 from rotativa_tools.local.stack import EventSource, FunctionSpec, LocalStack
@@ -173,17 +174,16 @@ class EventPump:
         return True
 
     def _sqs_record(self, message: Mapping[str, Any], source: EventSource) -> dict[str, Any]:
-        return {
-            "messageId": message["MessageId"],
-            "receiptHandle": message["ReceiptHandle"],
-            "body": message["Body"],
-            "attributes": dict(message.get("Attributes", {})),
-            "messageAttributes": dict(message.get("MessageAttributes", {})),
-            "md5OfBody": message.get("MD5OfBody", ""),
-            "eventSource": "aws:sqs",
-            "eventSourceARN": source.source_arn,
-            "awsRegion": self.stack.region,
-        }
+        return sqs_record(
+            message_id=message["MessageId"],
+            receipt_handle=message["ReceiptHandle"],
+            body=message["Body"],
+            attributes=message.get("Attributes", {}),
+            message_attributes=message.get("MessageAttributes", {}),
+            md5_of_body=message.get("MD5OfBody", ""),
+            source_arn=source.source_arn,
+            region=self.stack.region,
+        )
 
     # --- DynamoDB streams -----------------------------------------------------------------
 

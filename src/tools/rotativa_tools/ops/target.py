@@ -1,6 +1,7 @@
 """Which stack a developer's command talks to: a running `rotativa dev`, or one on AWS.
 
-`rotativa status` and `rotativa invoke` work the same way against both, because both
+`rotativa status`, `redrive`, `rebuild`, `rollback` and `invoke` find either the same way
+(`rotativa_tools.cli._common.find_target`, with the same options), because both
 describe themselves the same way: by the template's Outputs (and its parameters). A local
 stack's Outputs are the JSON file `rotativa dev` writes when it is ready; a deployed one's
 come from CloudFormation. For `invoke --stack`, the deployed stack's physical ids feed the
@@ -86,6 +87,19 @@ def read_outputs(path: Path) -> dict[str, str]:
     if not isinstance(data, dict):
         raise TargetError(f"{path} is not a JSON object of outputs")
     return {str(k): str(v) for k, v in data.items()}
+
+
+def outputs_endpoint(outputs: Mapping[str, str]) -> str | None:
+    """The endpoint a local stack's Outputs were made on: its queue URLs name it
+    (`http://127.0.0.1:4566/123456789012/…`); None for a deployed stack's (AWS hosts)."""
+    for name, value in outputs.items():
+        if not name.endswith("Url"):
+            continue
+        parts = urlsplit(value)
+        local = parts.hostname and not parts.hostname.endswith(("amazonaws.com", ".com.cn"))
+        if parts.scheme in ("http", "https") and local and "/" in parts.path.strip("/"):
+            return f"{parts.scheme}://{parts.netloc}"
+    return None
 
 
 def local_endpoint(explicit: str | None = None) -> str:
