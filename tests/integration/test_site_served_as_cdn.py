@@ -48,13 +48,21 @@ class Answer:
 
 
 def _get(
-    server: SiteServer, path: str, *, encodings: str | None = None, method: str = "GET"
+    server: SiteServer,
+    path: str,
+    *,
+    encodings: str | None = None,
+    method: str = "GET",
+    etag: str | None = None,
 ) -> Answer:
     url = urlsplit(server.url)
     connection = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=10)
+    # http.client sends `Accept-Encoding: identity` unless told otherwise
+    headers = {"Accept-Encoding": encodings or "identity"}
+    if etag is not None:
+        headers["If-None-Match"] = etag
     try:
-        # http.client sends `Accept-Encoding: identity` unless told otherwise
-        connection.request(method, path, headers={"Accept-Encoding": encodings or "identity"})
+        connection.request(method, path, headers=headers)
         response = connection.getresponse()
         return Answer(response.status, dict(response.getheaders()), response.read())
     finally:
@@ -230,3 +238,27 @@ def test_an_old_address_answers_301_to_the_article(served: tuple[SiteServer, Loc
         assert answer.status == 301
         assert answer.headers["Location"] == stored["WebsiteRedirectLocation"] == PAGE
     assert _get(server, PAGE).status == 200
+
+
+def test_a_readers_cache_revalidates_with_the_objects_etag(
+    served: tuple[SiteServer, LocalCloud],
+) -> None:
+    server, cloud = served
+    # GIVEN the page's ETag in the bucket (an object put in one part: the MD5 of its bytes)
+    stored = _stored(cloud, PAGE.lstrip("/") + "index.html")["ETag"]
+    # WHEN a reader gets the page, THEN it carries that ETag (weak once compressed)
+    plain = _get(server, PAGE)
+    assert plain.headers["ETag"] == stored
+    squeezed = _get(server, PAGE, encodings="gzip")
+    assert squeezed.headers["ETag"] == f"W/{stored}"
+    # WHEN its copy is stale and it asks again with the tag it kept
+    for encodings, kept in (("identity", stored), ("gzip", f"W/{stored}")):
+        answer = _get(server, PAGE, encodings=encodings, etag=kept)
+        # THEN it is told its copy is still good: no body, the caching and headers again
+        assert answer.status == 304
+        assert answer.body == b""
+        assert answer.headers["Cache-Control"] == plain.headers["Cache-Control"]
+        assert answer.headers["Content-Security-Policy"] == plain.headers["Content-Security-Policy"]
+    # AND another tag, or a missing page, gets the whole answer
+    assert _get(server, PAGE, etag='"0000"').status == 200
+    assert _get(server, "/non-esiste/", etag="*").status == 404

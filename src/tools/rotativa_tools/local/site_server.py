@@ -9,14 +9,17 @@ not copied, so the local site is the one readers get:
   an object with a website redirect location (an old address) answering 301 to it, as the
   viewer-response RedirectFunction makes CloudFront do;
 - the Cache-Control the site bucket stores with each object (the pipeline sets it; the CDN
-  passes it on), not a blanket `no-store`;
+  passes it on), not a blanket `no-store`, and the object's ETag, so that a reader's cache
+  revalidates and gets 304 Not Modified;
 - Brotli or gzip for the types CloudFront compresses, when the behaviour compresses
-  (`Compress` and a cache policy that lets Accept-Encoding in) and the reader accepts it.
+  (`Compress` and a cache policy that lets Accept-Encoding in) and the reader accepts it
+  (the ETag then weak, as CloudFront makes it).
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import mimetypes
 import re
@@ -276,6 +279,7 @@ class SiteObject:
     redirect: str | None = None  # S3's WebsiteRedirectLocation: a 301 to this site path
     disposition: str | None = None  # Content-Disposition: media PDFs download
     cache_control: str | None = None  # as stored with the object; CloudFront passes it on
+    etag: str | None = None  # S3's ETag, quoted: a reader's cache revalidates with it
 
 
 class SiteSource(Protocol):
@@ -303,6 +307,7 @@ class BucketSource:
             response.get("WebsiteRedirectLocation"),
             response.get("ContentDisposition"),
             response.get("CacheControl"),
+            response.get("ETag"),
         )
 
 
@@ -323,12 +328,15 @@ class FolderSource:
         media = self._listing(MEDIA_TYPES_FILE).get(key)
         media = media if isinstance(media, dict) else {}
         cache = self._listing(CACHE_CONTROL_FILE).get(key)
+        body = path.read_bytes()
         return SiteObject(
-            path.read_bytes(),
+            body,
             str(media.get("content_type") or guess_type(key)),
             self._redirects().get(key),
             str(media["disposition"]) if media.get("disposition") else None,
             str(cache) if cache else None,
+            # what S3 gives an object put in one part: the MD5 of its bytes
+            f'"{hashlib.md5(body, usedforsecurity=False).hexdigest()}"',
         )
 
     def _redirects(self) -> dict[str, str]:
@@ -387,6 +395,14 @@ def negotiated_encoding(accepted: list[str], behaviour: CdnBehaviour) -> str | N
     return next((e for e in (BROTLI, GZIP) if e in behaviour.encodings and e in taken), None)
 
 
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    """If-None-Match's weak comparison (RFC 9110): `*`, or any listed tag, W/ or not."""
+    if not if_none_match:
+        return False
+    listed = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return "*" in listed or etag.removeprefix("W/") in listed
+
+
 def compressed(body: bytes, encoding: str) -> bytes:
     if encoding == BROTLI:
         return bytes(brotli.compress(body))
@@ -422,18 +438,27 @@ class _Handler(BaseHTTPRequestHandler):
             status = HTTPStatus.MOVED_PERMANENTLY
         compressible = bool(behaviour.encodings) and compressible_object(found)
         encoding = negotiated_encoding(self.headers.get_all("Accept-Encoding") or [], behaviour)
-        body = compressed(found.body, encoding) if compressible and encoding else found.body
+        encoding = encoding if compressible else None
+        body = compressed(found.body, encoding) if encoding else found.body
+        etag = found.etag
+        if etag and encoding and not etag.startswith("W/"):
+            etag = "W/" + etag  # CloudFront's "ETag header conversion" of what it compressed
+        if status is HTTPStatus.OK and etag and _matches(self.headers.get("If-None-Match"), etag):
+            status, body = HTTPStatus.NOT_MODIFIED, b""  # the reader's copy is still good
         self.send_response(status)
         if status is HTTPStatus.MOVED_PERMANENTLY:
             self.send_header("Location", str(location))
-        self.send_header("Content-Type", found.content_type)
-        if found.disposition:
-            self.send_header("Content-Disposition", found.disposition)
-        if compressible and encoding:
-            self.send_header("Content-Encoding", encoding)
+        if status is not HTTPStatus.NOT_MODIFIED:
+            self.send_header("Content-Type", found.content_type)
+            if found.disposition:
+                self.send_header("Content-Disposition", found.disposition)
+            if encoding:
+                self.send_header("Content-Encoding", encoding)
+            self.send_header("Content-Length", str(len(body)))
         if compressible:  # a cache between must keep the compressed and plain apart
             self.send_header("Vary", "Accept-Encoding")
-        self.send_header("Content-Length", str(len(body)))
+        if etag:
+            self.send_header("ETag", etag)
         if found.cache_control:  # the origin's; without one, none (as CloudFront)
             self.send_header("Cache-Control", found.cache_control)
         for name, value in behaviour.headers.items():
