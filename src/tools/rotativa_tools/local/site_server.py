@@ -183,17 +183,17 @@ def _behaviour(
         _policy_of(resources, config.get("ResponseHeadersPolicyId")),
         rewrites="viewer-request" in events,
         redirects="viewer-response" in events,
-        encodings=_encodings_of(resources, config)
-        if _flag(config.get("Compress"))
-        else frozenset(),
+        encodings=_encodings_of(resources, config),
     )
 
 
 def _encodings_of(resources: Mapping[str, Any], config: Mapping[str, Any]) -> frozenset[str]:
-    """The compressions a behaviour's cache policy lets CloudFront serve: a policy of the
-    template (`!Ref`) says so in its Accept-Encoding settings, a managed one is known by its
-    id, legacy cache settings (ForwardedValues) allow gzip only; a policy not known here
-    is taken to compress nothing, rather than guessed."""
+    """The compressions a behaviour serves: none without `Compress`; else what its cache
+    policy lets in: a policy of the template (`!Ref`) says so in its Accept-Encoding
+    settings, a managed one is known by its id, legacy cache settings (ForwardedValues)
+    allow gzip only; a policy not known here is taken to compress nothing, not guessed."""
+    if not _flag(config.get("Compress")):
+        return frozenset()
     policy = config.get("CachePolicyId")
     if policy is None and "ForwardedValues" in config:
         return frozenset({GZIP})  # legacy cache settings: gzip only
@@ -404,6 +404,8 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
 
 
 def compressed(body: bytes, encoding: str) -> bytes:
+    """`body` in `encoding` (br or gzip); gzip without a timestamp, so the same page
+    compresses to the same bytes every time."""
     if encoding == BROTLI:
         return bytes(brotli.compress(body))
     return gzip.compress(body, mtime=0)
@@ -439,12 +441,13 @@ class _Handler(BaseHTTPRequestHandler):
         compressible = bool(behaviour.encodings) and compressible_object(found)
         encoding = negotiated_encoding(self.headers.get_all("Accept-Encoding") or [], behaviour)
         encoding = encoding if compressible else None
-        body = compressed(found.body, encoding) if encoding else found.body
         etag = found.etag
         if etag and encoding and not etag.startswith("W/"):
             etag = "W/" + etag  # CloudFront's "ETag header conversion" of what it compressed
         if status is HTTPStatus.OK and etag and _matches(self.headers.get("If-None-Match"), etag):
             status, body = HTTPStatus.NOT_MODIFIED, b""  # the reader's copy is still good
+        else:
+            body = compressed(found.body, encoding) if encoding else found.body
         self.send_response(status)
         if status is HTTPStatus.MOVED_PERMANENTLY:
             self.send_header("Location", str(location))
