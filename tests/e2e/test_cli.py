@@ -30,7 +30,7 @@ from rotativa.domain.schedules import DueChange, ScheduleAction, schedule_name
 from rotativa.domain.site import SiteSettings
 from rotativa_tools.cli import main
 from rotativa_tools.local.build import SITE_MARKER
-from rotativa_tools.local.site_server import REDIRECTS_FILE, FolderSource, SiteServer
+from rotativa_tools.local.site_server import LISTINGS, REDIRECTS_FILE, FolderSource, SiteServer
 from tests.conftest import SAMPLES
 from tests.e2e.conftest import REGION, free_port
 
@@ -89,7 +89,8 @@ def test_rotativa_local_summarises_a_run_with_a_rejection(
     assert {f for f in media if f.startswith("media/_v/piazza.")}
     # (each listing's only bucket is its front's copy: a 301, kept in the redirects file)
     assert json.loads((out / REDIRECTS_FILE).read_text())["sport/page/1/index.html"] == "/sport/"
-    assert summary["pages_written"] == len(files - {SITE_MARKER, REDIRECTS_FILE} - media)
+    # (beside them, the listings of what a folder cannot hold: redirects, Cache-Control)
+    assert summary["pages_written"] == len(files - {SITE_MARKER} - LISTINGS - media)
     # the AWS calls are counted, not estimated: they match what the run did
     calls = summary["aws_calls"]
     # the rejection, and the picture's report (its 1200×675 frame is too small for the

@@ -27,7 +27,12 @@ from rotativa_tools.local import moto_patches
 from rotativa_tools.local.pump import EventPump, Observer
 from rotativa_tools.local.runtime import current_function, forget_loaded_functions
 from rotativa_tools.local.scheduler import LocalClock, LocalScheduler
-from rotativa_tools.local.site_server import MEDIA_TYPES_FILE, REDIRECTS_FILE, guess_type
+from rotativa_tools.local.site_server import (
+    CACHE_CONTROL_FILE,
+    MEDIA_TYPES_FILE,
+    REDIRECTS_FILE,
+    guess_type,
+)
 from rotativa_tools.local.stack import AwsClients, LocalStack, provision
 from rotativa_tools.local.template import load_template
 
@@ -206,13 +211,15 @@ class LocalCloud:
         }
 
     def export_site(self, out: Path) -> int:
-        """Write the site bucket into `out`; the objects' 301s (old addresses) and the media's
-        Content-Types, which a folder cannot hold, go to `out/REDIRECTS_FILE` and
-        `out/MEDIA_TYPES_FILE` for `rotativa serve`."""
+        """Write the site bucket into `out`; the objects' 301s (old addresses), the media's
+        Content-Types and every object's Cache-Control, which a folder cannot hold, go to
+        `out/REDIRECTS_FILE`, `out/MEDIA_TYPES_FILE` and `out/CACHE_CONTROL_FILE` for
+        `rotativa serve`."""
         count = 0
         root = out.resolve()
         redirects: dict[str, str] = {}
         media: dict[str, dict[str, str]] = {}
+        caching: dict[str, str] = {}
         for key in self.objects(self.site_bucket):
             target = (root / key).resolve()
             if not target.is_relative_to(root):
@@ -222,6 +229,8 @@ class LocalCloud:
             target.write_bytes(found["Body"].read())
             if found.get("WebsiteRedirectLocation"):
                 redirects[key] = found["WebsiteRedirectLocation"]
+            if found.get("CacheControl"):
+                caching[key] = found["CacheControl"]
             # A media file whose bytes proved another type than its name says, or that
             # downloads (PDF): what `rotativa serve` cannot guess from the name.
             kind, disposition = found.get("ContentType", ""), found.get("ContentDisposition")
@@ -230,7 +239,12 @@ class LocalCloud:
                 if disposition:
                     media[key]["disposition"] = disposition
             count += 1
-        for name, listed in ((REDIRECTS_FILE, redirects), (MEDIA_TYPES_FILE, media)):
+        listings = (
+            (REDIRECTS_FILE, redirects),
+            (MEDIA_TYPES_FILE, media),
+            (CACHE_CONTROL_FILE, caching),
+        )
+        for name, listed in listings:
             listing = root / name
             if listed:
                 listing.write_text(json.dumps(listed, indent=1, sort_keys=True) + "\n")

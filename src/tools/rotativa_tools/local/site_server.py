@@ -1,18 +1,25 @@
 """Serve the site bucket (or a folder written by `rotativa local`) the way CloudFront does.
 
-Two behaviours of the distribution in template.yaml matter to a reader and are copied
-here: the viewer-request function that maps a pretty URL onto its object (`/x/` →
-`x/index.html`, `/x` → `x/index.html`, as IndexRewriteFunction does) and the custom error
-response that answers a missing object with a 404 status and the site's `/404.html`.
-Given the template (`cdn_headers`), every response also carries the headers that the
-distribution's ResponseHeadersPolicy adds: the Content-Security-Policy and the rest. An
-object with a website redirect location (an old address) answers 301 to it, as the
-viewer-response RedirectFunction makes CloudFront do.
-Pages change as the pipeline writes them: nothing is cached.
+What the distribution in template.yaml does to a reader's request is read from the template,
+not copied, so the local site is the one readers get:
+- the viewer-request function that maps a pretty URL onto its object (`/x/` →
+  `x/index.html`, `/x` → `x/index.html`, as IndexRewriteFunction does), and the custom
+  error response that answers a missing object with a 404 status and the site's `/404.html`;
+- the headers of each cache behaviour's ResponseHeadersPolicy (the CSP and the rest), and
+  an object with a website redirect location (an old address) answering 301 to it, as the
+  viewer-response RedirectFunction makes CloudFront do;
+- the Cache-Control the site bucket stores with each object (the pipeline sets it; the CDN
+  passes it on), not a blanket `no-store`, and the object's ETag, so that a reader's cache
+  revalidates and gets 304 Not Modified;
+- Brotli or gzip for the types CloudFront compresses, when the behaviour compresses
+  (`Compress` and a cache policy that lets Accept-Encoding in) and the reader accepts it
+  (the ETag then weak, as CloudFront makes it).
 """
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import json
 import mimetypes
 import re
@@ -25,6 +32,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote, urlsplit
 
+import brotli
 from botocore.exceptions import ClientError
 
 from rotativa.domain.media import BY_EXTENSION
@@ -40,6 +48,75 @@ REDIRECTS_FILE = ".redirects.json"
 #: Beside an exported site: media key → the Content-Type (and Content-Disposition) the
 #: ValidateFunction gave it from its bytes, which a file name alone cannot say.
 MEDIA_TYPES_FILE = ".media-types.json"
+#: Beside an exported site: object key → the Cache-Control the site bucket stores with it.
+CACHE_CONTROL_FILE = ".cache-control.json"
+#: The listings beside an exported site, which are not pages of it.
+LISTINGS = frozenset({REDIRECTS_FILE, MEDIA_TYPES_FILE, CACHE_CONTROL_FILE})
+
+BROTLI, GZIP = "br", "gzip"
+#: AWS's managed cache policies (their ids are the same in every account) → the encodings
+#: their Accept-Encoding settings (EnableAcceptEncodingBrotli/Gzip) let CloudFront serve.
+MANAGED_CACHE_POLICIES: Mapping[str, frozenset[str]] = {
+    "658327ea-f89d-4fab-a63d-7e88639e58f6": frozenset({BROTLI, GZIP}),  # CachingOptimized
+    "b2884449-e4de-46a7-ac36-70bc7f1ddd6d": frozenset(),  # …ForUncompressedObjects
+    "4135ea2d-6df8-44a3-9df3-4b5a84be39ad": frozenset(),  # CachingDisabled
+}
+#: "File types that CloudFront compresses" (CloudFront Developer Guide, "Serve compressed
+#: files"): the Content-Types, without parameters, that CloudFront compresses.
+COMPRESSIBLE_TYPES = frozenset(
+    [
+        "application/dash+xml",
+        "application/eot",
+        "application/font",
+        "application/font-sfnt",
+        "application/javascript",
+        "application/json",
+        "application/opentype",
+        "application/otf",
+        "application/pdf",
+        "application/pkcs7-mime",
+        "application/protobuf",
+        "application/rss+xml",
+        "application/truetype",
+        "application/ttf",
+        "application/vnd.apple.mpegurl",
+        "application/vnd.mapbox-vector-tile",
+        "application/vnd.ms-fontobject",
+        "application/wasm",
+        "application/xhtml+xml",
+        "application/xml",
+        "application/x-font-opentype",
+        "application/x-font-truetype",
+        "application/x-font-ttf",
+        "application/x-httpd-cgi",
+        "application/x-javascript",
+        "application/x-mpegurl",
+        "application/x-opentype",
+        "application/x-otf",
+        "application/x-perl",
+        "application/x-ttf",
+        "font/eot",
+        "font/opentype",
+        "font/otf",
+        "font/ttf",
+        "image/svg+xml",
+        "text/css",
+        "text/csv",
+        "text/html",
+        "text/javascript",
+        "text/js",
+        "text/plain",
+        "text/richtext",
+        "text/tab-separated-values",
+        "text/xml",
+        "text/x-component",
+        "text/x-java-source",
+        "text/x-script",
+        "vnd.apple.mpegurl",
+    ]
+)
+#: CloudFront compresses objects of 1,000 to 10,000,000 bytes, no smaller, no larger.
+COMPRESSIBLE_SIZES = range(1_000, 10_000_000 + 1)
 
 
 def object_key(uri: str) -> str:
@@ -59,13 +136,17 @@ def object_key(uri: str) -> str:
 @dataclass(frozen=True)
 class CdnBehaviour:
     """One cache behaviour of the distribution, as far as a reader of the site sees it:
-    which paths it serves, the headers its ResponseHeadersPolicy adds, and whether the
-    viewer-request (pretty URLs) and viewer-response (old addresses) functions run."""
+    which paths it serves, the headers its ResponseHeadersPolicy adds, whether the
+    viewer-request (pretty URLs) and viewer-response (old addresses) functions run, and
+    which compressions it serves."""
 
     pattern: str | None  # CloudFront's PathPattern; None for the default behaviour
     headers: Mapping[str, str]
     rewrites: bool = True
     redirects: bool = True
+    #: The encodings CloudFront may compress with here: `Compress` and the cache policy's
+    #: EnableAcceptEncodingBrotli/Gzip (empty: served as stored).
+    encodings: frozenset[str] = frozenset()
 
     def serves(self, path: str) -> bool:
         """CloudFront's path pattern rule: `*` any characters (`/` too), `?` one, case
@@ -102,7 +183,33 @@ def _behaviour(
         _policy_of(resources, config.get("ResponseHeadersPolicyId")),
         rewrites="viewer-request" in events,
         redirects="viewer-response" in events,
+        encodings=_encodings_of(resources, config),
     )
+
+
+def _encodings_of(resources: Mapping[str, Any], config: Mapping[str, Any]) -> frozenset[str]:
+    """The compressions a behaviour serves: none without `Compress`; else what its cache
+    policy lets in: a policy of the template (`!Ref`) says so in its Accept-Encoding
+    settings, a managed one is known by its id, legacy cache settings (ForwardedValues)
+    allow gzip only; a policy not known here is taken to compress nothing, not guessed."""
+    if not _flag(config.get("Compress")):
+        return frozenset()
+    policy = config.get("CachePolicyId")
+    if policy is None and "ForwardedValues" in config:
+        return frozenset({GZIP})  # legacy cache settings: gzip only
+    if isinstance(policy, str):
+        return MANAGED_CACHE_POLICIES.get(policy, frozenset())
+    if isinstance(policy, dict) and set(policy) == {"Ref"} and policy["Ref"] in resources:
+        properties = resources[policy["Ref"]].get("Properties", {})
+        key = (properties.get("CachePolicyConfig") or {}).get(
+            "ParametersInCacheKeyAndForwardedToOrigin"
+        ) or {}
+        enabled = {
+            BROTLI: _flag(key.get("EnableAcceptEncodingBrotli")),
+            GZIP: _flag(key.get("EnableAcceptEncodingGzip")),
+        }
+        return frozenset(name for name, on in enabled.items() if on)
+    return frozenset()
 
 
 def _policy_of(resources: Mapping[str, Any], policy: Any) -> dict[str, str]:
@@ -171,6 +278,8 @@ class SiteObject:
     content_type: str
     redirect: str | None = None  # S3's WebsiteRedirectLocation: a 301 to this site path
     disposition: str | None = None  # Content-Disposition: media PDFs download
+    cache_control: str | None = None  # as stored with the object; CloudFront passes it on
+    etag: str | None = None  # S3's ETag, quoted: a reader's cache revalidates with it
 
 
 class SiteSource(Protocol):
@@ -197,6 +306,8 @@ class BucketSource:
             response.get("ContentType") or guess_type(key),
             response.get("WebsiteRedirectLocation"),
             response.get("ContentDisposition"),
+            response.get("CacheControl"),
+            response.get("ETag"),
         )
 
 
@@ -205,34 +316,50 @@ class FolderSource:
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
+        self._read: dict[str, tuple[tuple[int, int], dict[str, Any]]] = {}
 
     def get(self, key: str) -> SiteObject | None:
         parts = PurePosixPath(key).parts
-        if ".." in parts or (parts and parts[0] in (REDIRECTS_FILE, MEDIA_TYPES_FILE)):
+        if ".." in parts or (parts and parts[0] in LISTINGS):
             return None
         path = self.root.joinpath(*parts)
         if not path.is_file():
             return None
         media = self._listing(MEDIA_TYPES_FILE).get(key)
         media = media if isinstance(media, dict) else {}
+        cache = self._listing(CACHE_CONTROL_FILE).get(key)
+        body = path.read_bytes()
         return SiteObject(
-            path.read_bytes(),
+            body,
             str(media.get("content_type") or guess_type(key)),
             self._redirects().get(key),
             str(media["disposition"]) if media.get("disposition") else None,
+            str(cache) if cache else None,
+            # what S3 gives an object put in one part: the MD5 of its bytes
+            f'"{hashlib.md5(body, usedforsecurity=False).hexdigest()}"',
         )
 
     def _redirects(self) -> dict[str, str]:
-        """The old addresses `rotativa local --out` listed beside the site (re-read: the
-        folder may be exported again while it is served)."""
+        """The old addresses `rotativa local --out` listed beside the site."""
         return {str(k): str(v) for k, v in self._listing(REDIRECTS_FILE).items()}
 
     def _listing(self, name: str) -> dict[str, Any]:
+        """A listing beside the site, read again whenever it changes (the folder may be
+        exported again while it is served) and only then: the Cache-Control one names
+        every object, and every request looks in it."""
         listing = self.root / name
-        if not listing.is_file():
+        try:
+            stat = listing.stat()
+        except FileNotFoundError:
             return {}
+        version = (stat.st_mtime_ns, stat.st_size)
+        known = self._read.get(name)
+        if known is not None and known[0] == version:
+            return known[1]
         found = json.loads(listing.read_text(encoding="utf-8"))
-        return found if isinstance(found, dict) else {}
+        found = found if isinstance(found, dict) else {}
+        self._read[name] = (version, found)
+        return found
 
 
 def guess_type(key: str) -> str:
@@ -241,6 +368,47 @@ def guess_type(key: str) -> str:
     kind = media.content_type if media else mimetypes.guess_type(key)[0]
     kind = kind or "application/octet-stream"
     return f"{kind}; charset=utf-8" if kind.startswith("text/") else kind
+
+
+def compressible_object(found: SiteObject) -> bool:
+    """Whether CloudFront compresses this object: one of the types it compresses, and of a
+    size it compresses (an S3 origin never sends a Content-Encoding of its own)."""
+    kind = found.content_type.split(";", 1)[0].strip().lower()
+    return kind in COMPRESSIBLE_TYPES and len(found.body) in COMPRESSIBLE_SIZES
+
+
+def negotiated_encoding(accepted: list[str], behaviour: CdnBehaviour) -> str | None:
+    """The compression CloudFront answers `Accept-Encoding` with: Brotli when the reader
+    takes it, else gzip, each only if the behaviour serves it; a coding given `q=0` is
+    refused. (Browsers send `br` over HTTPS only: on http://127.0.0.1 they get gzip.)"""
+    taken: set[str] = set()
+    for header in accepted:
+        for item in header.split(","):
+            name, _, parameters = item.partition(";")
+            quality = parameters.strip().lower().removeprefix("q=").strip() or "1"
+            try:
+                refused = float(quality) <= 0
+            except ValueError:
+                refused = False
+            if name.strip() and not refused:
+                taken.add(name.strip().lower())
+    return next((e for e in (BROTLI, GZIP) if e in behaviour.encodings and e in taken), None)
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    """If-None-Match's weak comparison (RFC 9110): `*`, or any listed tag, W/ or not."""
+    if not if_none_match:
+        return False
+    listed = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return "*" in listed or etag.removeprefix("W/") in listed
+
+
+def compressed(body: bytes, encoding: str) -> bytes:
+    """`body` in `encoding` (br or gzip); gzip without a timestamp, so the same page
+    compresses to the same bytes every time."""
+    if encoding == BROTLI:
+        return bytes(brotli.compress(body))
+    return gzip.compress(body, mtime=0)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -270,19 +438,37 @@ class _Handler(BaseHTTPRequestHandler):
         location = found.redirect if behaviour.redirects else None
         if location and re.fullmatch(r"/(?![/\\])[^\\]*", location):  # as RedirectFunction
             status = HTTPStatus.MOVED_PERMANENTLY
+        compressible = bool(behaviour.encodings) and compressible_object(found)
+        encoding = negotiated_encoding(self.headers.get_all("Accept-Encoding") or [], behaviour)
+        encoding = encoding if compressible else None
+        etag = found.etag
+        if etag and encoding and not etag.startswith("W/"):
+            etag = "W/" + etag  # CloudFront's "ETag header conversion" of what it compressed
+        if status is HTTPStatus.OK and etag and _matches(self.headers.get("If-None-Match"), etag):
+            status, body = HTTPStatus.NOT_MODIFIED, b""  # the reader's copy is still good
+        else:
+            body = compressed(found.body, encoding) if encoding else found.body
         self.send_response(status)
         if status is HTTPStatus.MOVED_PERMANENTLY:
             self.send_header("Location", str(location))
-        self.send_header("Content-Type", found.content_type)
-        if found.disposition:
-            self.send_header("Content-Disposition", found.disposition)
-        self.send_header("Content-Length", str(len(found.body)))
-        self.send_header("Cache-Control", "no-store")  # the pipeline may rewrite it any time
+        if status is not HTTPStatus.NOT_MODIFIED:
+            self.send_header("Content-Type", found.content_type)
+            if found.disposition:
+                self.send_header("Content-Disposition", found.disposition)
+            if encoding:
+                self.send_header("Content-Encoding", encoding)
+            self.send_header("Content-Length", str(len(body)))
+        if compressible:  # a cache between must keep the compressed and plain apart
+            self.send_header("Vary", "Accept-Encoding")
+        if etag:
+            self.send_header("ETag", etag)
+        if found.cache_control:  # the origin's; without one, none (as CloudFront)
+            self.send_header("Cache-Control", found.cache_control)
         for name, value in behaviour.headers.items():
             self.send_header(name, value)
         self.end_headers()
         if with_body:
-            self.wfile.write(found.body)
+            self.wfile.write(body)
 
     def log_message(self, format: str, *args: object) -> None:
         """Quiet: `rotativa dev` prints the pipeline's events, not every request."""
