@@ -63,13 +63,13 @@ def shipped(build: Path, aws_environment: None) -> Iterator[Shipped]:  # noqa: A
     functions = BuiltFunctions(runtime, endpoint)
     try:
         with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("AWS_ENDPOINT_URL", endpoint)  # LocalCloud.start sets it: undone after
             cloud = LocalCloud.start(
                 build / "template.yaml",
                 endpoint_url=endpoint,
                 stack_name="rotativa-shipped",
                 invoker=functions,
             )
-            patch.setenv("AWS_ENDPOINT_URL", endpoint)  # LocalCloud.start set it; undo after
             functions.warm(cloud.stack.functions, cloud.stack.region)
             # GIVEN an editor's upload of the seed article, a picture and a broken file
             cloud.put("media/piazza-petazzi.jpg", PICTURE.read_bytes())
