@@ -50,6 +50,7 @@ OUTPUTS = {
     "ScheduleDLQUrl",
     "ArticleScheduleGroupName",
     "AlarmTopicArn",
+    "EditorsPolicyArn",
 }
 FOURTEEN_DAYS = 14 * 24 * 3600
 

@@ -24,8 +24,8 @@ from rotativa.adapters.folder import upload_files
 from rotativa.domain.media import report_subject
 from rotativa.domain.pictures import MEDIA_PREFIX
 from rotativa_tools.local import moto_patches
-from rotativa_tools.local.pump import EventPump, Observer
-from rotativa_tools.local.runtime import current_function, forget_loaded_functions
+from rotativa_tools.local.pump import EventPump, Invoker, Observer
+from rotativa_tools.local.runtime import current_function, forget_loaded_functions, invoke
 from rotativa_tools.local.scheduler import LocalClock, LocalScheduler
 from rotativa_tools.local.site_server import (
     CACHE_CONTROL_FILE,
@@ -108,6 +108,7 @@ class LocalCloud:
         stack_name: str = "rotativa-local",
         observer: Observer | None = None,
         template: Mapping[str, Any] | None = None,
+        invoker: Invoker = invoke,
     ) -> LocalCloud:
         prepare_environment(endpoint_url)
         moto_patches.apply()
@@ -144,7 +145,9 @@ class LocalCloud:
             service.client("sqs", endpoint_url=endpoint_url),
             clock,
         )
-        pump = EventPump(stack, clients.sqs, streams, observer=observer, schedules=schedules)
+        pump = EventPump(
+            stack, clients.sqs, streams, observer=observer, schedules=schedules, invoker=invoker
+        )
         return cls(stack, clients, streams, pump, counter, clock)
 
     # --- what the outputs name ------------------------------------------------------------

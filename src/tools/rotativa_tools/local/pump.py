@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rotativa import bootstrap
 from rotativa_tools.local.event_shapes import sqs_record
@@ -48,6 +48,22 @@ class _ShardCursor:
 
 
 Observer = Callable[[Invocation, dict[str, Any]], None]
+
+
+class Invoker(Protocol):
+    """What runs a function for the pump: `runtime.invoke` (its handler in this process)
+    by default; tests/e2e/test_shipped_build.py runs the built package in a clean
+    interpreter instead."""
+
+    def __call__(
+        self,
+        spec: FunctionSpec,
+        event: dict[str, Any],
+        *,
+        region: str,
+        account_id: str,
+        clock_offset: timedelta = ...,
+    ) -> Any: ...
 
 
 def matches(pattern: Mapping[str, Any], event: Any) -> bool:
@@ -88,8 +104,10 @@ class EventPump:
         *,
         observer: Observer | None = None,
         schedules: LocalScheduler | None = None,
+        invoker: Invoker = invoke,
     ) -> None:
         self.stack = stack
+        self.invoker = invoker
         self.sqs = sqs
         self.streams = streams
         self.observer = observer
@@ -285,7 +303,7 @@ class EventPump:
         error: str | None = None
         identifiers = {_dig(r, key) for r in records}
         try:
-            result = invoke(
+            result = self.invoker(
                 spec,
                 event,
                 region=self.stack.region,

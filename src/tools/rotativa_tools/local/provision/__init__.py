@@ -65,6 +65,10 @@ NOT_BUILT: Final[dict[str, tuple[str, Creator]]] = {
         cloudfront.identity,
     ),
     "AWS::IAM::Role": ("local calls are not authorised; tests read every policy", iam.role),
+    "AWS::IAM::ManagedPolicy": (
+        "local calls are not authorised; tests read every policy",
+        iam.managed_policy,
+    ),
     "AWS::Lambda::Permission": ("only the local pump invokes the functions", _named),
 }
 
