@@ -87,11 +87,16 @@ class PictureDesk:
         site: MediaSite,
         shelf: PictureShelf,
         ledger: ArticleLedger,
+        *,
+        remember: bool = False,
     ) -> None:
         self.inbox = inbox
         self.site = site
         self.shelf = shelf
         self.ledger = ledger
+        # The laptop's tools meet the same photos in every preview of a folder: they keep
+        # the last few pictures made (`services.pictures.remembered_variants`).
+        self.remember = remember
 
     # --- a picture uploaded, replaced or deleted --------------------------------------------
 
@@ -130,7 +135,9 @@ class PictureDesk:
         self.refresh_users(key)
 
     def _make(self, key: str, found: MediaHead, focuses: tuple[Focus, ...]) -> Published:
-        from rotativa.services.pictures import make_variants  # Pillow: only when a picture comes
+        from rotativa.services import pictures  # Pillow: only when a picture comes
+
+        make_variants = pictures.remembered_variants if self.remember else pictures.make_variants
 
         data = self.inbox.read_media(key, found, MEDIA_MAX_BYTES)
         if data is None:  # that version is gone already: its delete event follows

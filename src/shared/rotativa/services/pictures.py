@@ -35,7 +35,8 @@ import hashlib
 import io
 import struct
 import warnings
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, replace
 
 from PIL import Image, ImageCms, ImageFile, ImageOps, features
 
@@ -124,6 +125,28 @@ def make_variants(key: str, data: bytes, *focuses: Focus, version: str = "") -> 
         return _make(key, data, wanted, version, media_type, notes)
     except _Refused as refused:
         return PictureResult(None, {}, (*notes, refused.problem))
+
+
+#: Pictures made already in this process, by what makes them: for the laptop's tools
+#: (a preview or a rebuild of each of a folder's articles meets the same photos again and
+#: again); the functions make each picture once per upload and do not use it.
+_REMEMBERED: OrderedDict[tuple[str, bytes, tuple[Focus, ...], str], PictureResult] = OrderedDict()
+REMEMBERED_PICTURES = 8
+
+
+def remembered_variants(key: str, data: bytes, *focuses: Focus, version: str = "") -> PictureResult:
+    """`make_variants`, remembered for the last few pictures by key, bytes (their digest),
+    focuses and version: it is pure, so a remembered result is the one it would make."""
+    token = (key, hashlib.sha256(data).digest(), tuple(focuses), version)
+    found = _REMEMBERED.get(token)
+    if found is None:
+        found = make_variants(key, data, *focuses, version=version)
+        _REMEMBERED[token] = found
+        while len(_REMEMBERED) > REMEMBERED_PICTURES:
+            _REMEMBERED.popitem(last=False)
+    else:
+        _REMEMBERED.move_to_end(token)
+    return replace(found, files=dict(found.files))  # the caller's own dict
 
 
 def _make(

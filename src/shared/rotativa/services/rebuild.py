@@ -381,7 +381,7 @@ def _ingest(
     from rotativa.services.media import MediaUploads
     from rotativa.services.picture_desk import PictureDesk
 
-    desk = PictureDesk(inbox, media, table, table)
+    desk = PictureDesk(inbox, media, table, table, remember=True)
     uploads = MediaUploads(inbox, media, _Uncounted(), site.locale, desk)
     return Ingest(site, inbox, uploads, table, _Uncounted(), desk)
 
