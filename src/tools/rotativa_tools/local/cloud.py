@@ -24,6 +24,7 @@ from rotativa.adapters.folder import upload_files
 from rotativa.domain.media import report_subject
 from rotativa.domain.pictures import MEDIA_PREFIX
 from rotativa_tools.local import moto_patches
+from rotativa_tools.local.provision.common import share_loader
 from rotativa_tools.local.pump import EventPump, Invoker, Observer
 from rotativa_tools.local.runtime import current_function, forget_loaded_functions, invoke
 from rotativa_tools.local.scheduler import LocalClock, LocalScheduler
@@ -116,6 +117,7 @@ class LocalCloud:
         boto3.setup_default_session(region_name=DEFAULT_REGION)
         session = boto3.DEFAULT_SESSION
         assert session is not None
+        share_loader(session)
         core: botocore.session.Session = session._session
         counter = CallCounter()
         core.register("before-call", counter)
@@ -138,7 +140,7 @@ class LocalCloud:
         forget_loaded_functions()
         # EventBridge Scheduler's own calls are the service's, not the system's: a session
         # of their own keeps them out of the counted calls.
-        service = boto3.session.Session(region_name=DEFAULT_REGION)
+        service = share_loader(boto3.session.Session(region_name=DEFAULT_REGION))
         clock = LocalClock()
         schedules = LocalScheduler(
             service.client("scheduler", endpoint_url=endpoint_url),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -23,6 +24,33 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_scheduler import EventBridgeSchedulerClient
     from mypy_boto3_sqs import SQSClient
+
+
+@cache
+def shared_loader() -> Any:
+    """botocore's data loader, one per process: each new session would read the endpoint
+    and service model files again (2 s of JSON of a fresh local stack's 4 s)."""
+    from botocore.loaders import create_loader
+
+    return create_loader()
+
+
+def share_loader(session: Any) -> Any:
+    """`session` (boto3's or botocore's) reading botocore's files through `shared_loader`;
+    what a session keeps of its own (credentials, hooks, clients) stays its own."""
+    core = getattr(session, "_session", session)
+    core.register_component("data_loader", shared_loader())
+    return session
+
+
+@cache
+def region_session(region: str) -> Any:
+    """One boto3 session per region for the clients that only provision (log groups, the
+    alarm topic, alarms): they are never counted, so they need no session of their own."""
+    import boto3
+
+    return share_loader(boto3.session.Session(region_name=region))
+
 
 #: A resource's identity: what `Ref` gives, and what `GetAtt` may read.
 Identity = tuple[str, dict[str, Any]]
@@ -49,9 +77,7 @@ class AwsClients:
     @classmethod
     def create(cls, region: str, *, endpoint_url: str | None = None) -> AwsClients:
         """Clients for `region`; `endpoint_url` points them at a moto server."""
-        import boto3
-
-        session = boto3.session.Session(region_name=region)
+        session = region_session(region)
         return cls(
             s3=session.client("s3", endpoint_url=endpoint_url),
             sqs=session.client("sqs", endpoint_url=endpoint_url),
@@ -68,9 +94,7 @@ class AwsClients:
         given = getattr(self, service)
         if given is not None:
             return given
-        import boto3
-
-        return boto3.session.Session(region_name=self.s3.meta.region_name).client(service)
+        return region_session(self.s3.meta.region_name).client(service)
 
 
 @dataclass
