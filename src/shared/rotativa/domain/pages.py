@@ -55,6 +55,12 @@ class ListingKind(StrEnum):
     CORRECTIONS = "corrections"  # the corrected articles, by their newest correction
 
 
+#: The listings that have pages of their own (the pinned stories and the months have none).
+PAGED_KINDS = frozenset(
+    {ListingKind.SECTION, ListingKind.TAG, ListingKind.AUTHOR, ListingKind.CORRECTIONS}
+)
+
+
 @dataclass(frozen=True, order=True)
 class ListingId:
     """A list of articles kept in the table: a section, a tag, an author, the pinned
@@ -73,12 +79,7 @@ class ListingId:
 
     @property
     def has_pages(self) -> bool:
-        return self.kind in (
-            ListingKind.SECTION,
-            ListingKind.TAG,
-            ListingKind.AUTHOR,
-            ListingKind.CORRECTIONS,
-        )
+        return self.kind in PAGED_KINDS
 
     @property
     def base_path(self) -> str:

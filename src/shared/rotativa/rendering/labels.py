@@ -46,7 +46,6 @@ PAGE_LABELS: dict[str, dict[Language, str]] = {
     "no_corrections": {"it": "Nessuna correzione finora.", "en": "No corrections so far."},
     "live": {"it": "In diretta", "en": "Live"},
     "live_over": {"it": "Diretta conclusa", "en": "Live coverage ended"},
-    "live_updates": {"it": "Aggiornamenti", "en": "Updates"},
     "live_waiting": {
         "it": "La diretta è cominciata: i primi aggiornamenti arrivano a breve.",
         "en": "Live coverage has started: the first updates are on their way.",

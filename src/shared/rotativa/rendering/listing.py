@@ -11,12 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rotativa.domain.article import ArticleTeaser
-from rotativa.domain.pages import ListingKind
-
-#: The listings that have pages (the pinned stories and the months have none).
-PAGE_KINDS = frozenset(
-    {ListingKind.SECTION, ListingKind.TAG, ListingKind.AUTHOR, ListingKind.CORRECTIONS}
-)
+from rotativa.domain.pages import PAGED_KINDS as PAGE_KINDS
 
 
 @dataclass(frozen=True)

@@ -162,7 +162,6 @@ class TeaserView:
     summary: str
     image: Picture | None
     live: str = ""  # "In diretta · agg. 21:45" while the coverage goes on
-    live_label: str = ""  # "In diretta"
 
 
 @dataclass(frozen=True)
@@ -175,7 +174,6 @@ class NoteView:
     html: Markup
     anchor: str = ""
     title: str = ""
-    href: str = ""  # the update's link to itself
     article: Link | None = None  # on /correzioni/: the corrected article
 
 
@@ -523,7 +521,7 @@ class SiteRenderer:
                     # keep items by guid show it changed, and the text says what changed.
                     "modified": iso(a.modified, self._zone) if a.modified > a.date else None,
                     "corrections": tuple(
-                        f"{self._correction_label(c)}: {self._plain(rendered_body(c.text))}"
+                        f"{self._correction_label(c)}: {self._note_plain(c.text)}"
                         for c in a.corrections
                     ),
                 }
@@ -641,25 +639,23 @@ class SiteRenderer:
         zone = self._zone
         if article.corrections:
             data["correction"] = [
-                correction_comment(
-                    published=iso(c.at, zone), text=self._plain(rendered_body(c.text))
-                )
+                correction_comment(published=iso(c.at, zone), text=self._note_plain(c.text))
                 for c in article.corrections
             ]
         if not article.is_live_blog:
             return
         updates = [
             blog_update(
-                url=f"{url}#{self.update_anchor(u, published)}",
+                url=f"{url}#{self._update_anchor(u, published)}",
                 headline=u.title,
-                body=self._plain(rendered_body(u.text)),
+                body=self._note_plain(u.text),
                 published=iso(u.at, zone),
             )
             for u in article.updates
         ]
-        ended = None
-        if not article.live:
-            ended = iso(article.updates[0].at, zone) if article.updates else data["dateModified"]
+        # Over (`live` removed: then it has updates, or it would be no live blog): it ended
+        # with its last update.
+        ended = None if article.live else iso(article.updates[0].at, zone)
         live_blog(data, start=iso(published, zone), end=ended, updates=updates)
 
     def _article_crumbs(self, article: Article) -> tuple[tuple[str, str], ...]:
@@ -856,13 +852,19 @@ class SiteRenderer:
             article=article,
         )
 
-    def update_anchor(self, update: LiveUpdate, published: datetime) -> str:
+    def _update_anchor(self, update: LiveUpdate, published: datetime) -> str:
         """`agg-2110`: an update's address on its page, from its time in the site's zone;
         `agg-0503-0115` past the coverage's first day. It depends on nothing but the two
         times, so it never changes as later updates arrive."""
-        local, start = local_time(update.at, self._zone), local_time(published, self._zone)
-        day = "" if local.date() == start.date() else local.strftime("%m%d-")
+        local = local_time(update.at, self._zone)
+        day = "" if self._on_first_day(update, published) else local.strftime("%m%d-")
         return f"agg-{day}{local.strftime('%H%M')}"
+
+    def _on_first_day(self, update: LiveUpdate, published: datetime) -> bool:
+        """Whether `update` came on the coverage's first day (site time): its time alone
+        says when it came; later days' updates carry their date too."""
+        zone = self._zone
+        return local_time(update.at, zone).date() == local_time(published, zone).date()
 
     def _live(self, article: Article, published: datetime, here: str) -> dict[str, Any] | None:
         """The coverage above the body, newest first; None for an ordinary article."""
@@ -871,18 +873,16 @@ class SiteRenderer:
         labels, zone = self.labels, self._zone
         updates = []
         for update in article.updates:
-            anchor = self.update_anchor(update, published)
-            same_day = local_time(update.at, zone).date() == local_time(published, zone).date()
             time = clock(update.at, zone)
-            label = time if same_day else f"{short_date(update.at, zone, labels.language)} {time}"
+            if not self._on_first_day(update, published):
+                time = f"{short_date(update.at, zone, labels.language)} {time}"
             updates.append(
                 NoteView(
                     moment=self._moment(update.at),
-                    label=label,
+                    label=time,
                     html=self._note_html(update.text, here),
-                    anchor=anchor,
+                    anchor=self._update_anchor(update, published),
                     title=update.title,
-                    href=f"#{anchor}",
                 )
             )
         return {
@@ -893,9 +893,10 @@ class SiteRenderer:
         }
 
     @staticmethod
-    def _plain(fragment: str) -> str:
-        """A rendered fragment as plain text: what a feed or JSON-LD carries of it."""
-        spaced = _BLOCK_END.sub(" ", fragment)  # `</p><p>` parts words; `<strong>` does not
+    def _note_plain(text: str) -> str:
+        """A correction's or an update's Markdown as plain text: what a feed or JSON-LD
+        carries of it, from the HTML the page shows (shortcodes and all rendered)."""
+        spaced = _BLOCK_END.sub(" ", rendered_body(text))  # `</p><p>` parts words, `<b>` not
         return " ".join(html.unescape(_TAG.sub("", spaced)).split())
 
     def _byline(self, authors: Sequence[str], here: str) -> tuple[Link, ...]:
@@ -937,7 +938,6 @@ class SiteRenderer:
                 else None
             ),
             live=live,
-            live_label=self.labels["live"] if teaser.live else "",
         )
 
     def _feed_link(self, title: str, feed_path: str, here: str) -> Link:
