@@ -18,6 +18,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -87,20 +88,21 @@ def eventually(probe: Callable[[], T | None], seconds: float = 20.0) -> T:
         time.sleep(0.2)
 
 
-@pytest.fixture
-def dev(tmp_path: Path) -> Iterator[DevProcess]:
+@contextmanager
+def running_dev(tmp_path: Path, outputs: Path, **env: str) -> Iterator[DevProcess]:
+    """`rotativa dev --outputs-file outputs` of an empty content folder with the samples'
+    site settings, as a process; killed on the way out if it still runs."""
     content = tmp_path / "content"
     (content / "articles").mkdir(parents=True)
     shutil.copy(SAMPLES / "site.yaml", content / "site.yaml")
     port, site_port = free_port(), free_port()
-    outputs = tmp_path / "outputs.json"
     process = subprocess.Popen(
         [sys.executable, "-m", "rotativa_tools", "dev", str(content), "--port", str(port),
          "--site-port", str(site_port), "--outputs-file", str(outputs)],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
-        env=subprocess_environment(),
+        env=subprocess_environment(**env),
     )  # fmt: skip
     running = DevProcess(
         process, f"http://127.0.0.1:{port}", f"http://127.0.0.1:{site_port}/", outputs
@@ -117,6 +119,12 @@ def dev(tmp_path: Path) -> Iterator[DevProcess]:
         if process.poll() is None:
             process.kill()
             process.wait(timeout=10)
+
+
+@pytest.fixture
+def dev(tmp_path: Path) -> Iterator[DevProcess]:
+    with running_dev(tmp_path, tmp_path / "outputs.json") as running:
+        yield running
 
 
 def test_rotativa_dev_publishes_serves_reports_and_stops_on_sigterm(

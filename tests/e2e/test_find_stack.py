@@ -8,10 +8,8 @@ process as a developer runs it.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +18,7 @@ import pytest
 
 from tests.conftest import ROOT, SAMPLES
 from tests.e2e.conftest import REGION, free_port, subprocess_environment
-from tests.e2e.test_dev import DevProcess, eventually
+from tests.e2e.test_dev import DevProcess, eventually, running_dev
 from tests.unit.test_event_shapes import SAM_S3_PUT
 
 pytestmark = pytest.mark.usefixtures("aws_environment")  # dummy credentials, no endpoint
@@ -39,33 +37,9 @@ def cache(tmp_path: Path) -> Path:
 @pytest.fixture
 def dev(tmp_path: Path, cache: Path) -> Iterator[DevProcess]:
     """`rotativa dev --outputs-file FILE`, the case `status` could not find untold."""
-    content = tmp_path / "content"
-    (content / "articles").mkdir(parents=True)
-    shutil.copy(SAMPLES / "site.yaml", content / "site.yaml")
-    port, site_port = free_port(), free_port()
     outputs = tmp_path / "elsewhere" / "outputs.json"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "rotativa_tools", "dev", str(content), "--port", str(port),
-         "--site-port", str(site_port), "--outputs-file", str(outputs)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=subprocess_environment(XDG_CACHE_HOME=str(cache)),
-    )  # fmt: skip
-    running = DevProcess(
-        process, f"http://127.0.0.1:{port}", f"http://127.0.0.1:{site_port}/", outputs
-    )
-    assert process.stdout is not None
-    stdout = process.stdout
-    threading.Thread(target=lambda: running.lines.extend(stdout), daemon=True).start()
-    try:
-        eventually(lambda: outputs.is_file() or process.poll() is not None, 60)
-        assert process.poll() is None, "rotativa dev exited at start"
+    with running_dev(tmp_path, outputs, XDG_CACHE_HOME=str(cache)) as running:
         yield running
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=10)
 
 
 def rotativa(cache: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
