@@ -19,7 +19,6 @@ if TYPE_CHECKING:
 
 _MISSING = {"NoSuchKey", "NoSuchVersion", "404", "NotFound", "InvalidArgument"}
 CONTENT_HASH = "content-sha256"  # object metadata: the sha256 of the bytes we wrote
-_READ_PREFIXES = ("articles/", "media/", "reports/")  # where the ValidateFunction may GET
 COPY_CHECKSUM: Final = "CRC32"  # what S3 computes anew over a copied object's whole bytes
 
 
@@ -82,7 +81,11 @@ class InboxBucket:
         )
 
     def exists(self, key: str) -> bool:
-        if key.startswith(_READ_PREFIXES):
+        # (imported when used, as `_report_key` explains)
+        from rotativa.domain.inbox import ARTICLES_PREFIX, REPORTS_PREFIX
+        from rotativa.domain.pictures import MEDIA_PREFIX
+
+        if key.startswith((ARTICLES_PREFIX, MEDIA_PREFIX, REPORTS_PREFIX)):  # GET allowed there
             return _head(self.client, self.name, key) is not None
         # Elsewhere (an upload at the bucket's root) the ValidateFunction may not read the
         # object, only list the bucket (template.yaml): a listing says whether it is there.
