@@ -1,18 +1,18 @@
-"""RenderFunction: each requested page is rendered from the table and stored if it changed."""
+"""RenderFunction: the requested pages are rendered from the table, each stored if it
+changed, and their changes sent on in one message.
+
+The whole batch is one `PageRenderer.render_batch`: pages named twice are rendered once,
+the table is read once for all of them, and the invalidate queue gets one send. A page that
+fails reports only the messages that asked for it (ReportBatchItemFailures); the rest of the
+batch is stored and invalidated.
+"""
 
 from __future__ import annotations
 
 import json
-from functools import partial
 from typing import Any
 
 from aws_lambda_powertools import Logger, Tracer
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from rotativa import bootstrap, clock
@@ -20,21 +20,28 @@ from rotativa.domain.pages import PageRef
 
 logger = Logger()
 tracer = Tracer(patch_modules=["botocore"])  # traces boto3; patch_all() also imports sqlite3
-processor = BatchProcessor(event_type=EventType.SQS)
-
-
-def record_handler(record: SQSRecord, done: set[PageRef]) -> None:
-    page = PageRef.from_message(json.loads(record.body))
-    if page not in done:  # the same page twice in one batch is rendered once
-        changed = bootstrap.page_renderer().render([page], clock.now())
-        done.add(page)
-        logger.info("rendered", page=page.as_message(), changed=[p for p, _ in changed])
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    handler = partial(record_handler, done=set())
-    return process_partial_response(
-        event=event, record_handler=handler, processor=processor, context=context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:  # noqa: ARG001
+    pages: dict[str, PageRef] = {}  # message id → the page it asks for
+    failed: list[str] = []
+    for record in event.get("Records", []):
+        message_id = str(record.get("messageId", ""))
+        try:
+            pages[message_id] = PageRef.from_message(json.loads(record["body"]))
+        except Exception as exc:  # a bad message fails alone (then reaches the DLQ)
+            logger.error("unreadable render request", message_id=message_id, error=repr(exc))
+            failed.append(message_id)
+    batch = bootstrap.page_renderer().render_batch(pages.values(), clock.now())
+    for page, exc in batch.failed.items():
+        logger.error("render failed", page=page.as_message(), error=repr(exc))
+    failed += [message_id for message_id, page in pages.items() if page in batch.failed]
+    logger.info(
+        "rendered",
+        pages=len(set(pages.values())),
+        failed=len(batch.failed),
+        changed=[path for path, _ in batch.changes],
     )
+    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failed]}

@@ -193,6 +193,10 @@ class PageSource(ArticleReader, SiteIndex, Teasers, Protocol):
         """The upload an old address leads to, if it is one."""
         ...
 
+    def related_boxes(self, keys: Sequence[str]) -> dict[str, list[str]]:
+        """Several articles' related keys in one round trip."""
+        ...
+
     def slice(
         self, listing: ListingId, *, skip_newest: int, take: int, newest_first: bool = True
     ) -> list[ArticleTeaser]: ...

@@ -7,8 +7,9 @@ what it showed is gone. The changed paths go on to the invalidate queue.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from rotativa.domain import frontpage
@@ -45,6 +46,7 @@ from rotativa.domain.site import SiteSettings
 from rotativa.domain.slugs import slugify
 from rotativa.rendering import Listing, SitemapEntry, SiteRenderer, media_type
 from rotativa.services.ports import Invalidations, PageSource, SiteStorage
+from rotativa.services.snapshot import Snapshot
 
 WITH_FEEDS = (ListingKind.SECTION, ListingKind.AUTHOR)  # the listings with a feed of their own
 HTML_CACHE = "public, max-age=300, s-maxage=31536000"  # the CDN keeps it until invalidated
@@ -64,6 +66,15 @@ class Output:
     cache_control: str = HTML_CACHE
     redirect: str | None = None  # an old address: the path it answers 301 with
     site_made: bool = True  # False: an upload's object (its page, or an old address of it)
+
+
+@dataclass
+class Batch:
+    """What one render batch did: the changed paths (with their change ids), and the pages
+    that failed (each is retried on its own; the rest of the batch is stored and sent)."""
+
+    changes: list[tuple[str, str]] = field(default_factory=list)
+    failed: dict[PageRef, Exception] = field(default_factory=dict)
 
 
 class OwnershipRefused(RuntimeError):
@@ -87,22 +98,42 @@ class PageRenderer:
         self.renderer = renderer or SiteRenderer(site)
 
     def render(self, refs: Iterable[PageRef], now: datetime) -> list[tuple[str, str]]:
-        """Render each distinct page once; returns (path, change id) of what changed."""
-        changes: list[tuple[str, str]] = []
-        refused: list[str] = []
-        for ref in sorted(set(refs)):
-            for output in self.outputs(ref, now):
+        """Render each distinct page once; returns (path, change id) of what changed, or
+        raises the first page's failure once the others are out."""
+        batch = self.render_batch(refs, now)
+        failures = list(batch.failed.values())
+        if any(not isinstance(exc, OwnershipRefused) for exc in failures):
+            raise next(exc for exc in failures if not isinstance(exc, OwnershipRefused))
+        if failures:
+            raise OwnershipRefused("; ".join(str(exc) for exc in failures))
+        return batch.changes
+
+    def render_batch(self, refs: Iterable[PageRef], now: datetime) -> Batch:
+        """Render each distinct page once, reading the table once for the whole batch
+        (`Snapshot`), and send every change in one message. A page that fails is reported
+        in `failed`; the others are stored and their invalidations still go out."""
+        pages = sorted(set(refs))
+        snapshot = Snapshot(self.source)
+        reader = copy.copy(self)
+        reader.source = snapshot
+        batch = Batch()
+        snapshot.prefetch(pages)  # (when it fails, nothing was stored: the batch retries)
+        for ref in pages:
+            try:
+                outputs = reader.outputs(ref, now)
+            except Exception as exc:  # the page is retried, the batch goes on
+                batch.failed[ref] = exc
+                continue
+            for output in outputs:
                 try:
                     change = self._store(output)
-                except OwnershipRefused as exc:
-                    refused.append(str(exc))  # the other pages of the batch still go out
+                except Exception as exc:  # as above: reported, retried
+                    batch.failed.setdefault(ref, exc)
                     continue
                 if change is not None:
-                    changes.append((output.path, change))
-        self.invalidations.send(changes)
-        if refused:
-            raise OwnershipRefused("; ".join(refused))
-        return changes
+                    batch.changes.append((output.path, change))
+        self.invalidations.send(batch.changes)
+        return batch
 
     def _store(self, output: Output) -> str | None:
         key = object_key(output.path)
