@@ -164,3 +164,18 @@ def test_the_handler_fails_only_the_messages_of_failed_pages(
     response = app.lambda_handler(event, Context())
     failed = sorted(item["itemIdentifier"] for item in response["batchItemFailures"])
     assert failed == ["m-broken", "m-broken-again", "m-garbage"]
+
+
+def test_a_read_month_answers_the_smaller_reads_of_it(settings: SiteSettings) -> None:
+    store, _, _, _ = site_of(settings, *ARTICLES)
+    counting = CountingPages(store)
+    snapshot = Snapshot(counting)
+    month = store.months()[0]
+    listing = ListingId(ListingKind.MONTH, month)
+    snapshot.prefetch([PageRef(PageKind.SITEMAP, month), PageRef.of(PageKind.NEWS_SITEMAP)])
+    reads = counting.reads["slice"] + counting.reads["members"]
+    for skip, take, newest_first in [(0, 1, True), (0, 50, True), (2, 3, True), (1, 2, False)]:
+        expected = store.slice(listing, skip_newest=skip, take=take, newest_first=newest_first)
+        found = snapshot.slice(listing, skip_newest=skip, take=take, newest_first=newest_first)
+        assert found == expected
+    assert counting.reads["slice"] + counting.reads["members"] == reads  # no read more

@@ -29,6 +29,7 @@ PER_PAGE = 20  # articles on one page of a section, tag or author
 FEED_SIZE = 50  # items in a feed
 NEWS_WINDOW = timedelta(hours=48)  # how recent an article the news sitemap lists (Google's rule)
 NEWS_SITEMAP_LIMIT = 1_000  # URLs one news sitemap may hold (Google's rule)
+NEWS_SITEMAP_MONTHS = 3  # the newest months with articles that it looks in
 
 
 class PageKind(StrEnum):

@@ -20,6 +20,7 @@ from rotativa.domain.pages import (
     FRONTS_SITEMAP_PATH,
     HOME_PATH,
     NEWS_SITEMAP_LIMIT,
+    NEWS_SITEMAP_MONTHS,
     NEWS_SITEMAP_PATH,
     NEWS_WINDOW,
     NOT_FOUND_PATH,
@@ -380,7 +381,7 @@ class PageRenderer:
 
     def _news_sitemap(self, now: datetime) -> Output:
         recent: list[ArticleTeaser] = []
-        for month in self.source.months()[:3]:
+        for month in self.source.months()[:NEWS_SITEMAP_MONTHS]:
             for teaser in self.source.slice(
                 ListingId(ListingKind.MONTH, month), skip_newest=0, take=NEWS_SITEMAP_LIMIT
             ):

@@ -16,7 +16,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from rotativa.domain.article import ArticleTeaser
-from rotativa.domain.pages import PER_PAGE, ListingId, PageKind, PageRef
+from rotativa.domain.pages import (
+    NEWS_SITEMAP_LIMIT,
+    NEWS_SITEMAP_MONTHS,
+    PER_PAGE,
+    ListingId,
+    ListingKind,
+    PageKind,
+    PageRef,
+)
 from rotativa.domain.records import StoredArticle
 from rotativa.services.ports import PageSource
 
@@ -48,6 +56,17 @@ class Snapshot:
         if articles:
             boxes = self.related_boxes(articles)
             self.teasers([k for keys in boxes.values() for k in keys])
+        # The largest reads of the months first (a month's sitemap reads all of it, the news
+        # sitemap the newest 1,000 of three): the feed's and the latest's smaller reads of
+        # the same months are then answered from them.
+        for ref in refs:
+            if ref.kind is PageKind.SITEMAP:
+                self.members(ListingId(ListingKind.MONTH, ref.ref))
+        if any(ref.kind is PageKind.NEWS_SITEMAP for ref in refs):
+            for month in self.months()[:NEWS_SITEMAP_MONTHS]:
+                self.slice(
+                    ListingId(ListingKind.MONTH, month), skip_newest=0, take=NEWS_SITEMAP_LIMIT
+                )
 
     # --- ArticleReader ---------------------------------------------------------------------
 
@@ -117,6 +136,14 @@ class Snapshot:
     ) -> list[ArticleTeaser]:
         if take <= 0:
             return []
+        if listing in self._members:  # the whole listing, newest first, is already read
+            every = self._members[listing]
+            found = (
+                every[skip_newest : skip_newest + take]
+                if newest_first
+                else (every[::-1][skip_newest : skip_newest + take][::-1])
+            )
+            return list(found)
         if skip_newest == 0 and newest_first:
             # The newest few of a listing are asked for by many pages with different sizes
             # (1 for the site's latest, a block's handful, a page's 20, a feed's 50): one
