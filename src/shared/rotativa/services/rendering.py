@@ -103,8 +103,9 @@ class PageRenderer:
         raises the first page's failure once the others are out."""
         batch = self.render_batch(refs, now)
         failures = list(batch.failed.values())
-        if any(not isinstance(exc, OwnershipRefused) for exc in failures):
-            raise next(exc for exc in failures if not isinstance(exc, OwnershipRefused))
+        unexpected = [exc for exc in failures if not isinstance(exc, OwnershipRefused)]
+        if unexpected:
+            raise unexpected[0]
         if failures:
             raise OwnershipRefused("; ".join(str(exc) for exc in failures))
         return batch.changes
@@ -113,7 +114,7 @@ class PageRenderer:
         """Render each distinct page once, reading the table once for the whole batch
         (`Snapshot`), and send every change in one message. A page that fails is reported
         in `failed`; the others are stored and their invalidations still go out."""
-        pages = sorted(set(refs))
+        pages = sorted(set(refs), key=_widest_first)
         snapshot = Snapshot(self.source)
         reader = copy.copy(self)
         reader.source = snapshot
@@ -389,6 +390,18 @@ class PageRenderer:
                     recent.append(teaser)
         body = self.renderer.news_sitemap(recent[:NEWS_SITEMAP_LIMIT], now=now)
         return Output(NEWS_SITEMAP_PATH, body, XML)
+
+
+#: The pages that read whole months go first in a batch, the widest first (a month's sitemap
+#: reads all of it, the news sitemap the newest 1,000 of three): the news sitemap's, the
+#: feeds' and the latest's smaller reads of the same months are then answered from what
+#: they read (`Snapshot`).
+_WIDE_READERS = (PageKind.SITEMAP, PageKind.NEWS_SITEMAP)
+
+
+def _widest_first(ref: PageRef) -> tuple[int, PageRef]:
+    wide = _WIDE_READERS.index(ref.kind) if ref.kind in _WIDE_READERS else len(_WIDE_READERS)
+    return (wide, ref)
 
 
 def _month_end(month: str) -> datetime:

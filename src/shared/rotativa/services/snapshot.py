@@ -13,20 +13,16 @@ own render requests, which a later batch answers (the renderer converges as befo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from typing import TypeVar
 
 from rotativa.domain.article import ArticleTeaser
-from rotativa.domain.pages import (
-    NEWS_SITEMAP_LIMIT,
-    NEWS_SITEMAP_MONTHS,
-    PER_PAGE,
-    ListingId,
-    ListingKind,
-    PageKind,
-    PageRef,
-)
+from rotativa.domain.pages import PER_PAGE, ListingId, PageKind, PageRef
 from rotativa.domain.records import StoredArticle
 from rotativa.services.ports import PageSource
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 
 class Snapshot:
@@ -56,24 +52,11 @@ class Snapshot:
         if articles:
             boxes = self.related_boxes(articles)
             self.teasers([k for keys in boxes.values() for k in keys])
-        # The largest reads of the months first (a month's sitemap reads all of it, the news
-        # sitemap the newest 1,000 of three): the feed's and the latest's smaller reads of
-        # the same months are then answered from them.
-        for ref in refs:
-            if ref.kind is PageKind.SITEMAP:
-                self.members(ListingId(ListingKind.MONTH, ref.ref))
-        if any(ref.kind is PageKind.NEWS_SITEMAP for ref in refs):
-            for month in self.months()[:NEWS_SITEMAP_MONTHS]:
-                self.slice(
-                    ListingId(ListingKind.MONTH, month), skip_newest=0, take=NEWS_SITEMAP_LIMIT
-                )
 
     # --- ArticleReader ---------------------------------------------------------------------
 
     def get(self, key: str) -> StoredArticle | None:
-        if key not in self._articles:
-            self._articles[key] = self.source.get(key)
-        return self._articles[key]
+        return _once(self._articles, key, self.source.get)
 
     # --- ListingSizes ----------------------------------------------------------------------
 
@@ -96,9 +79,8 @@ class Snapshot:
         return {key: t for key in keys if (t := self._teasers[key]) is not None}
 
     def related(self, key: str) -> list[str]:
-        if key not in self._related:
-            self._related[key] = self.source.related(key)
-        return list(self._related[key])
+        keys: list[str] = _once(self._related, key, self.source.related)
+        return list(keys)
 
     def related_boxes(self, keys: Sequence[str]) -> dict[str, list[str]]:
         missing = [key for key in dict.fromkeys(keys) if key not in self._related]
@@ -115,21 +97,16 @@ class Snapshot:
         return list(self._months)
 
     def members(self, listing: ListingId) -> list[ArticleTeaser]:
-        if listing not in self._members:
-            self._members[listing] = self.source.members(listing)
-        return list(self._members[listing])
+        members: list[ArticleTeaser] = _once(self._members, listing, self.source.members)
+        return list(members)
 
     # --- PageSource ------------------------------------------------------------------------
 
     def path_owner(self, path: str) -> str | None:
-        if path not in self._owners:
-            self._owners[path] = self.source.path_owner(path)
-        return self._owners[path]
+        return _once(self._owners, path, self.source.path_owner)
 
     def redirect_owner(self, path: str) -> str | None:
-        if path not in self._redirects:
-            self._redirects[path] = self.source.redirect_owner(path)
-        return self._redirects[path]
+        return _once(self._redirects, path, self.source.redirect_owner)
 
     def slice(
         self, listing: ListingId, *, skip_newest: int, take: int, newest_first: bool = True
@@ -138,12 +115,10 @@ class Snapshot:
             return []
         if listing in self._members:  # the whole listing, newest first, is already read
             every = self._members[listing]
-            found = (
-                every[skip_newest : skip_newest + take]
-                if newest_first
-                else (every[::-1][skip_newest : skip_newest + take][::-1])
-            )
-            return list(found)
+            if newest_first:
+                return every[skip_newest : skip_newest + take]
+            end = max(0, len(every) - skip_newest)  # skipping the oldest, from the end
+            return every[max(0, end - take) : end]
         if skip_newest == 0 and newest_first:
             # The newest few of a listing are asked for by many pages with different sizes
             # (1 for the site's latest, a block's handful, a page's 20, a feed's 50): one
@@ -160,3 +135,10 @@ class Snapshot:
                 listing, skip_newest=skip_newest, take=take, newest_first=newest_first
             )
         return list(self._slices[key])
+
+
+def _once(memo: dict[K, V], key: K, read: Callable[[K], V]) -> V:
+    """`read(key)`, asked of the table the first time only."""
+    if key not in memo:
+        memo[key] = read(key)
+    return memo[key]
