@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from rotativa.services.invalidation import Invalidator
     from rotativa.services.rendering import PageRenderer
     from rotativa.services.scheduling import Timetable
+    from rotativa.services.search import SearchIndexer
 
 Name = Annotated[str, Field(min_length=1)]
 
@@ -59,9 +60,16 @@ class IndexEnvironment(FunctionEnvironment):
     schedule_target_arn: Name
     schedule_role_arn: Name
     schedule_dead_letter_arn: Name
+    search_queue_url: Name  # where the search index is marked stale
 
 
 class RenderEnvironment(FunctionEnvironment):
+    articles_table: Name
+    site_bucket: Name
+    invalidate_queue_url: Name
+
+
+class SearchEnvironment(FunctionEnvironment):
     articles_table: Name
     site_bucket: Name
     invalidate_queue_url: Name
@@ -145,7 +153,7 @@ def timetable() -> Timetable:
 @cache
 def indexer() -> Indexer:
     from rotativa.adapters.articles_table import ArticlesTable
-    from rotativa.adapters.queues import IngestRechecks, RenderQueue
+    from rotativa.adapters.queues import IngestRechecks, RenderQueue, SearchQueue
     from rotativa.adapters.scheduler import ArticleSchedules
     from rotativa.adapters.streams import TableStream
     from rotativa.services.indexing import Indexer, IndexSettings
@@ -167,6 +175,7 @@ def indexer() -> Indexer:
         timetable=Timetable(table, schedules),
         waiting=(table, IngestRechecks(env.ingest_queue_url)),
         changes=TableStream(site()),
+        search=SearchQueue(env.search_queue_url),
     )
 
 
@@ -187,6 +196,27 @@ def page_renderer() -> PageRenderer:
 
 
 @cache
+def search_indexer() -> SearchIndexer:
+    from rotativa.adapters.articles_table import ArticlesTable
+    from rotativa.adapters.buckets import SiteBucket
+    from rotativa.adapters.pagefind import build_bundle
+    from rotativa.adapters.queues import InvalidateQueue
+    from rotativa.services.search import SearchIndexer
+
+    env = SearchEnvironment.load()
+    table = ArticlesTable(env.articles_table, site())
+    return SearchIndexer(
+        site(),
+        table,
+        table,
+        SiteBucket(env.site_bucket),
+        InvalidateQueue(env.invalidate_queue_url),
+        build_bundle,
+        builds=table,
+    )
+
+
+@cache
 def invalidator() -> Invalidator:
     from rotativa.adapters.cdn import Distribution
     from rotativa.services.invalidation import Invalidator
@@ -197,5 +227,5 @@ def invalidator() -> Invalidator:
 
 def reset() -> None:
     """Forget every cached service (tests and the local cloud switch environments)."""
-    for factory in (site, ingest, timetable, indexer, page_renderer, invalidator):
+    for factory in (site, ingest, timetable, indexer, page_renderer, search_indexer, invalidator):
         factory.cache_clear()

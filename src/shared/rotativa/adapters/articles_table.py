@@ -51,6 +51,7 @@ if TYPE_CHECKING:
 COUNTER_SHARDS = 8
 BY_ARTICLE = "ByArticle"  # the GSI from an upload to its items elsewhere in the table
 ARTICLE_SK = "article"
+SEARCH_BUILD_PK, SEARCH_BUILD_SK = "search", "build"  # the newest search rebuild's start
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
@@ -143,6 +144,13 @@ class ArticlesTable:
             ConsistentRead=True,
         )
         return stored_from_item(decode_item(response.get("Item", {})), self.site)
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, StoredArticle]:
+        items = self._batch_get(
+            [_encode({"pk": article_pk(key), "sk": ARTICLE_SK}) for key in dict.fromkeys(keys)]
+        )
+        found = (stored_from_item(item, self.site) for item in items)
+        return {stored.key: stored for stored in found if stored is not None}
 
     def commit(
         self, stored: StoredArticle, *, release_path: str | None, seen: str | None
@@ -631,6 +639,33 @@ class ArticlesTable:
         ):
             months.extend(str(decode_item(item)["sk"]) for item in page.get("Items", []))
         return months
+
+    def published_records(self) -> str | None:
+        response = self.client.get_item(
+            TableName=self.name,
+            Key=_encode({"pk": SEARCH_BUILD_PK, "sk": SEARCH_BUILD_SK}),
+            ConsistentRead=True,
+        )
+        item = decode_item(response.get("Item", {}))
+        return str(item["records"]) if item else None
+
+    def claim(self, started: datetime, records: str) -> bool:
+        """The search index's claim (`SearchBuilds`): a rebuild publishes only when none that
+        began later has. One conditional write; its item is no article (the stream's filter
+        on `sk` leaves it out of the IndexFunction's records)."""
+        item = {"pk": SEARCH_BUILD_PK, "sk": SEARCH_BUILD_SK, "started": _iso(started)}
+        try:
+            self.client.put_item(
+                TableName=self.name,
+                Item=_encode({**item, "records": records}),
+                ConditionExpression="attribute_not_exists(pk) OR started <= :started",
+                ExpressionAttributeValues=_encode({":started": _iso(started)}),
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     # --- plumbing -------------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 import boto3
@@ -157,6 +157,38 @@ class SiteBucket:
             return False
         self.client.delete_object(Bucket=self.name, Key=key)
         return True
+
+    # --- a bundle written as a whole (the search index: `BundleFiles`) -----------------------
+
+    def digests(self, prefix: str) -> dict[str, str]:
+        """Key → MD5 of every object below `prefix`, from one paginated listing: the ETag of
+        an object written by one PutObject is its MD5 (a multipart upload's is not: '')."""
+        found: dict[str, str] = {}
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.name, Prefix=prefix
+        )
+        for page in pages:
+            for item in page.get("Contents", []):
+                etag = str(item.get("ETag", "")).strip('"')
+                found[str(item["Key"])] = "" if "-" in etag else etag
+        return found
+
+    def put_file(self, key: str, body: bytes, content_type: str, cache: str) -> None:
+        self.client.put_object(
+            Bucket=self.name, Key=key, Body=body, ContentType=content_type, CacheControl=cache
+        )
+
+    def delete_keys(self, keys: Sequence[str]) -> None:
+        """Delete `keys`, a thousand per request; raises when S3 refuses any."""
+        for start in range(0, len(keys), 1000):
+            chunk = keys[start : start + 1000]
+            response = self.client.delete_objects(
+                Bucket=self.name,
+                Delete={"Objects": [{"Key": key} for key in chunk], "Quiet": True},
+            )
+            errors = response.get("Errors", [])
+            if errors:
+                raise RuntimeError(f"S3 kept {len(errors)} search files: {errors[0]}")
 
 
 class MediaInboxBucket(InboxBucket):

@@ -13,7 +13,7 @@ object key → file.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -155,6 +155,21 @@ class FolderBucket:
             return False
         target.unlink()
         return True
+
+    def digests(self, prefix: str) -> dict[str, str]:
+        found = {}
+        for path in self.root.rglob("*"):
+            key = path.relative_to(self.root).as_posix()
+            if key.startswith(prefix) and path.is_file():
+                found[key] = hashlib.md5(path.read_bytes()).hexdigest()
+        return found
+
+    def put_file(self, key: str, body: bytes, content_type: str, cache: str) -> None:
+        self.put_if_changed(key, body, content_type=content_type, cache_control=cache)
+
+    def delete_keys(self, keys: Sequence[str]) -> None:
+        for key in keys:
+            self.delete(key)
 
 
 class FolderSiteMedia:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 
 from rotativa.domain.article import ArticleTeaser
 from rotativa.domain.pages import ListingId, PageRef
@@ -40,6 +41,7 @@ class MemoryTable:
         self._claims: dict[str, str] = {}  # site address → the upload that holds it
         self._waiting: dict[str, set[str]] = {}  # address → uploads refused for it
         self._stream: list[ArticleChange] = []
+        self._search_build: tuple[datetime, str] | None = None  # the search index published
         self._positions: dict[ListingId, list[str]] = {}  # oldest first, as the table sorts
         self._members: dict[ListingId, dict[str, ArticleTeaser]] = {}
         self._teasers: dict[str, ArticleTeaser] = {}
@@ -142,6 +144,18 @@ class MemoryTable:
 
     def get(self, key: str) -> StoredArticle | None:
         return self._articles.get(key)
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, StoredArticle]:
+        return {key: self._articles[key] for key in keys if key in self._articles}
+
+    def published_records(self) -> str | None:
+        return None if self._search_build is None else self._search_build[1]
+
+    def claim(self, started: datetime, records: str) -> bool:
+        if self._search_build is not None and self._search_build[0] > started:
+            return False
+        self._search_build = (started, records)
+        return True
 
     def path_owners(self, paths: Sequence[str]) -> dict[str, str]:
         return {path: self._claims[path] for path in paths if path in self._claims}
@@ -286,6 +300,20 @@ class MemoryBucket:
         self.redirects.pop(key, None)
         self.headers.pop(key, None)
         return self.objects.pop(key, None) is not None
+
+    def digests(self, prefix: str) -> dict[str, str]:
+        return {
+            key: hashlib.md5(body).hexdigest()
+            for key, body in self.objects.items()
+            if key.startswith(prefix)
+        }
+
+    def put_file(self, key: str, body: bytes, content_type: str, cache: str) -> None:
+        self.put_if_changed(key, body, content_type=content_type, cache_control=cache)
+
+    def delete_keys(self, keys: Sequence[str]) -> None:
+        for key in keys:
+            self.delete(key)
 
 
 class MemoryQueue:

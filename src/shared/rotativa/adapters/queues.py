@@ -49,6 +49,14 @@ class InvalidateQueue(SqsQueue):
             self.send_bodies([json.dumps({"changes": [list(c) for c in changes]}, sort_keys=True)])
 
 
+class SearchQueue(SqsQueue):
+    """Hints that the search index is stale: the SearchFunction rebuilds once per window,
+    however many arrive (their bodies say nothing more)."""
+
+    def mark_stale(self) -> None:
+        self.send_bodies(['{"stale": true}'])
+
+
 class IngestRechecks(SqsQueue):
     """Uploads for ingest to look at again (an address they waited for was let go)."""
 

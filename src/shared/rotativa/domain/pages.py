@@ -43,6 +43,7 @@ class PageKind(StrEnum):
     FRONTS_SITEMAP = "fronts-sitemap"  # the homepage and the section fronts
     ROBOTS = "robots"
     NOT_FOUND = "not-found"
+    SEARCH = "search"  # the search page; its index is the SearchFunction's (services.search)
     ASSETS = "assets"
     REDIRECT = "redirect"  # an old address (alias, former path): ref is the path
 
@@ -181,7 +182,7 @@ def object_key(path: str) -> str:
 
 #: First key segments whose objects the site makes itself, whatever the sections are
 #: (`media/` objects belong to the media upload of the same key, never to an article).
-_SITE_TREES = frozenset({"tag", "autore", "assets", "media", "sitemaps", "correzioni"})
+_SITE_TREES = frozenset({"tag", "autore", "assets", "media", "sitemaps", "correzioni", "cerca"})
 #: Top-level objects the site makes: the home, its feeds and maps, the 404, the crawlers'
 #: files. Compared as keys, so `/index.html` is the homepage and `/%72obots.txt` robots.
 SITE_FILES = frozenset(

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from rotativa.domain.messages import Language
+from rotativa.domain.pages import is_site_tree
 from rotativa.domain.slugs import fold, slugify
 
 DEFAULT_MAX_UPLOAD_BYTES = 1_000_000
@@ -33,6 +34,11 @@ class SectionSettings(BaseModel):
         slug = self.slug or slugify(self.name)
         if not slug:
             raise ValueError(f"section {self.name!r} has no letters or digits for its URL")
+        if is_site_tree(slug):
+            raise ValueError(
+                f"section {self.name!r} would live at /{slug}/, where the site keeps its own "
+                "pages: give it another name or slug"
+            )
         object.__setattr__(self, "slug", slug)
         return self
 

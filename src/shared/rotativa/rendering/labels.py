@@ -78,6 +78,40 @@ PAGE_LABELS: dict[str, dict[Language, str]] = {
         "en": "The page you are looking for does not exist or has moved. "
         "Check the address, or start again from the front page or a section.",
     },
+    "search": {"it": "Cerca", "en": "Search"},
+    "search_title": {"it": "Cerca nel sito", "en": "Search the site"},
+    "search_description": {
+        "it": "Cerca tra gli articoli di {name}.",
+        "en": "Search the articles of {name}.",
+    },
+    "search_label": {"it": "Parole da cercare", "en": "Words to search for"},
+    "search_sections": {"it": "Solo nella sezione", "en": "Only in the section"},
+    "search_all_sections": {"it": "Tutte le sezioni", "en": "All sections"},
+    "search_needs_js": {
+        "it": "La ricerca richiede JavaScript, che questo browser non esegue. "
+        "Puoi sfogliare gli articoli per sezione:",
+        "en": "Search needs JavaScript, which this browser does not run. "
+        "You can browse the articles by section:",
+    },
+    "search_results": {"it": "Risultati", "en": "Results"},
+    "search_loading": {"it": "Ricerca in corso…", "en": "Searching…"},
+    "search_none": {
+        "it": "Nessun articolo trovato per «{query}».",
+        "en": "No article found for “{query}”.",
+    },
+    "search_one": {
+        "it": "Un articolo trovato per «{query}».",
+        "en": "One article found for “{query}”.",
+    },
+    "search_many": {
+        "it": "{count} articoli trovati per «{query}».",
+        "en": "{count} articles found for “{query}”.",
+    },
+    "search_more": {"it": "Mostra altri risultati", "en": "Show more results"},
+    "search_failed": {
+        "it": "La ricerca non è disponibile in questo momento. Riprova più tardi.",
+        "en": "Search is not available right now. Please try again later.",
+    },
     "back_home": {"it": "Torna alla prima pagina", "en": "Back to the front page"},
     "home_description": {
         "it": "Le notizie di {name}: cronaca, politica, sport e cultura del territorio.",

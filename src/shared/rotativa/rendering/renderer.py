@@ -19,6 +19,7 @@ from datetime import datetime
 from email.utils import format_datetime
 from functools import cache, cached_property, lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
@@ -46,6 +47,7 @@ from rotativa.domain.pictures import (
     media_key_of,
 )
 from rotativa.domain.related import RELATED_BOX_SIZE
+from rotativa.domain.search import SEARCH_BUNDLE_PATH, SEARCH_PATH, SECTION_FILTER, SearchRecord
 from rotativa.domain.site import SiteSettings
 from rotativa.domain.slugs import slugify
 from rotativa.rendering.assets import AssetBundle
@@ -93,6 +95,7 @@ SHARE_IMAGE = "share.png"
 LOGO = "logo.png"
 STYLESHEET = "site.css"
 ICON = "favicon.svg"
+SEARCH_SCRIPT = "search.js"  # drives /cerca/ with pagefind's library
 # Lets search show the large picture: on every indexable page, beside any other value.
 IMAGE_PREVIEW = "max-image-preview:large"
 _OG_LOCALES = {"it": "it_IT", "en": "en_GB"}
@@ -200,8 +203,15 @@ class Chrome:
     icon: str
     sections: tuple[Link, ...]
     footer_links: tuple[Link, ...]
+    search: str  # the search page, where the masthead's box leads
     date_line: Moment | None = None
     is_home: bool = False
+
+
+def _from_root(href: str) -> str:
+    """A link made from the homepage (`media/x.jpg`, or `/media/x.jpg` in the site's own
+    style) as a path below the site's root; an absolute URL stays as it is."""
+    return href if urlsplit(href).scheme or href.startswith("//") else href.lstrip("/")
 
 
 @lru_cache(maxsize=BODY_CACHE_SIZE)
@@ -245,7 +255,7 @@ class SiteRenderer:
             name: self._environment.get_template(name)
             for name in (
                 "article.html", "home.html", "listing.html", "corrections.html",
-                "not_found.html", "moved.html",
+                "not_found.html", "moved.html", "search.html",
                 "feed.xml", "sitemap.xml", "sitemap_index.xml", "news_sitemap.xml",
                 "robots.txt",
             )
@@ -472,6 +482,56 @@ class SiteRenderer:
             "chrome": self._chrome(here),
         }
         return self._render("not_found.html", context)
+
+    def search_page(self) -> bytes:
+        """`/cerca/`: the search form, its section filters and the results, which
+        `assets/search.js` finds in the pagefind bundle beside the page. Without JavaScript
+        the form says that search needs it and the sections are linked instead."""
+        here = SEARCH_PATH
+        title = self.labels["search_title"]
+        context = {
+            "head": Head(
+                title=f"{title} – {self.site.name}",
+                description=self.labels.format("search_description", name=self.site.name),
+                canonical=self.links.absolute(here),
+                robots="noindex",  # a results page is not content of its own
+            ),
+            "chrome": self._chrome(here),
+            "script": self._href(self.assets.path(SEARCH_SCRIPT), here),
+            "bundle": self._href(SEARCH_BUNDLE_PATH, here),
+        }
+        return self._render("search.html", context)
+
+    def search_record(self, teaser: ArticleTeaser, body: str) -> SearchRecord:
+        """What the search index knows of a visible article: its words (headline, summary,
+        body as plain text, authors, tags, section) and what a result shows of it (the
+        headline, date, section and summary, the teaser's thumbnail with its size).
+
+        Its links are site paths without the leading `/` (`cronaca/x/`): the search page
+        gives pagefind the site's root as its base, so they hold wherever the site lives."""
+        view = self._teaser(teaser, HOME_PATH)
+        words = [teaser.title, teaser.summary, self._note_plain(body) if body else ""]
+        words += [*teaser.authors, *(tag.name for tag in teaser.tags), teaser.section.name]
+        meta = {
+            "title": teaser.title,
+            "date": view.date.text,
+            "datetime": view.date.iso,
+            "section": teaser.section.name,
+            "section_url": _from_root(view.section.href),
+            "summary": teaser.summary,
+        }
+        if view.image is not None:
+            meta["image"] = _from_root(view.image.src)
+            if view.image.width and view.image.height:
+                meta["image_width"] = str(view.image.width)
+                meta["image_height"] = str(view.image.height)
+        return SearchRecord(
+            url=_from_root(view.href),
+            content="\n".join(part for part in words if part),
+            meta=meta,
+            filters={SECTION_FILTER: [teaser.section.name]},
+            sort={"date": view.date.iso},
+        )
 
     def moved_page(self, target: str) -> bytes:
         """The body of an old address: the CDN answers it with a 301 to `target`, so readers
@@ -979,6 +1039,7 @@ class SiteRenderer:
             icon=self._href(self.assets.path(ICON), here),
             sections=sections,
             footer_links=footer,
+            search=self._href(SEARCH_PATH, here),
             date_line=(
                 Moment(date_line(date, self._zone, labels.language), iso(date, self._zone))
                 if date is not None

@@ -37,7 +37,14 @@ from rotativa.domain.related import (
 )
 from rotativa.domain.site import SiteSettings
 from rotativa.domain.twins import TWIN_WINNER, name_address
-from rotativa.services.ports import ArticleChanges, IndexStore, PageQueue, Rechecks, WaitingList
+from rotativa.services.ports import (
+    ArticleChanges,
+    IndexStore,
+    PageQueue,
+    Rechecks,
+    SearchHints,
+    WaitingList,
+)
 
 if TYPE_CHECKING:
     from rotativa.services.scheduling import Timetable
@@ -47,6 +54,7 @@ if TYPE_CHECKING:
 HOME_GROUP = (
     PageKind.ASSETS,
     PageKind.NOT_FOUND,
+    PageKind.SEARCH,
     PageKind.ROBOTS,
     PageKind.NEWS_SITEMAP,
     PageKind.FRONTS_SITEMAP,
@@ -68,8 +76,10 @@ class Indexer:
         timetable: Timetable | None = None,
         waiting: tuple[WaitingList, Rechecks] | None = None,
         changes: ArticleChanges | None = None,
+        search: SearchHints | None = None,
     ) -> None:
         self.site = site
+        self.search = search  # told when an article page changes: the search index is stale
         self.changes = changes  # reads the table's stream records (the IndexFunction's)
         self.waiting = waiting  # who waits for an address this change lets go
         self.store = store
@@ -135,6 +145,11 @@ class Indexer:
         unique = sorted(set(pages))
         if unique:
             self.queue.send(unique)
+        if self.search is not None and any(page.kind is PageKind.ARTICLE for page in unique):
+            # One hint per batch: the SearchFunction rebuilds once per window however many
+            # arrive. An article's page is rendered whenever what the index holds of it
+            # (its words, headline, picture, visibility) may have changed.
+            self.search.mark_stale()
 
     def _index(
         self, key: str, old: StoredArticle | None, new: StoredArticle | None, now: datetime

@@ -43,6 +43,27 @@ class ArticleReader(Protocol):
     def get(self, key: str) -> StoredArticle | None: ...
 
 
+class ArticleBatches(Protocol):
+    def get_many(self, keys: Sequence[str]) -> dict[str, StoredArticle]:
+        """The article items of `keys` that exist, read consistently, in as few round trips
+        as the store allows (the search index reads every visible article)."""
+        ...
+
+
+class SearchBuilds(Protocol):
+    """Which rebuild of the search index published last, and what it held."""
+
+    def published_records(self) -> str | None:
+        """The digest of the records the published index was made from (None: none yet)."""
+        ...
+
+    def claim(self, started: datetime, records: str) -> bool:
+        """Record that a rebuild which began reading at `started` publishes the index of the
+        records whose digest is `records`; False when one that began later already did
+        (then this one must publish nothing)."""
+        ...
+
+
 class ListingSizes(Protocol):
     def count(self, listing: ListingId) -> int: ...
 
@@ -312,6 +333,19 @@ class SiteStorage(Protocol):
     def delete(self, key: str) -> bool: ...
 
 
+class BundleFiles(Protocol):
+    """A part of the site bucket written as a whole bundle (the search index's files)."""
+
+    def digests(self, prefix: str) -> dict[str, str]:
+        """Every key below `prefix` with the MD5 (hex) of its bytes, in one listing; a key
+        whose digest is unknown maps to ''."""
+        ...
+
+    def put_file(self, key: str, body: bytes, content_type: str, cache: str) -> None: ...
+
+    def delete_keys(self, keys: Sequence[str]) -> None: ...
+
+
 class MediaSite(Protocol):
     """The site bucket's `media/` part, as the ValidateFunction writes it."""
 
@@ -357,6 +391,12 @@ class PageQueue(Protocol):
     """Pages to render (the render queue)."""
 
     def send(self, pages: Iterable[PageRef]) -> None: ...
+
+
+class SearchHints(Protocol):
+    """Tells the SearchFunction that the visible articles changed (the search queue)."""
+
+    def mark_stale(self) -> None: ...
 
 
 class Invalidations(Protocol):

@@ -100,6 +100,7 @@ def site_pages(index: SiteIndex, site: SiteSettings) -> list[PageRef]:
             PageKind.FRONTS_SITEMAP,
             PageKind.HOME,
             PageKind.NOT_FOUND,
+            PageKind.SEARCH,
             PageKind.ROBOTS,
             PageKind.ASSETS,
         )

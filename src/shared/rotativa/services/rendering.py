@@ -43,6 +43,7 @@ from rotativa.domain.pages import (
     site_owns,
 )
 from rotativa.domain.records import StoredArticle
+from rotativa.domain.search import SEARCH_PATH
 from rotativa.domain.site import SiteSettings
 from rotativa.domain.slugs import slugify
 from rotativa.rendering import Listing, SitemapEntry, SiteRenderer, media_type
@@ -176,6 +177,8 @@ class PageRenderer:
             return [Output(ROBOTS_PATH, self.renderer.robots_txt(), TEXT)]
         if ref.kind is PageKind.NOT_FOUND:
             return [Output(NOT_FOUND_PATH, self.renderer.not_found_page())]
+        if ref.kind is PageKind.SEARCH:
+            return [Output(SEARCH_PATH, self.renderer.search_page())]
         if ref.kind is PageKind.REDIRECT:
             return self._redirect(ref.ref)
         assets = self.renderer.asset_files()
