@@ -85,6 +85,7 @@ def test_a_function_added_to_a_copy_of_the_template_runs_with_no_other_change(
         "ArchiveFunction",
         "RenderFunction",
         "InvalidateFunction",
+        "SearchFunction",
     }
 
 

@@ -13,7 +13,7 @@ from rotativa_tools.local.stack import AwsClients, LocalStack, provision
 from tests.conftest import ROOT
 from tests.integration.conftest import REGION
 
-DLQS = ("IngestDLQ", "RenderDLQ", "InvalidateDLQ", "IndexDLQ", "ScheduleDLQ")
+DLQS = ("IngestDLQ", "RenderDLQ", "InvalidateDLQ", "IndexDLQ", "SearchDLQ", "ScheduleDLQ")
 
 
 def test_every_function_has_its_log_group_with_the_retention_asked(

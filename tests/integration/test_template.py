@@ -33,6 +33,7 @@ FUNCTIONS = {
     "IndexFunction": "index",
     "RenderFunction": "render",
     "InvalidateFunction": "invalidate",
+    "SearchFunction": "search",
 }
 OUTPUTS = {
     "InboxBucketName",
@@ -47,6 +48,8 @@ OUTPUTS = {
     "InvalidateQueueUrl",
     "InvalidateDLQUrl",
     "IndexDLQUrl",
+    "SearchQueueUrl",
+    "SearchDLQUrl",
     "ScheduleDLQUrl",
     "ArticleScheduleGroupName",
     "AlarmTopicArn",
@@ -181,7 +184,7 @@ def test_every_work_queue_has_a_dead_letter_queue_that_keeps_messages(
         for mapping in _mappings(translated, logical_id)
         if mapping["EventSourceArn"]["Fn::GetAtt"][0] in queues
     }
-    assert sources == {"IngestQueue", "RenderQueue", "InvalidateQueue"}
+    assert sources == {"IngestQueue", "RenderQueue", "InvalidateQueue", "SearchQueue"}
     for logical_id in sources:
         redrive = queues[logical_id]["Properties"]["RedrivePolicy"]
         dead_letter = redrive["deadLetterTargetArn"]["Fn::GetAtt"]
@@ -359,15 +362,19 @@ def test_the_outputs_name_everything_a_developer_or_the_cli_needs(
     assert set(template["Outputs"]) == OUTPUTS
 
 
-def test_the_content_security_policy_allows_only_what_the_pages_use(
-    template: dict[str, Any],
-) -> None:
-    config = template["Resources"]["SecurityHeadersPolicy"]["Properties"]
+def _directives(template: dict[str, Any], policy: str) -> dict[str, str]:
+    config = template["Resources"][policy]["Properties"]
     headers = config["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
-    directives = dict(
+    return dict(
         directive.strip().split(" ", 1)
         for directive in headers["ContentSecurityPolicy"]["ContentSecurityPolicy"].split(";")
     )
+
+
+def test_the_content_security_policy_allows_only_what_the_pages_use(
+    template: dict[str, Any],
+) -> None:
+    directives = _directives(template, "SecurityHeadersPolicy")
     assert directives == {
         "default-src": "'none'",
         "img-src": "'self' https:",
@@ -375,13 +382,45 @@ def test_the_content_security_policy_allows_only_what_the_pages_use(
         "style-src-attr": "'unsafe-inline'",
         "font-src": "'self'",
         "base-uri": "'none'",
-        "form-action": "'none'",
+        "form-action": "'self'",  # the masthead's search box, to /cerca/
         "frame-ancestors": "'none'",
     }
     assert "script-src" not in directives  # JSON-LD is data; the pages run no JavaScript
-    hsts = headers["StrictTransportSecurity"]
+    headers = template["Resources"]["SecurityHeadersPolicy"]["Properties"]
+    hsts = headers["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"][
+        "StrictTransportSecurity"
+    ]
     assert hsts["AccessControlMaxAgeSec"] >= 2 * 365 * 24 * 3600
     assert hsts["IncludeSubdomains"] is True
+
+
+def test_only_the_search_page_may_run_scripts_and_only_the_sites_own(
+    template: dict[str, Any],
+) -> None:
+    search = _directives(template, "SearchHeadersPolicy")
+    site = _directives(template, "SecurityHeadersPolicy")
+    # what the search page needs beyond any page: its scripts, pagefind's worker and
+    # WebAssembly, and fetches of the bundle; all from the site itself
+    assert {k: v for k, v in search.items() if site.get(k) != v} == {
+        "script-src": "'self' 'wasm-unsafe-eval'",
+        "worker-src": "'self'",
+        "connect-src": "'self'",
+    }
+    assert "'unsafe-eval'" not in search["script-src"]
+    assert "'unsafe-inline'" not in search["script-src"]
+    behaviors = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+    by_path = {b["PathPattern"]: b for b in behaviors["CacheBehaviors"]}
+    assert by_path["/cerca/*"]["ResponseHeadersPolicyId"] == {"Ref": "SearchHeadersPolicy"}
+    # the same pretty URLs and old-address redirects as every page
+    assert (
+        by_path["/cerca/*"]["FunctionAssociations"]
+        == behaviors["DefaultCacheBehavior"]["FunctionAssociations"]
+    )
+    uses = [
+        b for b in [behaviors["DefaultCacheBehavior"], *behaviors["CacheBehaviors"]]
+        if b["ResponseHeadersPolicyId"] == {"Ref": "SearchHeadersPolicy"}
+    ]  # fmt: skip
+    assert uses == [by_path["/cerca/*"]]
 
 
 @pytest.mark.parametrize(

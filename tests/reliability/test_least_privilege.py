@@ -59,7 +59,8 @@ LOG_WRITES = frozenset({"logs:CreateLogStream", "logs:PutLogEvents"})
 # IAM action for each operation (HeadObject is authorised as s3:GetObject, and so on).
 S3_ACTIONS = {"GetObject": "s3:GetObject", "HeadObject": "s3:GetObject",
               "PutObject": "s3:PutObject", "DeleteObject": "s3:DeleteObject",
-              "ListObjectsV2": "s3:ListBucket", "CopyObject": "s3:PutObject"}  # fmt: skip
+              "ListObjectsV2": "s3:ListBucket", "CopyObject": "s3:PutObject",
+              "DeleteObjects": "s3:DeleteObject"}  # fmt: skip
 TRANSACT_ACTIONS = {"Put": "dynamodb:PutItem", "Update": "dynamodb:UpdateItem",
                     "Delete": "dynamodb:DeleteItem",
                     "ConditionCheck": "dynamodb:ConditionCheckItem"}  # fmt: skip
@@ -124,6 +125,9 @@ class ResourceRecorder:
             action = S3_ACTIONS[operation]
             if operation == "ListObjectsV2":
                 return {(action, f"arn:aws:s3:::{params['Bucket']}")}
+            if operation == "DeleteObjects":  # authorised as DeleteObject of each key
+                bucket, objects = params["Bucket"], params["Delete"]["Objects"]
+                return {(action, f"arn:aws:s3:::{bucket}/{o['Key']}") for o in objects}
             found = {(action, f"arn:aws:s3:::{params['Bucket']}/{params['Key']}")}
             if operation == "CopyObject":
                 source = params["CopySource"]

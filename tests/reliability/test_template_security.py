@@ -114,7 +114,7 @@ def dead_letter_queues() -> set[str]:
 
 def test_the_dead_letter_queues_are_found() -> None:
     assert dead_letter_queues() == {
-        "IngestDLQ", "RenderDLQ", "InvalidateDLQ", "IndexDLQ", "ScheduleDLQ"
+        "IngestDLQ", "RenderDLQ", "InvalidateDLQ", "IndexDLQ", "SearchDLQ", "ScheduleDLQ"
     }  # fmt: skip
 
 
@@ -215,7 +215,7 @@ def test_the_cdn_serves_https_only_with_strict_headers() -> None:
     headers = RESOURCES["SecurityHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
     security = headers["SecurityHeadersConfig"]
     csp = security["ContentSecurityPolicy"]["ContentSecurityPolicy"]
-    for directive in ("default-src 'none'", "base-uri 'none'", "form-action 'none'",
+    for directive in ("default-src 'none'", "base-uri 'none'", "form-action 'self'",
                       "frame-ancestors 'none'"):  # fmt: skip
         assert directive in csp
     assert "script-src" not in csp, "no script may run: default-src 'none' covers it"

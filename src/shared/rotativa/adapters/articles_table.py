@@ -647,17 +647,19 @@ class ArticlesTable:
             ConsistentRead=True,
         )
         item = decode_item(response.get("Item", {}))
-        return str(item["records"]) if item else None
+        return str(item["records"]) if item.get("records") else None
 
-    def claim(self, started: datetime, records: str) -> bool:
+    def claim(self, started: datetime) -> bool:
         """The search index's claim (`SearchBuilds`): a rebuild publishes only when none that
-        began later has. One conditional write; its item is no article (the stream's filter
-        on `sk` leaves it out of the IndexFunction's records)."""
-        item = {"pk": SEARCH_BUILD_PK, "sk": SEARCH_BUILD_SK, "started": _iso(started)}
+        began later has claimed it. A conditional put, which also drops the records digest
+        until `finish` writes it; the item is no article (the stream's filter on `sk` keeps
+        it from the IndexFunction)."""
         try:
             self.client.put_item(
                 TableName=self.name,
-                Item=_encode({**item, "records": records}),
+                Item=_encode(
+                    {"pk": SEARCH_BUILD_PK, "sk": SEARCH_BUILD_SK, "started": _iso(started)}
+                ),
                 ConditionExpression="attribute_not_exists(pk) OR started <= :started",
                 ExpressionAttributeValues=_encode({":started": _iso(started)}),
             )
@@ -666,6 +668,19 @@ class ArticlesTable:
                 return False
             raise
         return True
+
+    def finish(self, started: datetime, records: str) -> None:
+        try:
+            self.client.update_item(
+                TableName=self.name,
+                Key=_encode({"pk": SEARCH_BUILD_PK, "sk": SEARCH_BUILD_SK}),
+                UpdateExpression="SET records = :records",
+                ConditionExpression="started = :started",
+                ExpressionAttributeValues=_encode({":started": _iso(started), ":records": records}),
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise  # else a newer rebuild claimed the index since: it says what it holds
 
     # --- plumbing -------------------------------------------------------------------------
 

@@ -41,7 +41,8 @@ class MemoryTable:
         self._claims: dict[str, str] = {}  # site address → the upload that holds it
         self._waiting: dict[str, set[str]] = {}  # address → uploads refused for it
         self._stream: list[ArticleChange] = []
-        self._search_build: tuple[datetime, str] | None = None  # the search index published
+        # The search index: the newest rebuild's start, and its records once it finished.
+        self._search_build: tuple[datetime, str | None] | None = None
         self._positions: dict[ListingId, list[str]] = {}  # oldest first, as the table sorts
         self._members: dict[ListingId, dict[str, ArticleTeaser]] = {}
         self._teasers: dict[str, ArticleTeaser] = {}
@@ -151,11 +152,15 @@ class MemoryTable:
     def published_records(self) -> str | None:
         return None if self._search_build is None else self._search_build[1]
 
-    def claim(self, started: datetime, records: str) -> bool:
+    def claim(self, started: datetime) -> bool:
         if self._search_build is not None and self._search_build[0] > started:
             return False
-        self._search_build = (started, records)
+        self._search_build = (started, None)
         return True
+
+    def finish(self, started: datetime, records: str) -> None:
+        if self._search_build is not None and self._search_build[0] == started:
+            self._search_build = (started, records)
 
     def path_owners(self, paths: Sequence[str]) -> dict[str, str]:
         return {path: self._claims[path] for path in paths if path in self._claims}

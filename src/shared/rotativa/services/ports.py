@@ -51,16 +51,21 @@ class ArticleBatches(Protocol):
 
 
 class SearchBuilds(Protocol):
-    """Which rebuild of the search index published last, and what it held."""
+    """Which rebuild of the search index publishes, and what the published one was made of."""
 
     def published_records(self) -> str | None:
-        """The digest of the records the published index was made from (None: none yet)."""
+        """The digest of the records the published index was made from; None when none is
+        published, or a rebuild has claimed the index and not finished."""
         ...
 
-    def claim(self, started: datetime, records: str) -> bool:
-        """Record that a rebuild which began reading at `started` publishes the index of the
-        records whose digest is `records`; False when one that began later already did
-        (then this one must publish nothing)."""
+    def claim(self, started: datetime) -> bool:
+        """Claim the index for the rebuild that began reading at `started`; False when one
+        that began later already claimed it (then this one must publish nothing)."""
+        ...
+
+    def finish(self, started: datetime, records: str) -> None:
+        """The rebuild that claimed at `started` published every file of the index of the
+        records whose digest is `records` (nothing, if another has claimed since)."""
         ...
 
 

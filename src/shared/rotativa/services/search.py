@@ -162,7 +162,7 @@ class SearchIndexer:
         entry = [key for key in changed if not is_hashed(key)]
         for key in hashed:
             self._put(key, bundle[key], ASSET_CACHE, result)
-        if self.builds is not None and not self.builds.claim(started, digest):
+        if self.builds is not None and not self.builds.claim(started):
             result.superseded = True  # its hashed files are named by no entry: harmless
             return result
         for key in entry:
@@ -176,6 +176,9 @@ class SearchIndexer:
         if stale:
             self.files.delete_keys(stale)
             result.deleted = stale
+        if self.builds is not None:
+            # Only now: a rebuild that failed half-way is done again in full by the next.
+            self.builds.finish(started, digest)
         return result
 
     def _put(self, key: str, body: bytes, cache: str, result: SearchRefresh) -> None:

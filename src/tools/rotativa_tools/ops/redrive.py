@@ -1,9 +1,9 @@
 """Moving dead letters back once the fault that put them there is gone.
 
-Three DLQs hold SQS messages as they were (ingest, render, invalidate): redriving one sends
+Four DLQs hold SQS messages as they were (ingest, render, invalidate, search): redriving one sends
 each message back to its source queue and only then deletes it from the DLQ, so a crash
 half-way duplicates a message rather than losing it (every function is idempotent). The
-fourth, IndexDLQ, holds what Lambda's stream event source writes when it gives up on a
+fifth, IndexDLQ, holds what Lambda's stream event source writes when it gives up on a
 batch: not the records, only where they are in the table's stream (`DDBStreamBatchInfo`).
 Redriving it reads those records back from the stream (which keeps them 24 hours) and
 hands them to the IndexFunction again; the indexer reads the article's current state
@@ -27,6 +27,7 @@ QUEUE_ROUTES = (
     ("ingest", "IngestDLQUrl", "IngestQueueUrl"),
     ("render", "RenderDLQUrl", "RenderQueueUrl"),
     ("invalidate", "InvalidateDLQUrl", "InvalidateQueueUrl"),
+    ("search", "SearchDLQUrl", "SearchQueueUrl"),
 )
 STREAM_ROUTE = ("index", "IndexDLQUrl")
 ROUTE_NAMES = (*(name for name, _, _ in QUEUE_ROUTES), STREAM_ROUTE[0])
