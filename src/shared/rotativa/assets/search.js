@@ -17,7 +17,7 @@ const text = (name, values = {}) =>
   script.dataset[name].replace(/\{(\w+)\}/g, (_, key) => String(values[key] ?? ""));
 // The site's root, where result paths (`cronaca/x/`) start: the homepage's link.
 const root = new URL(document.querySelector(".masthead__name a").getAttribute("href"), location.href);
-const atRoot = (path) => (/^(https?:)?\/\//.test(path) ? path : new URL(path, root).href);
+const atRoot = (path) => (/^(https?:)?\/\//.test(path) ? path : new URL(path, root).pathname);
 
 let pagefind = null;
 let shown = [];
@@ -98,8 +98,10 @@ function teaser(data) {
 }
 
 async function drawMore() {
+  const mine = asked;
   const next = shown.slice(list.children.length, list.children.length + PAGE);
   const data = await Promise.all(next.map((result) => result.data()));
+  if (mine !== asked) return; // a newer search has begun drawing its own
   list.append(...data.map(teaser));
   more.hidden = list.children.length >= shown.length;
 }
@@ -117,10 +119,12 @@ async function run(query, sezione) {
     const found = await (await library()).search(query, sezione ? { filters: { sezione } } : {});
     if (mine !== asked) return;
     shown = found.results;
+    await drawMore();
+    if (mine !== asked) return;
+    // said once the results are on the page (the status is a live region)
     const count = shown.length;
     status.textContent =
       count === 0 ? text("none", { query }) : text(count === 1 ? "one" : "many", { query, count });
-    await drawMore();
   } catch (error) {
     if (mine !== asked) return;
     console.error(error);

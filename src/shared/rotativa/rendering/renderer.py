@@ -206,6 +206,7 @@ class Chrome:
     search: str  # the search page, where the masthead's box leads
     date_line: Moment | None = None
     is_home: bool = False
+    search_box: bool = True  # the masthead's; not on the search page, which has its own form
 
 
 def _from_root(href: str) -> str:
@@ -496,7 +497,7 @@ class SiteRenderer:
                 canonical=self.links.absolute(here),
                 robots="noindex",  # a results page is not content of its own
             ),
-            "chrome": self._chrome(here),
+            "chrome": replace(self._chrome(here), search_box=False),
             "script": self._href(self.assets.path(SEARCH_SCRIPT), here),
             "bundle": self._href(SEARCH_BUNDLE_PATH, here),
         }
