@@ -29,6 +29,7 @@ from rotativa_tools.local.cloud import LocalCloud
 from rotativa_tools.local.content import parameters_for, site_from_parameters
 from rotativa_tools.local.summary import SiteWrites
 from tests.conftest import SAMPLES
+from tests.integration.pipeline_helpers import of_pages
 
 REGION = "eu-south-1"
 
@@ -107,7 +108,8 @@ class Run:
         return {slug: counts[listing] for slug, listing in listings.items()}
 
     def invalidated_since(self, before: int) -> list[tuple[str, ...]]:
-        return [tuple(i["paths"]) for i in self.cloud.invalidations()[before:]]
+        """The pages' invalidations since `before` (the search index's are apart)."""
+        return [tuple(i["paths"]) for i in of_pages(self.cloud.invalidations()[before:])]
 
     def queue_depths(self) -> dict[str, int]:
         depths = {}

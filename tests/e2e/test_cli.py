@@ -90,15 +90,21 @@ def test_rotativa_local_summarises_a_run_with_a_rejection(
     # (each listing's only bucket is its front's copy: a 301, kept in the redirects file)
     assert json.loads((out / REDIRECTS_FILE).read_text())["sport/page/1/index.html"] == "/sport/"
     # (beside them, the listings of what a folder cannot hold: redirects, Cache-Control)
-    assert summary["pages_written"] == len(files - {SITE_MARKER} - LISTINGS - media)
+    search_files = {f for f in files if f.startswith("cerca/pagefind/")}  # not pages
+    assert summary["pages_written"] == len(files - {SITE_MARKER} - LISTINGS - media - search_files)
     # the AWS calls are counted, not estimated: they match what the run did
     calls = summary["aws_calls"]
     # the rejection, and the picture's report (its 1200×675 frame is too small for the
     # 4:3 and 1:1 crops search engines ask for: accepted, with a warning)
     reports_written = 2
-    assert calls["s3"]["PutObject"] == summary["pages_written"] + reports_written + len(media)
+    assert search_files  # the search index, written once its window closed
+    assert summary["search_files_written"] == len(search_files)
+    assert calls["s3"]["PutObject"] == (
+        summary["pages_written"] + reports_written + len(media) + len(search_files)
+    )
     assert calls["s3"].get("CopyObject", 0) == 0  # never the upload's own bytes
-    assert calls["cloudfront"]["CreateInvalidation"] == summary["invalidation_requests"] == 1
+    # the pages' invalidation, and the search index's after its window
+    assert calls["cloudfront"]["CreateInvalidation"] == summary["invalidation_requests"] == 2
     assert calls["dynamodb"]["TransactWriteItems"] >= len(GOOD)
     assert "/sport/derby/index.html" in summary["invalidated_paths"]
 
@@ -113,7 +119,8 @@ def test_rotativa_local_prints_a_table_and_refuses_what_it_cannot_do(
     table = capsys.readouterr().out
     assert "published             2" in table
     assert "rejected              0" in table
-    assert "invalidations         1 request" in table
+    assert "invalidations         2 requests" in table  # the pages', the search index's
+    assert "search index" in table
     assert f"open {out / 'index.html'}" in table
     # the folder is browsable as the CDN serves it (what `rotativa serve` runs)
     server = SiteServer(FolderSource(out), port=free_port()).start()

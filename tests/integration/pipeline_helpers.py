@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from urllib.parse import quote_plus
 
@@ -78,6 +79,29 @@ def publish(cloud: LocalCloud, key: str, text: str | bytes) -> None:
     """Upload as an editor would, and let the pipeline run until it is quiet."""
     cloud.put(key, text)
     cloud.run_until_quiet()
+
+
+SEARCH_BUNDLE = "/cerca/pagefind/"  # the SearchFunction's files, invalidated apart
+
+
+#: What pagefind writes differently from one run to the next for the same records (its
+#: filters' and meta's hashed files, and the entry that names them); the rest of the bundle
+#: (fragments, index chunks) is the same bytes. Sites are compared without them: that their
+#: indexes hold the same records is the table's digest of them (`article_items`).
+_UNSTABLE_SEARCH = re.compile(
+    r"^cerca/pagefind/(?:filter/.*|pagefind\..*\.pf_meta|pagefind-entry\.json)$"
+)
+
+
+def comparable_site(site: dict[str, bytes]) -> dict[str, bytes]:
+    """A site's files, less those of `_UNSTABLE_SEARCH`."""
+    return {key: body for key, body in site.items() if not _UNSTABLE_SEARCH.match(key)}
+
+
+def of_pages(invalidations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The invalidations of pages: without the search index's own, which the SearchFunction
+    sends after its batching window (minutes later on AWS), for its unhashed files only."""
+    return [i for i in invalidations if not all(p.startswith(SEARCH_BUNDLE) for p in i["paths"])]
 
 
 def call(cloud: LocalCloud, function: str, event: dict[str, Any]) -> Any:

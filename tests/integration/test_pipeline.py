@@ -22,9 +22,11 @@ from rotativa.domain.site import SiteSettings
 from rotativa.services.invalidation import Invalidator
 from rotativa_tools.local.cloud import LocalCloud
 from tests.integration.pipeline_helpers import (
+    SEARCH_BUNDLE,
     all_invalidated_paths,
     article,
     call,
+    of_pages,
     publish,
     s3_event,
     site_page,
@@ -53,9 +55,13 @@ def test_an_upload_becomes_its_pages_and_one_invalidation(cloud: LocalCloud) -> 
     assert item is not None
     assert item["state"] == "published"
     # and one invalidation covers every changed page
-    [invalidation] = cloud.invalidations()
+    [invalidation] = of_pages(cloud.invalidations())
     assert "/sport/derby/index.html" in invalidation["paths"]
     assert "/index.html" in invalidation["paths"]
+    # and, after its window, the search index's own: the entry that names its new files
+    [search] = [i for i in cloud.invalidations() if i not in of_pages(cloud.invalidations())]
+    assert "/cerca/pagefind/pagefind-entry.json" in search["paths"]
+    assert all(path.startswith(SEARCH_BUNDLE) for path in search["paths"])
 
 
 @pytest.mark.parametrize("key", ["articles/Carrera a Mosca – Città.md", "articles/a+b (1).md"])

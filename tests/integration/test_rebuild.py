@@ -97,7 +97,12 @@ def site(published: LocalCloud) -> SiteSettings:
 
 
 def bucket_files(cloud: LocalCloud) -> dict[str, bytes]:
-    return {k: v for k, v in cloud.site_files().items() if not k.startswith("media/")}
+    """The pages: not the media, nor the search index (the SearchFunction's, not pages)."""
+    return {
+        k: v
+        for k, v in cloud.site_files().items()
+        if not k.startswith(("media/", "cerca/pagefind/"))
+    }
 
 
 def test_a_rebuild_from_the_table_rewrites_nothing_that_did_not_change(

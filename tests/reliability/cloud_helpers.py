@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +18,7 @@ from rotativa_tools.local.cloud import LocalCloud
 from rotativa_tools.ops.redrive import Redriver, routes
 from tests.conftest import SAMPLES
 from tests.integration.pipeline_helpers import call
+from tests.integration.pipeline_helpers import comparable_site as comparable_site
 
 DLQ_OUTPUTS = ("IngestDLQUrl", "RenderDLQUrl", "InvalidateDLQUrl", "IndexDLQUrl", "SearchDLQUrl")
 
@@ -79,20 +79,6 @@ def redrive_everything(cloud: LocalCloud) -> int:
         assert result.kept == 0, result.reasons
         moved += result.moved + result.replayed
     return moved
-
-
-#: What pagefind writes differently from one run to the next for the same records (its
-#: filters' and meta's hashed files, and the entry that names them); the rest of the bundle
-#: (fragments, index chunks) is the same bytes. Sites are compared without them: that their
-#: indexes hold the same records is the table's digest of them (`article_items`).
-_UNSTABLE_SEARCH = re.compile(
-    r"^cerca/pagefind/(?:filter/.*|pagefind\..*\.pf_meta|pagefind-entry\.json)$"
-)
-
-
-def comparable_site(site: dict[str, bytes]) -> dict[str, bytes]:
-    """A site's files, less those of `_UNSTABLE_SEARCH`."""
-    return {key: body for key, body in site.items() if not _UNSTABLE_SEARCH.match(key)}
 
 
 def article_items(cloud: LocalCloud) -> dict[str, dict[str, Any]]:

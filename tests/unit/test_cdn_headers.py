@@ -141,12 +141,18 @@ def test_media_are_served_sandboxed_and_never_sniffed() -> None:
 
 def test_the_behaviours_are_read_in_cloudfronts_order_the_default_last() -> None:
     behaviours = cdn_behaviours(load_template(PROJECT))
-    assert [b.pattern for b in behaviours] == ["/media/*", None]
-    media, default = behaviours
+    assert [b.pattern for b in behaviours] == ["/cerca/*", "/media/*", None]
+    search, media, default = behaviours
     assert media.headers == _media_policy_from_the_template()
     assert (media.rewrites, media.redirects) == (False, False)
+    assert (search.rewrites, search.redirects) == (True, True)  # a page of the site
     assert (default.rewrites, default.redirects) == (True, True)
     assert default.headers == cdn_headers(load_template(PROJECT))
+    # the search page's policy is the site's with what its scripts need, and nothing else
+    assert search.headers.keys() == default.headers.keys()
+    assert {k for k in default.headers if search.headers[k] != default.headers[k]} == {
+        "Content-Security-Policy"
+    }
 
 
 @pytest.mark.parametrize(

@@ -491,7 +491,7 @@ def test_asset_names_carry_a_hash_of_their_bytes(renderer: SiteRenderer) -> None
         stem, digest, suffix = path.removeprefix("/assets/").split(".")
         assert digest == hashlib.sha256(body).hexdigest()[:10]
         names.append(f"{stem}.{suffix}")
-    assert names == ["favicon.svg", "logo.png", "share.png", "site.css"]
+    assert names == ["favicon.svg", "logo.png", "search.js", "share.png", "site.css"]
 
 
 def test_a_changed_stylesheet_gets_a_new_name_and_pages_follow_it(
@@ -701,7 +701,12 @@ def test_assets_say_what_they_are(renderer: SiteRenderer) -> None:
     from rotativa.rendering import media_type
 
     types = {path.rsplit(".", 1)[1]: media_type(path) for path in renderer.asset_files()}
-    assert types == {"css": "text/css; charset=utf-8", "svg": "image/svg+xml", "png": "image/png"}
+    assert types == {
+        "css": "text/css; charset=utf-8",
+        "svg": "image/svg+xml",
+        "png": "image/png",
+        "js": "text/javascript; charset=utf-8",  # the search page's script
+    }
 
 
 def test_pages_keep_their_order_whatever_order_they_are_given(

@@ -15,11 +15,15 @@ are left out: `/cerca/` is the site's own page, driven by `assets/search.js`.
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from rotativa.domain.search import SearchRecord
+
+BINARY_VARIABLE = "PAGEFIND_BINARY_PATH"  # read by pagefind's Python API
 
 #: Files of pagefind's output the site does not serve (its bundled search interfaces).
 _LEFT_OUT = (
@@ -34,9 +38,37 @@ class PagefindError(RuntimeError):
     """The pagefind binary could not be started, or refused a record."""
 
 
+def executable() -> Path:
+    """pagefind's binary, runnable: the `pagefind_bin` wheel's, or a copy of it in the
+    temporary folder made executable. A layer built by `sam build` keeps no file modes
+    (the wheel's executable arrives as 0644, and Lambda mounts /opt read-only), so the
+    copy is what runs there; `PAGEFIND_BINARY_PATH` names another binary outright."""
+    named = os.environ.get(BINARY_VARIABLE)
+    if named:
+        return Path(named)
+    try:
+        from pagefind_bin import get_executable  # type: ignore[import-untyped]
+    except ImportError as exc:
+        raise PagefindError("pagefind's binary is missing: install pagefind[bin]") from exc
+    shipped = Path(get_executable())
+    if os.access(shipped, os.X_OK):
+        return shipped
+    copy = (
+        Path(tempfile.gettempdir()) / f"rotativa-pagefind-{shipped.stat().st_size}" / shipped.name
+    )
+    if not (copy.is_file() and os.access(copy, os.X_OK)):
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        partial = copy.with_name(f"{copy.name}.{os.getpid()}")
+        shutil.copyfile(shipped, partial)
+        partial.chmod(0o755)
+        partial.replace(copy)  # atomic: a concurrent copy never runs half a file
+    return copy
+
+
 def build_bundle(records: Sequence[SearchRecord], language: str) -> dict[str, bytes]:
     """The search bundle of `records`: its file names (relative to the bundle's folder,
     `fragment/it_….pf_fragment`, `pagefind.js`…) and bytes."""
+    os.environ[BINARY_VARIABLE] = str(executable())  # what pagefind's Python API runs
     with tempfile.TemporaryDirectory(prefix="pagefind-") as folder:
         out = Path(folder) / "bundle"
         try:

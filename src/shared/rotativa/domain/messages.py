@@ -665,6 +665,10 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "en": "{pages} pages in {seconds:.1f} s ({rate:.0f} pages/s): "
         "{written} written, {removed} removed, {unchanged} unchanged",
     },
+    "rebuild_search": {
+        "it": "indice di ricerca: {articles} articoli, {written} file scritti, {deleted} rimossi",
+        "en": "search index: {articles} articles, {written} files written, {deleted} removed",
+    },
     "rebuild_queued": {
         "it": "{pages} pagine inviate alla coda di rendering",
         "en": "{pages} pages sent to the render queue",

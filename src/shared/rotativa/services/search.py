@@ -60,6 +60,7 @@ _TYPES = {
 }
 _BINARY = "application/octet-stream"  # pagefind's own (compressed) data and WebAssembly
 BODY_BATCH = 100  # article items read per round trip
+ENTRY = SEARCH_BUNDLE_PREFIX + "pagefind-entry.json"  # names the index's current files
 
 
 def content_type(name: str) -> str:
@@ -167,11 +168,13 @@ class SearchIndexer:
             return result
         for key in entry:
             self._put(key, bundle[key], HTML_CACHE, result)
-        if self.invalidations is not None and entry:
-            self.invalidations.send(
-                [("/" + key, hashlib.md5(bundle[key]).hexdigest()) for key in entry]
-            )
-            result.invalidated = ["/" + key for key in entry]
+        # The entry is invalidated even when the bucket has its bytes already: a rebuild of
+        # these records that wrote it and failed before its invalidation left the CDN
+        # serving the one before.
+        purge = sorted({*entry, ENTRY} & set(bundle))
+        if self.invalidations is not None and purge:
+            self.invalidations.send([("/" + k, hashlib.md5(bundle[k]).hexdigest()) for k in purge])
+            result.invalidated = ["/" + key for key in purge]
         stale = sorted(set(held) - set(bundle))
         if stale:
             self.files.delete_keys(stale)

@@ -50,7 +50,15 @@ if TYPE_CHECKING:
     # The rebuild itself (templates, Jinja) is imported when the command runs, so that
     # the command costs `rotativa check` nothing at start-up.
     from rotativa.adapters.memory import MemoryBucket, MemoryTable
-    from rotativa.services.ports import Invalidations, PageSource, SiteIndex, SiteStorage
+    from rotativa.services.ports import (
+        ArticleBatches,
+        BundleFiles,
+        Invalidations,
+        PageSource,
+        SearchBuilds,
+        SiteIndex,
+        SiteStorage,
+    )
     from rotativa.services.rebuild import RebuildReport
     from rotativa_tools.cli._common import SubParsers
 
@@ -132,18 +140,20 @@ def run_rebuild(args: argparse.Namespace) -> int:
     status = EXIT_OK
     source: PageSource
     index: SiteIndex
+    bodies: ArticleBatches  # the search index reads the articles' bodies from here
+    builds: SearchBuilds
     media = MemoryBucket()
     if args.content is not None:
         memory, invalid = load_folder(args.content, site, now, media)
         for path in invalid:
             print(render_message("rebuild_skipped", language, path=path), file=sys.stderr)
         status = EXIT_INVALID if invalid else EXIT_OK
-        source = index = memory
+        source = index = bodies = builds = memory
     else:
         from rotativa.adapters.articles_table import ArticlesTable
 
         table = ArticlesTable(str(table_name), site)
-        source = index = table
+        source = index = bodies = builds = table
     refs = site_pages(index, site)
     bar = None if args.quiet else ProgressBar(render_message("rebuild_pages", language))
     if queue_url is not None:
@@ -153,15 +163,16 @@ def run_rebuild(args: argparse.Namespace) -> int:
         print(render_message("rebuild_queued", language, pages=sent))
         return status
     storage: SiteStorage
+    bundle: BundleFiles
     invalidations: Invalidations | None = None
     jobs = max(1, args.jobs)
     if args.out is not None:
-        storage = FolderBucket(args.out)
+        storage = bundle = FolderBucket(args.out)
     else:
         from rotativa.adapters.buckets import SiteBucket
         from rotativa.adapters.queues import InvalidateQueue
 
-        storage = SiteBucket(str(bucket))
+        storage = bundle = SiteBucket(str(bucket))
         queue = args.invalidate_queue_url or env.get("INVALIDATE_QUEUE_URL")
         invalidations = InvalidateQueue(queue) if queue else None
         jobs = 1  # boto3 clients are not shared across processes
@@ -170,6 +181,22 @@ def run_rebuild(args: argparse.Namespace) -> int:
         storage.put_if_changed(key, body, content_type=content_type, cache_control=cache)
     report = Rebuild(site, source, storage, invalidations).run(refs, now, progress=bar, jobs=jobs)
     print(summary(report, language))
+    # The search index as the SearchFunction makes it, compared with what the bucket holds
+    # even when the records are those already published (a rebuild repairs).
+    from rotativa.adapters.pagefind import build_bundle
+    from rotativa.services.search import SearchIndexer
+
+    search = SearchIndexer(site, index, bodies, bundle, invalidations, build_bundle, builds=builds)
+    refreshed = search.refresh(now, force=True)
+    print(
+        render_message(
+            "rebuild_search",
+            language,
+            articles=refreshed.articles,
+            written=len(refreshed.written),
+            deleted=len(refreshed.deleted),
+        )
+    )
     return status
 
 

@@ -25,6 +25,7 @@ from rotativa.domain.messages import Language, render_message
 from rotativa.domain.pictures import MEDIA_PREFIX
 from rotativa.domain.records import ArticleState
 from rotativa.domain.schedules import DueChange
+from rotativa.domain.search import SEARCH_BUNDLE_PREFIX
 from rotativa_tools.local.pump import Invocation
 from rotativa_tools.local.runtime import current_function
 from rotativa_tools.local.scheduler import Fired, format_duration, site_time
@@ -149,7 +150,8 @@ class UploadJudge:
 
 
 class SiteWrites:
-    """The functions' writes to the site bucket: pages written and removed, media apart.
+    """The functions' writes to the site bucket: pages written and removed, media and the
+    search index's files apart.
 
     A botocore `before-parameter-build` hook on the session the functions' clients come
     from; clients copy the session's hooks when they are made, so attach it before the
@@ -157,12 +159,14 @@ class SiteWrites:
     outside any function) are not the system's work and are not recorded.
     """
 
-    _OPERATIONS = ("PutObject", "DeleteObject", "CopyObject")
+    _OPERATIONS = ("PutObject", "DeleteObject", "CopyObject", "DeleteObjects")
 
     def __init__(self, bucket: str) -> None:
         self.bucket = bucket
         self.written: list[str] = []
         self.removed: list[str] = []
+        self.search_written: list[str] = []  # the SearchFunction's (cerca/pagefind/)
+        self.search_removed: list[str] = []
 
     def attach(self, events: BaseEventHooks) -> SiteWrites:
         for operation in self._OPERATIONS:
@@ -172,9 +176,16 @@ class SiteWrites:
     def _seen(self, params: Mapping[str, Any], model: Any, **_: Any) -> None:
         if current_function.get() is None or params.get("Bucket") != self.bucket:
             return
+        if model.name == "DeleteObjects":
+            objects = (params.get("Delete") or {}).get("Objects") or []
+            self.search_removed.extend(str(o.get("Key", "")) for o in objects)
+            return
         key = str(params.get("Key", ""))
         if key.startswith(MEDIA_PREFIX):
             return  # a copy of an editor's upload, not a page the system rendered
+        if key.startswith(SEARCH_BUNDLE_PREFIX):
+            self.search_written.append(key)  # the search index, not a page
+            return
         if model.name == "DeleteObject":
             self.removed.append(key)
         else:
@@ -295,6 +306,7 @@ class RunSummary:
     published: list[str] = field(default_factory=list)
     rejected: list[dict[str, Any]] = field(default_factory=list)  # {"key", "report"}
     pages_written: int = 0
+    search_files_written: int = 0  # the search index's (cerca/pagefind/), after its window
     invalidation_requests: int = 0
     invalidated_paths: list[str] = field(default_factory=list)
     aws_calls: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -349,6 +361,7 @@ class RunSummary:
                 lists[outcome.outcome].append(outcome.key)
         summary.pages_written = len(writes.written)
         summary.pages_removed = len(writes.removed)
+        summary.search_files_written = len(writes.search_written)
         batches = list(invalidations)
         summary.invalidation_requests = len(batches)
         summary.invalidated_paths = sorted({path for batch in batches for path in batch.paths})
@@ -384,6 +397,8 @@ class RunSummary:
             lines.extend(self.clock_advance.lines())
         removed = f" ({self.pages_removed} removed)" if self.pages_removed else ""
         lines.append(f"{'pages written':<22}{self.pages_written}{removed}")
+        if self.search_files_written:
+            lines.append(f"{'search index':<22}{self.search_files_written} files written")
         lines.append(
             f"{'invalidations':<22}{self.invalidation_requests} "
             f"{'request' if self.invalidation_requests == 1 else 'requests'}, "
