@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,7 @@ def test_a_binary_without_its_executable_bit_runs_from_an_executable_copy(
     shipped.chmod(0o644)
     monkeypatch.setattr(pagefind_bin, "get_executable", lambda: shipped)
     monkeypatch.delenv(pagefind.BINARY_VARIABLE, raising=False)
-    monkeypatch.setattr(pagefind.tempfile, "gettempdir", lambda: str(tmp_path / "tmp"))
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: str(tmp_path / "tmp"))
     # WHEN the adapter asks for it
     found = pagefind.executable()
     # THEN a copy beside the temporary files runs, and the layer's file is left as it was
