@@ -9,7 +9,8 @@
 2. a burst of 1,000 uploads at once;
 3. a full rebuild of 10,000 articles, rotativa against Hugo;
 4. cold start: each handler's import in a fresh interpreter, package and layer sizes;
-5. memory: peak RSS of a full rebuild and of one handler invocation.
+5. memory: peak RSS of a full rebuild and of one handler invocation;
+6. search: one rebuild of the search index at N = 1,000 and 10,000, and what it writes.
 
 Prints one table and writes every figure as JSON (`--out`, default build/bench/
 results.json; a section run alone is merged into what is there), and the chart of publish
@@ -30,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTIONS = ("publish", "burst", "rebuild", "coldstart", "memory")
+SECTIONS = ("publish", "burst", "rebuild", "coldstart", "memory", "search")
 
 
 def log(message: str) -> None:
@@ -120,6 +121,12 @@ def run_memory(n: int, work: Path) -> dict[str, Any]:
     return run(n, work / "memory", log=log)
 
 
+def run_search(sizes: list[int], work: Path) -> dict[str, Any]:
+    from benchmarks.search_index import run
+
+    return run(sizes, work / "search", log=log)
+
+
 # --- the table ------------------------------------------------------------------------------
 
 
@@ -200,6 +207,18 @@ def table(results: dict[str, Any]) -> str:
                 f"   full rebuild of {r['n']:,}: rotativa {r['rotativa']['peak_rss_mb']:.0f} MB"
                 + (f", hugo {r['hugo']['peak_rss_mb']:.0f} MB" if "hugo" in r else "")
             )
+    if "search" in sections:
+        f = sections["search"]["figures"]
+        add("6. Search index: one rebuild (pagefind), what it writes (in process, tmpfs)")
+        for size in f["sizes"]:
+            cells = "; ".join(
+                f"{name.replace('_', ' ')} {run['seconds']:.1f} s, "
+                f"{run['files_written']:,} files / {run['bytes_written'] / 1e6:.2f} MB"
+                for name in ("first", "one_changed", "unchanged")
+                if (run := size[name])
+            )
+            add(f"   N={size['n']:>6,}: {cells}; bundle {size['bundle_bytes'] / 1e6:.1f} MB")
+        add(f"   pagefind's peak RSS {f['pagefind_peak_rss_mb']:.0f} MB")
     return "\n".join(lines)
 
 
@@ -300,6 +319,7 @@ def main(argv: list[str] | None = None) -> int:
         "rebuild": lambda: run_rebuild(1000 if quick else 10_000),
         "coldstart": lambda: run_coldstart(3 if quick else 9, work),
         "memory": lambda: run_memory(300 if quick else 1000, work),
+        "search": lambda: run_search([1000] if quick else [1000, 10_000], work),
     }
     if tiny:
         plan |= {
@@ -308,6 +328,7 @@ def main(argv: list[str] | None = None) -> int:
             "rebuild": lambda: run_rebuild(20),
             "coldstart": lambda: run_coldstart(1, work),
             "memory": lambda: run_memory(20, work),
+            "search": lambda: run_search([20], work),
         }
     for name in SECTIONS:
         if name in wanted:

@@ -32,6 +32,7 @@ from tests.e2e.shipped import (
     runtime_standin,
     sam_build,
 )
+from tests.integration.pipeline_helpers import of_pages
 from tests.unit.test_packaging import LAYER_LOCK, _locked
 
 SEED = SAMPLES / "articles" / "massimo-carrera-spartak-mosca.md"
@@ -135,11 +136,17 @@ def test_the_built_functions_publish_an_article_with_its_picture(shipped: Shippe
         Bucket=cloud.site_bucket, Key="sesto-san-giovanni/massimo-carrera-spartak-mosca/index.html"
     )["Body"].read()
     assert b"Massimo Carrera" in page
-    # AND the broken upload has its report, and CloudFront was told once
+    # AND the search index, made by the pagefind binary of the build's layer (which
+    # `sam build` leaves without its executable bit: the adapter runs a copy)
+    assert "cerca/pagefind/pagefind-entry.json" in site
+    assert any(key.startswith("cerca/pagefind/fragment/") for key in site)
+    # AND the broken upload has its report, and CloudFront was told once of the pages
+    # (and once, after its window, of the search index's entry)
     report = cloud.report("articles/rotto.md")
     assert report is not None
     assert report["status"] == "rejected"
-    assert len(cloud.invalidations()) == 1
+    assert len(of_pages(cloud.invalidations())) == 1
+    assert len(cloud.invalidations()) == 2
 
 
 def test_each_function_loaded_only_the_build_the_runtime_and_the_standard_library(

@@ -67,6 +67,12 @@ def test_the_suite_runs_at_tiny_sizes_outside_the_repository(tmp_path: Path) -> 
     assert figures["sections"]["burst"]["figures"]["uploads"] == 10
     rebuild = figures["sections"]["rebuild"]["figures"]
     assert rebuild["rotativa"]["pages"] > 20
+    [search] = figures["sections"]["search"]["figures"]["sizes"]
+    assert search["first"]["articles"] == 20
+    assert search["first"]["files_written"] > 20  # a fragment per article, and the rest
+    assert 0 < search["one_changed"]["files_written"] < search["first"]["files_written"]
+    assert search["unchanged"]["unchanged"]
+    assert search["unchanged"]["files_written"] == 0
     # AND nothing was written into the repository
     assert _state(watched) == before
 

@@ -62,3 +62,35 @@ def test_the_bundle_is_what_the_search_page_loads_and_no_ready_made_interface() 
     assert {n for n in again if n.startswith("fragment/")} < {
         n for n in names if n.startswith("fragment/")
     }
+
+
+def test_each_record_is_found_at_its_url_with_its_metadata_filters_and_words() -> None:
+    import gzip
+    import json
+
+    hostile = 'Il <script>alert(1)</script> "derby", a: b'
+    records = [
+        SearchRecord(
+            "sport/derby/",
+            f"{hostile}\nGol in via Roma.",
+            {"title": hostile, "date": "02 Mag. 2024", "image": "media/x.jpg"},
+            {"sezione": ["Sport"]},
+            {"date": "2024-05-02T10:00:00+02:00"},
+        ),
+        SearchRecord("cronaca/x/index.html", "Il consiglio.", {"title": "X"}),
+    ]
+    bundle = pagefind.build_bundle(records, "it")
+    fragments = []
+    for name, body in bundle.items():
+        if name.startswith("fragment/"):
+            data = gzip.decompress(body)
+            assert data.startswith(b"pagefind_dcd")
+            fragments.append(json.loads(data[len(b"pagefind_dcd") :]))
+    by_url = {fragment["url"]: fragment for fragment in fragments}
+    assert set(by_url) == {"/sport/derby/", "/cronaca/x/"}
+    derby = by_url["/sport/derby/"]
+    assert derby["meta"] == records[0].meta  # the text as it is: escaping is the page's
+    assert derby["filters"] == {"sezione": ["Sport"]}
+    assert "via Roma" in derby["content"]
+    assert "02 Mag." not in derby["content"]  # metadata is not searchable words
+    assert json.loads(bundle["pagefind-entry.json"])["languages"]["it"]["page_count"] == 2
