@@ -10,8 +10,9 @@
 // `query` into the search page's form (or, with `masthead`, into the masthead's box of the
 // page, which leads to /cerca/), picks `section`, presses Enter and waits for the page to
 // say what it found. Prints { "visits": [{ name, status, headers, statusText, results:
-// [{ title, href, section, date, datetime, image }], address, noJsVisible, sectionLinks,
-// cspViolations, consoleErrors, pageErrors, failedRequests, externalRequests, axe }] }.
+// [{ title, href, section, date, datetime, image, excerpt, marks }], address, injected,
+// noJsVisible, sectionLinks, dialogs, cspViolations, consoleErrors, pageErrors,
+// failedRequests, externalRequests, axe }] }.
 // `javascript: false` opens the page with JavaScript off. axe-core is an inline script,
 // which the search page's policy refuses: the axe visits run in a context that bypasses
 // the policy (its own visits, without axe, are the policy's test).
@@ -56,6 +57,11 @@ async function visit(spec) {
   });
   page.on("console", (m) => { if (m.type() === "error") result.consoleErrors.push(m.text()); });
   page.on("pageerror", (error) => result.pageErrors.push(String(error)));
+  result.dialogs = [];
+  page.on("dialog", async (dialog) => {
+    result.dialogs.push(dialog.message());
+    await dialog.dismiss();
+  });
   page.on("requestfailed", (r) => result.failedRequests.push(`${r.url()} ${r.failure()?.errorText ?? ""}`));
   page.on("response", (r) => { if (r.status() >= 400) result.failedRequests.push(`${r.url()} ${r.status()}`); });
   await page.addInitScript(() => {
@@ -105,6 +111,12 @@ async function visit(spec) {
       excerpt: item.querySelector(".search__excerpt")?.textContent ?? null,
       marks: Array.from(item.querySelectorAll(".search__excerpt mark")).map((m) => m.textContent),
     })),
+  );
+  // elements in the results that search.js does not make (what an excerpt or a headline
+  // could smuggle in): only article, img, div, h3, a, p, time, mark and li are its own
+  result.injected = await page.$$eval(
+    "[data-search-list] *",
+    (nodes) => nodes.filter((n) => !["ARTICLE", "IMG", "DIV", "H3", "A", "P", "TIME", "MARK", "LI"].includes(n.tagName)).length,
   );
   result.noJsVisible = await page.isVisible("[data-search-nojs]");
   result.sectionLinks = await page.$$eval("[data-search-nojs] a", (links) => links.map((a) => a.getAttribute("href")));

@@ -33,6 +33,7 @@ from rotativa.services.search import SearchIndexer
 from rotativa_tools.local.site_server import FolderSource, SiteServer, cdn_behaviours
 from rotativa_tools.local.template import load_template
 from tests.browser.conftest import AXE, CHROMIUM, PLAYWRIGHT, TOOLS, require_tools
+from tests.browser.rendered import HOSTILE_TITLE, HOSTILE_UPLOAD
 from tests.conftest import ROOT, SAMPLES
 from tests.indexed_folder import IndexedFolder
 
@@ -95,6 +96,8 @@ def search_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchSite
     base = tmp_path_factory.mktemp("search")
     content = base / "content"
     shutil.copytree(SAMPLES, content)
+    # an upload made to break pages: its headline and body are what results show
+    (content / "articles" / "titolo-ostile.md").write_text(HOSTILE_UPLOAD, encoding="utf-8")
     settings = SiteSettings.from_file(content / "site.yaml")
     folder = IndexedFolder(settings, content, with_media=True)
     root = base / "site"
@@ -124,6 +127,7 @@ def found(search_site: SearchSite, tmp_path_factory: pytest.TempPathFactory) -> 
             _search("section", "citta", section="Sport"),
             _search("nothing", "zzqxjw"),
             _search("removed-before", REMOVED_QUERY),
+            _search("hostile", "virgolette apici"),
             {"name": "address", "path": "/cerca/?q=" + quote(STREET)},
             {"name": "masthead", "path": "/sport/", "query": STREET, "masthead": True},
             {"name": "axe", "path": "/cerca/?q=" + quote(STREET), "axe": True},
@@ -204,6 +208,16 @@ def test_the_masthead_box_leads_to_the_search_and_its_results(found: dict[str, A
     assert visit["address"].endswith("/cerca/?q=via+Mazzini")
     assert visit["results"][0]["href"] == STREET_ARTICLE
     assert visit["cspViolations"] == []
+
+
+def test_a_hostile_headline_is_shown_as_text_and_runs_nothing(found: dict[str, Any]) -> None:
+    visit = found["hostile"]
+    [result] = [r for r in visit["results"] if r["href"] == "/sport/titolo-ostile/"]
+    assert result["title"] == HOSTILE_TITLE  # every character shown, none parsed
+    assert visit["dialogs"] == []
+    assert visit["pageErrors"] == []
+    assert visit["cspViolations"] == []
+    assert visit["injected"] == 0  # no element but the page's own in the results
 
 
 def test_the_search_page_is_accessible(found: dict[str, Any]) -> None:
