@@ -8,6 +8,7 @@ homepage renders than articles, and a few CloudFront invalidations, not hundreds
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -92,6 +93,12 @@ def test_a_burst_of_200_uploads_is_coalesced(
         assert len(homepage_renders) <= BURST // 5
         renders = [i for i in run.cloud.pump.invocations if i.function == "RenderFunction"]
         assert len(homepage_renders) <= len(renders)  # at most once per render batch
+        # and the search index was rebuilt once for the whole burst, with every article
+        searches = [i for i in run.cloud.pump.invocations if i.function == "SearchFunction"]
+        assert len(searches) == 1
+        assert searches[0].records > 1  # the hints of many index batches, in one window
+        entry = json.loads(run.cloud.site_files()["cerca/pagefind/pagefind-entry.json"])
+        assert entry["languages"]["it"]["page_count"] == BURST
 
         # and the figures, for whoever tunes the pipeline (pytest -s shows them)
         calls = sum(run.cloud.counter.calls.values())
