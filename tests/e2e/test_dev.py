@@ -162,6 +162,12 @@ def test_rotativa_dev_publishes_serves_reports_and_stops_on_sigterm(
     assert "Content-Security-Policy" in security
     for path in ("/sport/derby/", "/non-esiste/"):
         assert security.items() <= dev.headers(path).items()
+    # and the search index, made by the SearchFunction once the window's hints came in,
+    # is served under /cerca/ with the search page's own policy (its scripts, WebAssembly)
+    entry = eventually(lambda: ok(dev.get("/cerca/pagefind/pagefind-entry.json")), 30)
+    assert json.loads(entry[1])["languages"]["it"]["page_count"] >= 1
+    assert "'wasm-unsafe-eval'" in dev.headers("/cerca/")["Content-Security-Policy"]
+    assert "script-src" not in dev.headers("/sport/derby/")["Content-Security-Policy"]
 
     # WHEN an upload is wrong, THEN it is answered by its report beside it
     s3.put_object(Bucket=inbox, Key="articles/cattivo.md", Body=BAD.encode())
