@@ -129,6 +129,7 @@ def found(search_site: SearchSite, tmp_path_factory: pytest.TempPathFactory) -> 
             _search("removed-before", REMOVED_QUERY),
             _search("hostile", "virgolette apici"),
             {"name": "address", "path": "/cerca/?q=" + quote(STREET)},
+            {"name": "no-slash", "path": "/cerca?q=" + quote(STREET)},
             {"name": "masthead", "path": "/sport/", "query": STREET, "masthead": True},
             {"name": "axe", "path": "/cerca/?q=" + quote(STREET), "axe": True},
             {"name": "axe-empty", "path": "/cerca/", "axe": True},
@@ -161,6 +162,9 @@ def test_a_street_in_one_article_finds_that_article_first(found: dict[str, Any])
 
 def test_the_address_of_a_search_shows_its_results(found: dict[str, Any]) -> None:
     assert found["address"]["results"][0]["href"] == STREET_ARTICLE
+    # `/cerca` without its slash is the same page, under the same policy
+    assert found["no-slash"]["results"][0]["href"] == STREET_ARTICLE
+    assert found["no-slash"]["cspViolations"] == []
 
 
 def test_a_query_without_accents_finds_text_with_them(found: dict[str, Any]) -> None:
@@ -189,7 +193,7 @@ def test_results_run_under_the_search_pages_policy_and_nothing_leaves_the_site(
 ) -> None:
     policy = found["street"]["headers"]["content-security-policy"]
     assert "'wasm-unsafe-eval'" in policy
-    for name in ("street", "accent", "section", "nothing", "address"):
+    for name in ("street", "accent", "section", "nothing", "address", "no-slash"):
         visit = found[name]
         assert visit["cspViolations"] == [], name
         assert visit["pageErrors"] == [], name

@@ -420,7 +420,8 @@ def test_only_the_search_page_may_run_scripts_and_only_the_sites_own(
         b for b in [behaviors["DefaultCacheBehavior"], *behaviors["CacheBehaviors"]]
         if b["ResponseHeadersPolicyId"] == {"Ref": "SearchHeadersPolicy"}
     ]  # fmt: skip
-    assert uses == [by_path["/cerca/*"]]
+    assert uses == [by_path["/cerca/*"], by_path["/cerca"]]  # the page, with or without "/"
+    assert by_path["/cerca"] == {**by_path["/cerca/*"], "PathPattern": "/cerca"}
 
 
 @pytest.mark.parametrize(

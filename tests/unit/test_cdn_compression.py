@@ -65,7 +65,7 @@ def test_the_projects_behaviours_compress_with_brotli_and_gzip() -> None:
     config = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
     declared = [*config["CacheBehaviors"], config["DefaultCacheBehavior"]]
     assert all(b["Compress"] is True and b["CachePolicyId"] == CACHING_OPTIMIZED for b in declared)
-    assert [b.encodings for b in cdn_behaviours(template)] == [{"br", "gzip"}] * 3
+    assert [b.encodings for b in cdn_behaviours(template)] == [{"br", "gzip"}] * 4
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.client
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -141,8 +142,9 @@ def test_media_are_served_sandboxed_and_never_sniffed() -> None:
 
 def test_the_behaviours_are_read_in_cloudfronts_order_the_default_last() -> None:
     behaviours = cdn_behaviours(load_template(PROJECT))
-    assert [b.pattern for b in behaviours] == ["/cerca/*", "/media/*", None]
-    search, media, default = behaviours
+    assert [b.pattern for b in behaviours] == ["/cerca/*", "/cerca", "/media/*", None]
+    search, bare, media, default = behaviours
+    assert bare == replace(search, pattern="/cerca")
     assert media.headers == _media_policy_from_the_template()
     assert (media.rewrites, media.redirects) == (False, False)
     assert (search.rewrites, search.redirects) == (True, True)  # a page of the site
