@@ -223,6 +223,31 @@ def test_an_older_rebuild_that_ends_last_publishes_nothing(settings: SiteSetting
     assert set(newer.written) <= set(bucket.objects)  # every file the newer entry names
 
 
+def test_a_rebuild_overtaken_while_it_writes_deletes_nothing(settings: SiteSettings) -> None:
+    table, bucket, sent = MemoryTable(), MemoryBucket(), Invalidations()
+    publish(settings, table, ARTICLES)
+    indexer(settings, table, bucket, sent).refresh(NOW)
+    publish(
+        settings,
+        table,
+        {"articles/giunta.md": article("La giunta", section="Cronaca", body="Poi.")},
+        NOW + timedelta(minutes=1),
+    )
+
+    class Overtaken(Invalidations):
+        """A newer rebuild claims the index while this one sends its invalidation."""
+
+        def send(self, changes: Sequence[tuple[str, str]]) -> None:
+            super().send(changes)
+            assert table.claim(NOW + timedelta(minutes=9))
+
+    before = dict(bucket.objects)
+    older = indexer(settings, table, bucket, Overtaken()).refresh(NOW + timedelta(minutes=5))
+    assert older.superseded
+    assert older.deleted == []
+    assert set(before) <= set(bucket.objects)  # the files the newer one may name are kept
+
+
 def test_a_rebuild_that_failed_half_way_is_done_again_in_full(settings: SiteSettings) -> None:
     table, bucket, sent = MemoryTable(), MemoryBucket(), Invalidations()
     publish(settings, table, ARTICLES)

@@ -21,9 +21,10 @@ costs one rebuild, or a few, never one per upload. A rebuild (`SearchIndexer.ref
    at once: nothing of it stays readable from the site).
 
 Two rebuilds may overlap (a retried batch, two windows closing together): each claims the
-index with the moment it started reading before it writes the entry (`SearchBuilds`), and
-an older rebuild that lost the claim writes nothing more, so it can never put back an
-index older than one already published.
+index with the moment it started reading before it writes the entry, and again before it
+deletes (`SearchBuilds`); an older rebuild that lost the claim writes and deletes nothing
+more, so it can never put back an index older than one already published, nor remove a
+file the newer one's entry names.
 """
 
 from __future__ import annotations
@@ -176,6 +177,11 @@ class SearchIndexer:
             self.invalidations.send([("/" + k, hashlib.md5(bundle[k]).hexdigest()) for k in purge])
             result.invalidated = ["/" + key for key in purge]
         stale = sorted(set(held) - set(bundle))
+        if stale and self.builds is not None and not self.builds.claim(started):
+            # A newer rebuild claimed the index while this one wrote: what this one listed
+            # as stale may be what the newer one's entry names. It deletes, not this one.
+            result.superseded = True
+            return result
         if stale:
             self.files.delete_keys(stale)
             result.deleted = stale
