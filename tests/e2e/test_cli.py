@@ -131,6 +131,10 @@ def test_rotativa_local_prints_a_table_and_refuses_what_it_cannot_do(
         assert status == 404
         assert "Nordmilano Notizie" in body  # the site's 404 page
         assert fetch(server.url + "%2e%2e/%2e%2e/site.yaml")[0] == 404
+        # the search page and its index, as the SearchFunction made it
+        assert 'id="cerca-parole"' in fetch(server.url + "cerca/?q=derby")[1]
+        entry = json.loads(fetch(server.url + "cerca/pagefind/pagefind-entry.json")[1])
+        assert entry["languages"]["it"]["page_count"] == 2
     finally:
         server.stop()
     # a second run replaces its own output folder

@@ -35,7 +35,7 @@ from PIL import ExifTags, Image
 
 from tests.conftest import ROOT
 
-SECTIONS = {"publish", "burst", "rebuild", "memory"}
+SECTIONS = {"publish", "burst", "rebuild", "memory", "search"}
 
 
 def _state(paths: list[Path]) -> dict[str, float]:
