@@ -151,6 +151,10 @@ def table(results: dict[str, Any]) -> str:
             for k, v in verdict["ratios"].items()
         )
         add(f"   N={verdict['to_n']:,} against N={verdict['from_n']:,}: {ratios}")
+        search = ", ".join(
+            f"N={run['n']:,} {sum(run.get('search_calls', {}).values())}" for run in runs
+        )
+        add(f"   not in these: the search index's rebuild, once per window: calls {search}")
     if "burst" in sections:
         b = sections["burst"]["figures"]
         add(f"2. Burst: {b['uploads']:,} uploads at once into {b['site_before']:,} articles")
