@@ -247,7 +247,7 @@ class ArticlesTable:
                 **condition,
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            if _condition_failed(exc):
                 return False
             raise
         return True
@@ -323,7 +323,7 @@ class ArticlesTable:
                 ),
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            if _condition_failed(exc):
                 return False
             raise
         return True
@@ -570,7 +570,7 @@ class ArticlesTable:
                     **condition,  # type: ignore[arg-type]
                 )  # fmt: skip
             except ClientError as exc:
-                if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                if not _condition_failed(exc):
                     raise
                 continue
             held.append(path)
@@ -600,7 +600,7 @@ class ArticlesTable:
                     ExpressionAttributeValues=_encode({":key": key}),
                 )
             except ClientError as exc:
-                if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                if not _condition_failed(exc):
                     raise
 
     def redirect_owner(self, path: str) -> str | None:
@@ -664,7 +664,7 @@ class ArticlesTable:
                 ExpressionAttributeValues=_encode({":started": _iso(started)}),
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            if _condition_failed(exc):
                 return False
             raise
         return True
@@ -679,7 +679,7 @@ class ArticlesTable:
                 ExpressionAttributeValues=_encode({":started": _iso(started), ":records": records}),
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            if not _condition_failed(exc):
                 raise  # else a newer rebuild claimed the index since: it says what it holds
 
     # --- plumbing -------------------------------------------------------------------------
@@ -711,6 +711,11 @@ class ArticlesTable:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def _condition_failed(exc: ClientError) -> bool:
+    """Whether a single conditional write was refused by its condition (not another error)."""
+    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
 def _cancellation_reasons(exc: ClientError) -> list[str] | None:

@@ -1,8 +1,8 @@
 """The search index's view of the site: one record per visible article.
 
-What a record holds is decided by `rendering.search` (the words, the result's title,
-date, section and thumbnail); the bundle is made by `adapters.pagefind`; when and where it
-is written, by `services.search`.
+What a record holds is decided by `SiteRenderer.search_record` (rendering/renderer.py:
+the words, the result's title, date, section and thumbnail); the bundle is made by
+`adapters.pagefind`; when and where it is written, by `services.search`.
 """
 
 from __future__ import annotations

@@ -156,10 +156,9 @@ class SearchIndexer:
             for name, body in self.build(records, self.site.locale).items()
         }
         result = SearchRefresh(articles=len(records), files=len(bundle))
+        made = {key: hashlib.md5(body).hexdigest() for key, body in bundle.items()}
         held = self.files.digests(SEARCH_BUNDLE_PREFIX)
-        changed = [
-            key for key, body in bundle.items() if held.get(key) != hashlib.md5(body).hexdigest()
-        ]
+        changed = [key for key, digest in made.items() if held.get(key) != digest]
         hashed = [key for key in changed if is_hashed(key)]
         entry = [key for key in changed if not is_hashed(key)]
         for key in hashed:
@@ -174,7 +173,7 @@ class SearchIndexer:
         # serving the one before.
         purge = sorted({*entry, ENTRY} & set(bundle))
         if self.invalidations is not None and purge:
-            self.invalidations.send([("/" + k, hashlib.md5(bundle[k]).hexdigest()) for k in purge])
+            self.invalidations.send([("/" + key, made[key]) for key in purge])
             result.invalidated = ["/" + key for key in purge]
         stale = sorted(set(held) - set(bundle))
         if stale and self.builds is not None and not self.builds.claim(started):
