@@ -7,9 +7,12 @@ them under CI=true, where a skip would hide that nothing was checked.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,6 +41,29 @@ def require_tools(*needed: Path | str) -> None:
     if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
         pytest.fail(message)
     pytest.skip(message)
+
+
+def run_harness(script: str, work: Path, config: dict[str, Any], *, timeout: int) -> dict[str, Any]:
+    """Run one of this folder's node harnesses (`check_pages.mjs`, `search_pages.mjs`) on
+    `config` (Chromium, the tools and a fresh profile in `work` added): its JSON answer."""
+    work.mkdir(parents=True, exist_ok=True)
+    full = {
+        "chromium": str(CHROMIUM),
+        "toolsDir": str(TOOLS),
+        "userDataDir": str(work / "profile"),
+        **config,
+    }
+    (work / "config.json").write_text(json.dumps(full))
+    run = subprocess.run(
+        ["node", str(Path(__file__).with_name(script)), str(work / "config.json")],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-4000:]
+    answer: dict[str, Any] = json.loads(run.stdout)
+    return answer
 
 
 @pytest.fixture(scope="session")

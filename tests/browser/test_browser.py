@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.browser.conftest import AXE, CHROMIUM, PLAYWRIGHT, TOOLS, require_tools
+from tests.browser.conftest import AXE, CHROMIUM, PLAYWRIGHT, require_tools, run_harness
 from tests.browser.rendered import MOVED_PATH, SEED_PATH, RenderedSite
 from tests.conftest import ROOT, SEED
 
@@ -81,24 +80,9 @@ def chromium_report(
     wanted = os.environ.get("ROTATIVA_SCREENSHOTS")
     shots = (ROOT / wanted) if wanted else work / "shots"
     shots.mkdir(parents=True, exist_ok=True)
-    config = {
-        "chromium": str(CHROMIUM),
-        "toolsDir": str(TOOLS),
-        "axe": str(AXE),
-        "root": str(rendered.site_root),
-        "userDataDir": str(work / "profile"),
-        "pages": _pages(rendered, shots),
-    }
-    (work / "config.json").write_text(json.dumps(config))
-    run = subprocess.run(
-        ["node", str(Path(__file__).with_name("check_pages.mjs")), str(work / "config.json")],
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
-    assert run.returncode == 0, run.stderr[-4000:]
-    report = {page["name"]: page for page in json.loads(run.stdout)["pages"]}
+    config = {"axe": str(AXE), "root": str(rendered.site_root), "pages": _pages(rendered, shots)}
+    answer = run_harness("check_pages.mjs", work, config, timeout=240)
+    report = {page["name"]: page for page in answer["pages"]}
     report["_shots"] = {"folder": str(shots)}
     return report
 

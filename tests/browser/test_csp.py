@@ -18,9 +18,7 @@ produce its violation, which proves the harness can fail.
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -36,7 +34,7 @@ from rotativa_tools.local.site_server import (
     cdn_headers,
 )
 from rotativa_tools.local.template import load_template
-from tests.browser.conftest import CHROMIUM, PLAYWRIGHT, TOOLS, require_tools
+from tests.browser.conftest import CHROMIUM, PLAYWRIGHT, require_tools, run_harness
 from tests.browser.rendered import HOSTILE_PATH, SEED_PATH, RenderedSite
 from tests.conftest import ROOT
 
@@ -150,24 +148,9 @@ def csp_report(
         for name, path in {**PAGES, "canary": CANARY}.items()
     ]
     work = tmp_path_factory.mktemp("csp-chromium")
-    config = {
-        "chromium": str(CHROMIUM),
-        "toolsDir": str(TOOLS),
-        "axe": "",
-        "root": str(rendered.site_root),
-        "userDataDir": str(work / "profile"),
-        "pages": pages,
-    }
-    (work / "config.json").write_text(json.dumps(config))
-    run = subprocess.run(
-        ["node", str(Path(__file__).with_name("check_pages.mjs")), str(work / "config.json")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert run.returncode == 0, run.stderr[-4000:]
-    return {page["name"]: page for page in json.loads(run.stdout)["pages"]}
+    config = {"axe": "", "root": str(rendered.site_root), "pages": pages}
+    answer = run_harness("check_pages.mjs", work, config, timeout=120)
+    return {page["name"]: page for page in answer["pages"]}
 
 
 def _csp_console(page: dict[str, Any]) -> list[str]:

@@ -13,9 +13,7 @@ longer finds it.
 
 from __future__ import annotations
 
-import json
 import shutil
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +30,7 @@ from rotativa.services.rebuild import index_uploads
 from rotativa.services.search import SearchIndexer
 from rotativa_tools.local.site_server import FolderSource, SiteServer, cdn_behaviours
 from rotativa_tools.local.template import load_template
-from tests.browser.conftest import AXE, CHROMIUM, PLAYWRIGHT, TOOLS, require_tools
+from tests.browser.conftest import AXE, CHROMIUM, PLAYWRIGHT, require_tools, run_harness
 from tests.browser.rendered import HOSTILE_TITLE, HOSTILE_UPLOAD
 from tests.conftest import ROOT, SAMPLES
 from tests.indexed_folder import IndexedFolder
@@ -65,25 +63,9 @@ class SearchSite:
 
     def run(self, work: Path, visits: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         """The visits in one Chromium run; each visit's report by name."""
-        work.mkdir(parents=True, exist_ok=True)
-        config = {
-            "chromium": str(CHROMIUM),
-            "toolsDir": str(TOOLS),
-            "axe": str(AXE),
-            "origin": self.server.url.rstrip("/"),
-            "userDataDir": str(work / "profile"),
-            "visits": visits,
-        }
-        (work / "config.json").write_text(json.dumps(config))
-        run = subprocess.run(
-            ["node", str(Path(__file__).with_name("search_pages.mjs")), str(work / "config.json")],
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-        )
-        assert run.returncode == 0, run.stderr[-4000:]
-        return {visit["name"]: visit for visit in json.loads(run.stdout)["visits"]}
+        config = {"axe": str(AXE), "origin": self.server.url.rstrip("/"), "visits": visits}
+        answer = run_harness("search_pages.mjs", work, config, timeout=180)
+        return {visit["name"]: visit for visit in answer["visits"]}
 
 
 def _search(name: str, query: str, section: str | None = None) -> dict[str, Any]:
