@@ -15,6 +15,7 @@ import pytest
 from moto import mock_aws
 
 from rotativa.adapters.buckets import CONTENT_HASH, SiteBucket
+from rotativa.adapters.page_ledger import UNKNOWN, PageLedger, stored
 from rotativa.adapters.site_versions import SiteVersions
 from rotativa.domain.history import ObjectHistory
 from rotativa.services.rollback import (
@@ -57,7 +58,12 @@ def _current(site: SiteBucket, key: str = KEY) -> dict[str, Any]:
 
 
 def _clients(aws_clients: AwsClients) -> Any:
-    return {"s3": aws_clients.s3, "sqs": aws_clients.sqs, "cloudfront": aws_clients.cloudfront}.get
+    return {
+        "s3": aws_clients.s3,
+        "sqs": aws_clients.sqs,
+        "cloudfront": aws_clients.cloudfront,
+        "dynamodb": aws_clients.dynamodb,
+    }.get
 
 
 # ---------------------------------------------------------------------------- the rule
@@ -135,6 +141,31 @@ def test_a_bad_write_is_rolled_back_to_the_bytes_it_replaced(
     assert _current(site)["Body"] == b"<h1>GUASTO</h1>"
     # AND the next render of the same good page is still a no-op write
     assert site.put_if_changed(KEY, b"<h1>GUASTO</h1>", **PAGE) is None
+
+
+def test_after_a_rollback_the_next_render_wins_again_through_the_page_ledger(
+    local_stack: LocalStack, aws_clients: AwsClients
+) -> None:
+    # GIVEN a page written twice by the RenderFunction's bucket, which keeps the page ledger
+    ledger = PageLedger(local_stack.outputs["ArticlesTableName"], aws_clients.dynamodb)
+    site = SiteBucket(local_stack.outputs["SiteBucketName"], aws_clients.s3, ledger)
+    key = "cronaca/ledger-rollback/index.html"
+    site.put_if_changed(key, b"<h1>Derby</h1>", **PAGE)
+    bad = site.put_if_changed(key, b"<h1>GUASTO</h1>", **PAGE)
+    assert ledger.read([key]) == {key: stored(str(bad))}
+    # WHEN it is rolled back as `rotativa rollback` does (the stack names the table)
+    code = rollback_site_object(
+        key, local_stack.outputs, _clients(aws_clients), echo=lambda _: None
+    )
+    # THEN the ledger no longer claims to know the object
+    assert code == 0
+    assert ledger.read([key]) == {key: UNKNOWN}
+    assert _current(site, key)["Body"] == b"<h1>Derby</h1>"
+    # AND the next render of the same bytes asks S3 and writes them over the restored ones
+    assert site.put_if_changed(key, b"<h1>GUASTO</h1>", **PAGE) == bad
+    assert _current(site, key)["Body"] == b"<h1>GUASTO</h1>"
+    # AND then the ledger knows it again: a render of the same bytes writes nothing
+    assert site.put_if_changed(key, b"<h1>GUASTO</h1>", **PAGE) is None
 
 
 def test_a_deleted_object_comes_back(site: SiteBucket, versions: SiteVersions) -> None:

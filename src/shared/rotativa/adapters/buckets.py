@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
@@ -9,6 +10,16 @@ from typing import TYPE_CHECKING, Any, Final
 
 import boto3
 from botocore.exceptions import ClientError
+
+from rotativa.adapters.page_ledger import (
+    ABSENT,
+    UNKNOWN,
+    PageLedger,
+    is_claim,
+    is_known,
+    stored,
+)
+from rotativa.domain.pages import SiteWrite, StoreResult
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -40,6 +51,17 @@ def _head(client: S3Client, bucket: str, key: str) -> dict[str, Any] | None:
         if _missing(exc):
             return None
         raise
+
+
+def _state_of(write: SiteWrite) -> str:
+    """The ledger's state for an object once `write` is stored."""
+    return ABSENT if write.body is None else stored(content_hash(write.body, write.redirect))
+
+
+def _raised(result: StoreResult) -> str | None:
+    if isinstance(result, Exception):
+        raise result
+    return result
 
 
 def _report_key(key: str) -> str:
@@ -115,11 +137,20 @@ class InboxBucket:
 
 
 class SiteBucket:
-    """What CloudFront serves. Pages are written only when their bytes change."""
+    """What CloudFront serves. Pages are written only when their bytes change.
 
-    def __init__(self, name: str, client: S3Client | None = None) -> None:
+    With a `PageLedger` (the RenderFunction's), a batch of pages learns their stored hashes
+    from the articles table in one read (`store_many`); without, each write asks S3 first
+    (HeadObject). Every writer of pages into a ledgered bucket must pass the ledger, or
+    mark what it wrote unknown in it (`PageLedger.forget`): the ledger is trusted.
+    """
+
+    def __init__(
+        self, name: str, client: S3Client | None = None, ledger: PageLedger | None = None
+    ) -> None:
         self.name = name
         self.client: S3Client = client or boto3.client("s3")
+        self.ledger = ledger
 
     def stored_hash(self, key: str) -> str | None:
         head = _head(self.client, self.name, key)
@@ -136,27 +167,124 @@ class SiteBucket:
     ) -> str | None:
         """Write `body` unless the stored object has the same bytes (and the same redirect);
         the new hash, or None."""
+        write = SiteWrite(key, body, content_type, cache_control, redirect)
+        if self.ledger is not None:
+            return _raised(self.store_many([write])[0])
         digest = content_hash(body, redirect)
         if self.stored_hash(key) == digest:
             return None
-        extra: dict[str, Any] = {"WebsiteRedirectLocation": redirect} if redirect else {}
-        self.client.put_object(
-            Bucket=self.name,
-            Key=key,
-            Body=body,
-            ContentType=content_type,
-            CacheControl=cache_control,
-            Metadata={CONTENT_HASH: digest},
-            **extra,
-        )
+        self._put(write, digest)
         return digest
 
     def delete(self, key: str) -> bool:
         """Remove an object; True when there was one."""
+        if self.ledger is not None:
+            return _raised(self.store_many([SiteWrite(key, None)])[0]) is not None
         if _head(self.client, self.name, key) is None:
             return False
         self.client.delete_object(Bucket=self.name, Key=key)
         return True
+
+    def store_many(self, writes: Sequence[SiteWrite]) -> list[StoreResult]:
+        """Store each write unless unchanged (`BatchStorage`): with the ledger, one read of
+        the stored hashes, one claim of the keys that change, their S3 writes, one settle;
+        no HeadObject but for keys the ledger does not know (written before it, or by a
+        writer that lost a race). Without the ledger, one by one."""
+        if self.ledger is None:
+            return [self._store_unledgered(write) for write in writes]
+        ledger = self.ledger
+        unique = list({w.key: w for w in writes}.values())  # a key named twice: once
+        wanted = {w.key: _state_of(w) for w in unique}
+        states = ledger.read(list(wanted))
+        results: dict[str, StoreResult] = {}
+        expected: dict[str, str | None] = {}  # the keys to claim, and the state read
+        contended: list[SiteWrite] = []
+        for write in unique:
+            state = states.get(write.key)
+            if state == wanted[write.key]:
+                results[write.key] = None  # the ledger knows it holds these bytes already
+            elif is_claim(state):
+                contended.append(write)
+            else:
+                expected[write.key] = state
+        claim = ledger.new_claim()
+        claimed = ledger.claim(expected, claim) if expected else set()
+        settled: dict[str, str] = {}
+        for write in unique:
+            if write.key not in claimed:
+                continue
+            known = states.get(write.key)
+            try:
+                if is_known(known):  # the ledger says what S3 holds: no need to ask
+                    results[write.key] = self._store_known(write, known == ABSENT)
+                else:
+                    results[write.key] = self._store_unledgered(write, raise_=True)
+                settled[write.key] = wanted[write.key]
+            except Exception as exc:  # that write fails alone, and S3 is asked next time
+                results[write.key] = exc
+                settled[write.key] = UNKNOWN
+        contended += [w for w in unique if w.key in expected and w.key not in claimed]
+        if contended:
+            # Another writer holds these keys (or took them since the read): S3 is asked,
+            # and the ledger told to ask it, before (so the other's settle fails) and after.
+            keys = [w.key for w in contended]
+            ledger.forget(keys)
+            for write in contended:
+                results[write.key] = self._store_unledgered(write)
+            ledger.forget(keys)
+        if settled:
+            with contextlib.suppress(Exception):
+                # Not settled, the keys keep this batch's claim and are asked of S3 until it
+                # lapses: slower, never wrong. The pages are stored either way.
+                ledger.settle(settled, claim)
+        reported: set[str] = set()  # a key's result goes to its first write, once
+        answers: list[StoreResult] = []
+        for write in writes:
+            answers.append(None if write.key in reported else results[write.key])
+            reported.add(write.key)
+        return answers
+
+    def _store_known(self, write: SiteWrite, absent: bool) -> str | None:
+        if write.body is None:
+            if absent:
+                return None
+            self.client.delete_object(Bucket=self.name, Key=write.key)
+            return f"deleted:{write.key}"
+        digest = content_hash(write.body, write.redirect)
+        self._put(write, digest)
+        return digest
+
+    def _store_unledgered(self, write: SiteWrite, *, raise_: bool = False) -> StoreResult:
+        try:
+            if write.body is None:
+                if _head(self.client, self.name, write.key) is None:
+                    return None
+                self.client.delete_object(Bucket=self.name, Key=write.key)
+                return f"deleted:{write.key}"
+            digest = content_hash(write.body, write.redirect)
+            if self.stored_hash(write.key) == digest:
+                return None
+            self._put(write, digest)
+            return digest
+        except Exception as exc:
+            if raise_:
+                raise
+            return exc
+
+    def _put(self, write: SiteWrite, digest: str) -> None:
+        assert write.body is not None
+        extra: dict[str, Any] = (
+            {"WebsiteRedirectLocation": write.redirect} if write.redirect else {}
+        )
+        self.client.put_object(
+            Bucket=self.name,
+            Key=write.key,
+            Body=write.body,
+            ContentType=write.content_type,
+            CacheControl=write.cache_control,
+            Metadata={CONTENT_HASH: digest},
+            **extra,
+        )
 
     # --- a bundle written as a whole (the search index: `BundleFiles`) -----------------------
 

@@ -12,6 +12,8 @@ from rotativa.domain.history import ObjectHistory
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
+    from rotativa.adapters.page_ledger import PageLedger
+
 #: Headers S3 keeps per version that CopyObject would otherwise replace or drop: with
 #: MetadataDirective=REPLACE they are all given again, so the copy is the old object.
 _KEPT = (
@@ -27,9 +29,16 @@ _KEPT = (
 
 
 class SiteVersions:
-    def __init__(self, bucket: str, client: S3Client | None = None) -> None:
+    """The site bucket's history of an object. With the page ledger (adapters/page_ledger.py)
+    a restore marks the key unknown there, so that the next render asks S3 and writes what
+    it renders over the restored bytes, as every write does."""
+
+    def __init__(
+        self, bucket: str, client: S3Client | None = None, ledger: PageLedger | None = None
+    ) -> None:
         self.bucket = bucket
         self.client: S3Client = client or boto3.client("s3")
+        self.ledger = ledger
 
     def history(self, key: str) -> ObjectHistory:
         versions: list[str] = []
@@ -59,4 +68,6 @@ class SiteVersions:
             ChecksumAlgorithm=COPY_CHECKSUM,  # of the restored bytes, not of their parts
             **kept,
         )
+        if self.ledger is not None:
+            self.ledger.forget([key])
         return str(copied.get("VersionId", "null"))

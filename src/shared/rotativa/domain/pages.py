@@ -334,3 +334,20 @@ def pages_changed_by(rank: int, total_before: int, total_after: int) -> list[int
         ) != bucket_is_front(page, total_after):
             pages.add(page)
     return sorted(pages)
+
+
+# --- what a render stores -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SiteWrite:
+    """One object a render batch stores: `body` under `key`, or no object (None)."""
+
+    key: str
+    body: bytes | None
+    content_type: str = ""
+    cache_control: str = ""
+    redirect: str | None = None
+
+
+StoreResult = str | None | Exception  # a change id, unchanged, or why that write failed

@@ -20,7 +20,7 @@ port names.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from rotativa.domain.history import ObjectHistory
     from rotativa.domain.inbox import InboxEvent, InboxObject, IngestResult
     from rotativa.domain.media import MediaHead, MediaType
-    from rotativa.domain.pages import ListingId, PageRef
+    from rotativa.domain.pages import ListingId, PageRef, SiteWrite, StoreResult
     from rotativa.domain.pictures import Focus, PictureRecord
     from rotativa.domain.records import ArticleChange, Commit, StoredArticle
 
@@ -336,6 +336,18 @@ class SiteStorage(Protocol):
         ...
 
     def delete(self, key: str) -> bool: ...
+
+
+@runtime_checkable
+class BatchStorage(SiteStorage, Protocol):
+    """A site storage that stores a render batch's outputs together (the S3 bucket, which
+    learns their stored hashes in one read instead of one `HeadObject` each)."""
+
+    def store_many(self, writes: Sequence[SiteWrite]) -> list[StoreResult]:
+        """Store each write unless unchanged; per write, in order: its change id (the new
+        hash, or `deleted:<key>`), None when nothing changed, or the exception that failed
+        it (the others are still stored)."""
+        ...
 
 
 class BundleFiles(Protocol):

@@ -32,7 +32,15 @@ from pathlib import PurePath
 from typing import Any
 
 from rotativa.domain.inbox import Change, FileUpload, InboxEvent, IngestOutcome, IngestResult
-from rotativa.domain.pages import ListingId, ListingKind, PageKind, PageRef, bucket_count
+from rotativa.domain.pages import (
+    ListingId,
+    ListingKind,
+    PageKind,
+    PageRef,
+    SiteWrite,
+    StoreResult,
+    bucket_count,
+)
 from rotativa.domain.records import ArticleState, StoredArticle
 from rotativa.domain.site import SiteSettings
 from rotativa.domain.slugs import slugify
@@ -50,7 +58,7 @@ from rotativa.services.ports import (
     SiteStorage,
     UploadFolder,
 )
-from rotativa.services.rendering import WITH_FEEDS, PageRenderer
+from rotativa.services.rendering import WITH_FEEDS, PageRenderer, store_all
 from rotativa.services.scheduling import Timetable
 
 Progress = Callable[[int, int], None]
@@ -145,6 +153,9 @@ class RebuildReport:
         self.changes.extend(other.changes)
 
 
+REBUILD_CHUNK = 100  # pages rendered as one batch by a rebuild in process
+
+
 class _Tally:
     """The storage seen through a counter: what was rendered, written and removed."""
 
@@ -174,6 +185,18 @@ class _Tally:
         removed = self.storage.delete(key)
         self.report.removed += removed
         return removed
+
+    def store_many(self, writes: Sequence[SiteWrite]) -> list[StoreResult]:
+        """A chunk's writes stored together where the storage can (the bucket's ledger)."""
+        results = store_all(self.storage, writes)
+        for write, result in zip(writes, results, strict=True):
+            self.report.files += 1
+            self.report.bytes += len(write.body or b"")
+            if isinstance(result, str):
+                deleted = result.startswith("deleted:")
+                self.report.removed += deleted
+                self.report.written += not deleted
+        return results
 
 
 class _Collect:
@@ -230,12 +253,15 @@ class Rebuild:
         pages = PageRenderer(
             self.site, self.source, _Tally(self.storage, report), _Collect(report), self.renderer
         )
-        every = max(1, len(refs) // 200)
-        for done, ref in enumerate(refs, start=1):
-            pages.render([ref], now)
-            report.pages += 1
-            if progress is not None and (done % every == 0 or done == len(refs)):
-                progress(done, len(refs))
+        # In chunks: each is one render batch (its outputs stored together, a bucket's
+        # ledger read once for them), small enough for the progress bar to move.
+        chunk = max(1, min(REBUILD_CHUNK, len(refs) // 200))
+        for start in range(0, len(refs), chunk):
+            part = refs[start : start + chunk]
+            pages.render(part, now)
+            report.pages += len(part)
+            if progress is not None:
+                progress(start + len(part), len(refs))
         return report
 
     def _parallel(

@@ -31,6 +31,8 @@ from rotativa.domain.pages import (
     ListingKind,
     PageKind,
     PageRef,
+    SiteWrite,
+    StoreResult,
     bucket_count,
     bucket_is_front,
     bucket_range,
@@ -47,7 +49,7 @@ from rotativa.domain.search import SEARCH_PATH
 from rotativa.domain.site import SiteSettings
 from rotativa.domain.slugs import slugify
 from rotativa.rendering import Listing, SitemapEntry, SiteRenderer, media_type
-from rotativa.services.ports import Invalidations, PageSource, SiteStorage
+from rotativa.services.ports import BatchStorage, Invalidations, PageSource, SiteStorage
 from rotativa.services.snapshot import Snapshot
 
 WITH_FEEDS = (ListingKind.SECTION, ListingKind.AUTHOR)  # the listings with a feed of their own
@@ -113,14 +115,16 @@ class PageRenderer:
 
     def render_batch(self, refs: Iterable[PageRef], now: datetime) -> Batch:
         """Render each distinct page once, reading the table once for the whole batch
-        (`Snapshot`), and send every change in one message. A page that fails is reported
-        in `failed`; the others are stored and their invalidations still go out."""
+        (`Snapshot`), store every output together (`store_all`: the S3 bucket learns their
+        stored hashes in one read), and send every change in one message. A page that fails
+        is reported in `failed`; the others are stored and their invalidations still go out."""
         pages = sorted(set(refs), key=_widest_first)
         snapshot = Snapshot(self.source)
         reader = copy.copy(self)
         reader.source = snapshot
         batch = Batch()
         snapshot.prefetch(pages)  # (when it fails, nothing was stored: the batch retries)
+        writes: list[tuple[PageRef, str, SiteWrite]] = []  # the page, its path, the write
         for ref in pages:
             try:
                 outputs = reader.outputs(ref, now)
@@ -129,16 +133,19 @@ class PageRenderer:
                 continue
             for output in outputs:
                 try:
-                    change = self._store(output)
-                except Exception as exc:  # as above: reported, retried
+                    writes.append((ref, output.path, self._write(output)))
+                except OwnershipRefused as exc:  # as below: reported, retried
                     batch.failed.setdefault(ref, exc)
-                    continue
-                if change is not None:
-                    batch.changes.append((output.path, change))
+        stored = store_all(self.storage, [write for _, _, write in writes])
+        for (ref, path, _), result in zip(writes, stored, strict=True):
+            if isinstance(result, Exception):  # as above: reported, retried
+                batch.failed.setdefault(ref, result)
+            elif result is not None:
+                batch.changes.append((path, result))
         self.invalidations.send(batch.changes)
         return batch
 
-    def _store(self, output: Output) -> str | None:
+    def _write(self, output: Output) -> SiteWrite:
         key = object_key(output.path)
         if site_owns(key, self.site.section_slugs) != output.site_made:
             # Validation and the claims keep this from happening; this is the last guard
@@ -146,14 +153,8 @@ class PageRenderer:
             raise OwnershipRefused(
                 f"{key!r} is not {'the site' if output.site_made else 'an upload'}'s"
             )
-        if output.body is None:
-            return f"deleted:{key}" if self.storage.delete(key) else None
-        return self.storage.put_if_changed(
-            key,
-            output.body,
-            content_type=output.content_type,
-            cache_control=output.cache_control,
-            redirect=output.redirect,
+        return SiteWrite(
+            key, output.body, output.content_type, output.cache_control, output.redirect
         )
 
     def outputs(self, ref: PageRef, now: datetime) -> list[Output]:
@@ -400,6 +401,35 @@ class PageRenderer:
 #: feeds' and the latest's smaller reads of the same months are then answered from what
 #: they read (`Snapshot`).
 _WIDE_READERS = (PageKind.SITEMAP, PageKind.NEWS_SITEMAP)
+
+
+def store_each(storage: SiteStorage, writes: Sequence[SiteWrite]) -> list[StoreResult]:
+    """`writes` stored one by one (what a storage without `store_many` does)."""
+    results: list[StoreResult] = []
+    for write in writes:
+        try:
+            if write.body is None:
+                results.append(f"deleted:{write.key}" if storage.delete(write.key) else None)
+            else:
+                results.append(
+                    storage.put_if_changed(
+                        write.key,
+                        write.body,
+                        content_type=write.content_type,
+                        cache_control=write.cache_control,
+                        redirect=write.redirect,
+                    )
+                )
+        except Exception as exc:  # that write fails alone
+            results.append(exc)
+    return results
+
+
+def store_all(storage: SiteStorage, writes: Sequence[SiteWrite]) -> list[StoreResult]:
+    """`writes` stored together where the storage can, else one by one."""
+    if isinstance(storage, BatchStorage):
+        return storage.store_many(writes)
+    return store_each(storage, writes)
 
 
 def _widest_first(ref: PageRef) -> tuple[int, PageRef]:

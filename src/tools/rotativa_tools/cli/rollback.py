@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 COMMAND: Final = "rollback"
 SITE_BUCKET_OUTPUT = "SiteBucketName"
+TABLE_OUTPUT = "ArticlesTableName"
 INVALIDATE_QUEUE_OUTPUT = "InvalidateQueueUrl"
 DISTRIBUTION_OUTPUT = "DistributionId"
 
@@ -90,11 +91,14 @@ def rollback_site_object(
     echo: Callable[[str], None] = print,
 ) -> int:
     """Roll `key` back in the stack the outputs describe; `client(service)` makes clients."""
+    from rotativa.adapters.page_ledger import PageLedger
     from rotativa.adapters.site_versions import SiteVersions
 
+    table = outputs.get(TABLE_OUTPUT)  # the page ledger, which must learn of the restore
+    ledger = PageLedger(table, client("dynamodb")) if table else None
     result = roll_back(
         key,
-        SiteVersions(outputs[SITE_BUCKET_OUTPUT], client("s3")),
+        SiteVersions(outputs[SITE_BUCKET_OUTPUT], client("s3"), ledger),
         _invalidation(outputs, client),
         to=to,
     )
