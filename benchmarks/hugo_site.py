@@ -26,8 +26,10 @@ CONFIG = """\
 baseURL = "https://www.nordmilanonotizie.example/"
 languageCode = "it"
 title = "Nordmilano Notizie"
-disableKinds = []
-enableRobotsTXT = false
+# rotativa has no page listing every tag or every author: neither has this site.
+disableKinds = ["taxonomy"]
+ignoreErrors = ["error-disable-taxonomy"]  # "taxonomy" is the list of terms, as meant
+enableRobotsTXT = true
 timeZone = "Europe/Rome"
 
 [pagination]
@@ -41,24 +43,43 @@ autore = "authors"
 tags = "/tag/:slug/"
 authors = "/autore/:slug/"
 
+# Feeds where rotativa has them: the site, each section, each author (below).
+[outputs]
+home = ["HTML", "RSS"]
+section = ["HTML", "RSS"]
+term = ["HTML"]
+
+[[cascade]]
+outputs = ["HTML", "RSS"]
+[cascade._target]
+kind = "term"
+path = "/authors/**"
+
+# Hugo's documented default (gohugo.io/configuration/related-content/, related.DefaultConfig
+# in Hugo's source: `keywords` weight 100, `date` weight 10, threshold 80, newer pages
+# left out), with this site's keywords in `tags`.
 [related]
-threshold = 1
-includeNewer = true
-toLower = true
+includeNewer = false
+threshold = 80
+toLower = false
 [[related.indices]]
 name = "tags"
 weight = 100
 [[related.indices]]
-name = "section"
-weight = 40
-type = "basic"
-[[related.indices]]
 name = "date"
-weight = 20
+weight = 10
 
 [markup.goldmark.renderer]
 unsafe = false
 """
+
+#: what `[related]` says above, for the figures' JSON
+RELATED = {
+    "includeNewer": False,
+    "threshold": 80,
+    "toLower": False,
+    "indices": [{"name": "tags", "weight": 100}, {"name": "date", "weight": 10}],
+}
 
 # Hugo 0.111 reads `paginate`; newer ones read [pagination]. Both are set.
 LEGACY_PAGINATE = "paginate = 20\n"
@@ -114,6 +135,10 @@ LIST = """\
 {{ end }}
 """
 
+NOT_FOUND = """\
+{{ define "main" }}<h1>Pagina non trovata</h1><p><a href="/">Torna alla home</a></p>{{ end }}
+"""
+
 HOME = """\
 {{ define "main" }}
 {{ range .Site.Sections }}
@@ -151,6 +176,7 @@ def write_site(articles: Sequence[GeneratedArticle], root: Path) -> int:
     (layouts / "_default" / "single.html").write_text(SINGLE, encoding="utf-8")
     (layouts / "_default" / "list.html").write_text(LIST, encoding="utf-8")
     (layouts / "index.html").write_text(HOME, encoding="utf-8")
+    (layouts / "404.html").write_text(NOT_FOUND, encoding="utf-8")
     sections = sorted({a.section for a in articles})
     for section in sections:
         folder = root / "content" / slugify(section)

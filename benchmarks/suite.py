@@ -7,7 +7,8 @@
 
 1. incremental publish into sites of N = 100, 1,000, 10,000 articles (local cloud on moto);
 2. a burst of 1,000 uploads at once;
-3. a full rebuild of 10,000 articles, rotativa against Hugo;
+3. a full rebuild at 1,000, 2,000 and 10,000 articles: `rotativa rebuild` against `hugo`, whole
+   processes, and one publish into 10,000 against Hugo's full build of it;
 4. cold start: each handler's import in a fresh interpreter, package and layer sizes;
 5. memory: peak RSS of a full rebuild and of one handler invocation;
 6. search: one rebuild of the search index at N = 1,000 and 10,000, and what it writes.
@@ -103,10 +104,35 @@ def run_burst(uploads: int, site_before: int) -> dict[str, Any]:
     return burst(uploads, site_before=site_before, log=log).as_dict()
 
 
-def run_rebuild(n: int) -> dict[str, Any]:
+def run_rebuild(sizes: list[int]) -> dict[str, Any]:
     from benchmarks.fullbuild import run
 
-    return run(n, log=log)
+    return run(sizes, log=log)
+
+
+def publish_against_hugo(sections: dict[str, Any]) -> dict[str, Any] | None:
+    """What a newsroom waits for: one publish into N articles (section 1's per-publish
+    time) against Hugo's full build of a site of N (section 3), at the largest N both
+    measured; None when they share no size."""
+    if "publish" not in sections or "rebuild" not in sections:
+        return None
+    publishes = {run["n"]: run for run in sections["publish"]["figures"]["runs"]}
+    builds = {run["n"]: run for run in sections["rebuild"]["figures"]["runs"] if "hugo" in run}
+    common = sorted(set(publishes) & set(builds))
+    if not common:
+        return None
+    n = common[-1]
+    publish, hugo = publishes[n], builds[n]["hugo"]
+    return {
+        "n": n,
+        "publish_wall_seconds": publish["wall_seconds"],
+        "publish_cpu_seconds": publish["cpu_seconds"],
+        "hugo_full_build_wall_seconds": hugo["wall_seconds"],
+        "hugo_full_build_cpu_seconds": hugo["cpu_seconds"],
+        "ratio_wall": round(hugo["wall_seconds"] / publish["wall_seconds"], 1),
+        "publish_finished": sections["publish"]["finished"],
+        "rebuild_finished": sections["rebuild"]["finished"],
+    }
 
 
 def run_coldstart(repeats: int, work: Path) -> dict[str, Any]:
@@ -167,21 +193,33 @@ def table(results: dict[str, Any]) -> str:
         add(f"   time in functions: {phases}")
     if "rebuild" in sections:
         r = sections["rebuild"]["figures"]
-        add(f"3. Full rebuild of {r['n']:,} articles with related boxes")
-        for key, label in (
-            ("rotativa", "rotativa, from uploads, 1 process"),
-            ("rotativa_jobs2", "rotativa, from uploads, 2 processes"),
-            ("rotativa_rebuild_jobs2", "rotativa rebuild (validated), 2 processes"),
-            ("hugo", "hugo --quiet, related box"),
-            ("hugo_without_related", "hugo --quiet, no related box"),
-        ):
-            if key in r:
-                x = r[key]
-                add(f"   {label:<44} {x['pages']:>6,} pages {x['seconds']:>7.1f} s "
-                    f"{x['pages_per_second']:>7.1f} pages/s  CPU {x['cpu_seconds']:>6.1f} s  "
-                    f"RSS {x['peak_rss_mb']:>5.0f} MB")  # fmt: skip
-        if "ratio_pages_per_second" in r:
-            add(f"   rotativa (2 processes) / hugo: ×{r['ratio_pages_per_second']} pages/s")
+        add(f"3. Full rebuild, whole processes into tmpfs, one run each (rotativa --jobs "
+            f"{r['jobs']}, {r['hugo_version'] or 'no hugo'})")  # fmt: skip
+        for run in r["runs"]:
+            add(f"   {run['n']:>7,} articles")
+            for key, label in (
+                ("rotativa_uploads", "rotativa rebuild FOLDER (uploads)"),
+                ("rotativa_export", "rotativa rebuild --table-export"),
+                ("hugo", "hugo, related box (default config)"),
+                ("hugo_without_related", "hugo, no related box (reference)"),
+            ):
+                if key in run:
+                    x = run[key]
+                    add(f"     {label:<36} {x['wall_seconds']:>7.1f} s  "
+                        f"CPU {x['cpu_seconds']:>6.1f} s  RSS {x['peak_rss_mb']:>5.0f} MB  "
+                        f"{x['html']:>6,} HTML "
+                        f"(+{x['html_redirects']} redirects) {x['feeds']:>4} feeds "
+                        f"{x['sitemaps']:>3} sitemaps  load {x['load_before'][0]}")  # fmt: skip
+            if "ratios" in run:
+                ratios = ", ".join(f"{k.removeprefix('rotativa_')} ×{v['wall']} (CPU ×{v['cpu']})"
+                                   for k, v in run["ratios"].items())  # fmt: skip
+                add(f"     hugo / rotativa, wall: {ratios}")
+        versus = results.get("publish_against_hugo")
+        if versus:
+            add(f"   one publish into {versus['n']:,}: {versus['publish_wall_seconds']:.2f} s "
+                f"(section 1, {versus['publish_finished']}); hugo's full build of it "
+                f"{versus['hugo_full_build_wall_seconds']:.1f} s: "
+                f"×{versus['ratio_wall']}")  # fmt: skip
     if "coldstart" in sections:
         c = sections["coldstart"]["figures"]
         add("4. Cold start: import of each handler in a fresh interpreter (median ms, CPU ms)")
@@ -205,10 +243,11 @@ def table(results: dict[str, Any]) -> str:
         m = sections["memory"]["figures"]
         add(f"5. Memory: one RenderFunction invocation ({m['pages']} pages): peak "
             f"{m['peak_mb']:.0f} MB (after import {m['after_import_mb']:.0f} MB)")  # fmt: skip
-        if "rebuild" in sections:
-            r = sections["rebuild"]["figures"]
+        if "rebuild" in sections and sections["rebuild"]["figures"]["runs"]:
+            r = sections["rebuild"]["figures"]["runs"][-1]
             add(
-                f"   full rebuild of {r['n']:,}: rotativa {r['rotativa']['peak_rss_mb']:.0f} MB"
+                f"   full rebuild of {r['n']:,}: rotativa "
+                f"{r['rotativa_uploads']['peak_rss_mb']:.0f} MB (largest process)"
                 + (f", hugo {r['hugo']['peak_rss_mb']:.0f} MB" if "hugo" in r else "")
             )
     if "search" in sections:
@@ -320,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
     plan: dict[str, Callable[[], Any]] = {
         "publish": lambda: run_publish([100, 1000] if quick else [100, 1000, 10_000], 3),
         "burst": lambda: run_burst(100 if quick else 1000, 100),
-        "rebuild": lambda: run_rebuild(1000 if quick else 10_000),
+        "rebuild": lambda: run_rebuild([1000] if quick else [1000, 2000, 10_000]),
         "coldstart": lambda: run_coldstart(3 if quick else 9, work),
         "memory": lambda: run_memory(300 if quick else 1000, work),
         "search": lambda: run_search([1000] if quick else [1000, 10_000], work),
@@ -329,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
         plan |= {
             "publish": lambda: run_publish([10, 20], 1),
             "burst": lambda: run_burst(10, 10),
-            "rebuild": lambda: run_rebuild(20),
+            "rebuild": lambda: run_rebuild([20]),
             "coldstart": lambda: run_coldstart(1, work),
             "memory": lambda: run_memory(20, work),
             "search": lambda: run_search([20], work),
@@ -338,6 +377,9 @@ def main(argv: list[str] | None = None) -> int:
         if name in wanted:
             sections[name] = timed_section(name, plan[name])
             args.out.parent.mkdir(parents=True, exist_ok=True)
+            versus = publish_against_hugo(sections)
+            if versus is not None:
+                results["publish_against_hugo"] = versus
             args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(table(results))
     print(f"figures: {args.out}")

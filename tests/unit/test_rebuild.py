@@ -3,7 +3,9 @@ named, rendered once, no AWS."""
 
 from __future__ import annotations
 
+import gzip
 import io
+import json
 import os
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -298,3 +300,68 @@ def test_the_command_names_the_files_the_cloud_would_refuse(
     assert str(bad) in err
     assert str(tmp_path / "articles" / "copia.md") in err
     assert str(tmp_path / "articles" / "buono.md") not in err
+
+
+# --- `rotativa rebuild --table-export`: the table read from a DynamoDB export on disk ----
+
+
+def _export(memory: MemoryTable, settings: SiteSettings, folder: Path) -> Path:
+    """The samples' table as an export to S3 writes it (DYNAMODB_JSON)."""
+    from benchmarks.table_export import table_items, write_table_export
+
+    stored = [a for a in memory.articles() if a.visible]
+    return write_table_export(table_items(settings, stored, memory), folder)
+
+
+def test_the_command_rebuilds_from_a_table_export(
+    memory: MemoryTable, settings: SiteSettings, tmp_path: Path
+) -> None:
+    # GIVEN the samples' table exported, as AWS lays an export out
+    export = _export(memory, settings, tmp_path / "export")
+    [data] = sorted((export / "data").iterdir())
+    with gzip.open(data, "rt") as lines:
+        first = json.loads(next(lines))
+    assert set(first) == {"Item"}
+    assert first["Item"]["sk"] == {"S": "article"}
+    # WHEN the site is rebuilt from the export
+    out = tmp_path / "export-site"
+    site = str(SAMPLES / "site.yaml")
+    command = ["rebuild", "--table-export", str(export), "--site", site, "--quiet"]
+    assert main([*command, "--out", str(out), "--no-search"]) == 0
+    # THEN it writes the pages of the table exported, and no search index when told not to
+    reference = tmp_path / "reference"
+    Rebuild(settings, memory, FolderBucket(reference)).run(site_pages(memory, settings), NOW)
+
+    def files(root: Path) -> set[str]:
+        return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+
+    assert files(out) == files(reference)
+    assert not any(name.startswith("cerca/pagefind/") for name in files(out))
+    for page in ("sesto-san-giovanni/index.html", "sport/feed.xml", "tag/calcio/index.html"):
+        assert (out / page).read_bytes() == (reference / page).read_bytes(), page
+
+
+def test_a_folder_that_is_not_a_table_export_is_a_usage_error(
+    memory: MemoryTable, settings: SiteSettings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site = str(SAMPLES / "site.yaml")
+
+    def rebuild(*args: str) -> int:
+        return main(["rebuild", *args, "--site", site, "--out", str(tmp_path / "out")])
+
+    assert rebuild("--table-export", str(tmp_path / "missing")) == 2
+    assert "no such folder" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    assert rebuild("--table-export", str(tmp_path / "empty")) == 2
+    assert "not a DynamoDB table export (no data/*.json.gz)" in capsys.readouterr().err
+    broken = tmp_path / "broken"
+    (broken / "data").mkdir(parents=True)
+    with gzip.open(broken / "data" / "0.json.gz", "wt") as out:
+        out.write('{"pk": {"S": "article#x"}}\n')  # an item, not a line of an export
+    assert rebuild("--table-export", str(broken)) == 2
+    assert "0.json.gz:1: not a DYNAMODB_JSON line" in capsys.readouterr().err
+    export = _export(memory, settings, tmp_path / "export")
+    assert rebuild("--table-export", str(export), str(SAMPLES)) == 2
+    assert rebuild("--table-export", str(export), "--table", "articles") == 2
+    assert "--table-export is the source" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

@@ -2,6 +2,8 @@
 
     rotativa rebuild samples/ --out build/site        # in process, from a content folder
     rotativa rebuild --table T --out build/site        # in process, from the articles table
+    rotativa rebuild --table-export DIR --out build/site
+                                                      # in process, from a DynamoDB export
     rotativa rebuild --table T --bucket SITE [--invalidate-queue-url URL]
                                                       # in process, into the site bucket
     rotativa rebuild --table T --render-queue-url URL # on AWS: fan pages out to the queue
@@ -11,7 +13,10 @@
 In process, a progress bar counts the pages (`--jobs N` renders a folder target in N
 processes); only pages whose bytes changed are written. On AWS every page goes to the
 render queue, where the RenderFunction renders batches in parallel and the
-InvalidateFunction coalesces what changed. The table is `--table`, else the
+InvalidateFunction coalesces what changed. `--table-export DIR` reads the table from a
+DynamoDB export on disk ("export to S3", DYNAMODB_JSON: gzipped lines `{"Item": …}` under
+`DIR/data/`, as `aws s3 sync` brings it down): no AWS account, no running stack, the
+articles exactly as validated, indexed again here. The table is `--table`, else the
 ArticlesTableName output of the stack the target options name (`--stack`, or a running
 `rotativa dev` by `--endpoint-url` or `--outputs-file`, else the one running here), as
 every command finds it (`find_target`); nothing is read from
@@ -23,12 +28,15 @@ folder's site.yaml, the deployed stack's parameters, or SITE_*.
 from __future__ import annotations
 
 import argparse
+import gzip
+import json
 import os
 import sys
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Final
+from typing import IO, TYPE_CHECKING, Any, Final
 
 from rotativa.domain.messages import Language, render_message
 from rotativa.domain.site import SiteSettings
@@ -50,6 +58,7 @@ if TYPE_CHECKING:
     # The rebuild itself (templates, Jinja) is imported when the command runs, so that
     # the command costs `rotativa check` nothing at start-up.
     from rotativa.adapters.memory import MemoryBucket, MemoryTable
+    from rotativa.domain.records import StoredArticle
     from rotativa.services.ports import (
         ArticleBatches,
         BundleFiles,
@@ -84,6 +93,14 @@ def add_command(commands: SubParsers) -> None:
     rebuild.add_argument(
         "--table", help=f"the articles table (default: the target stack's {TABLE_OUTPUT})"
     )
+    rebuild.add_argument(
+        "--table-export",
+        type=Path,
+        metavar="DIR",
+        help="a DynamoDB export of the articles table (export to S3, DYNAMODB_JSON: "
+        "DIR/data/*.json.gz), read from disk: its articles, already validated, are indexed "
+        "again (listings, related boxes) and every page rendered",
+    )
     add_target_options(rebuild, site=False)
     add_site_option(rebuild, "site.yaml, the deployed stack's parameters or SITE_*")
     target = rebuild.add_mutually_exclusive_group()
@@ -100,6 +117,11 @@ def add_command(commands: SubParsers) -> None:
     rebuild.add_argument(
         "--jobs", type=int, default=1, metavar="N", help="with --out: render in N processes"
     )
+    rebuild.add_argument(
+        "--no-search",
+        action="store_true",
+        help="leave the search index (pagefind) as it is: pages only",
+    )
     rebuild.add_argument("--quiet", action="store_true", help="no progress bar")
     add_lang_option(rebuild)
     rebuild.set_defaults(run=run_rebuild)
@@ -115,11 +137,16 @@ def run_rebuild(args: argparse.Namespace) -> int:
     bucket = args.bucket
     queue_url = args.render_queue_url
     language: Language = args.lang or "it"
-    wants_stack = args.content is None and not table_name
+    export = args.table_export
+    wants_stack = args.content is None and not table_name and export is None
     if args.out is None and bucket is None and queue_url is None:
         return _usage(render_message("rebuild_usage_target", language))
     if queue_url is not None and args.content is not None:
         return _usage(render_message("rebuild_usage_queue", language))
+    if export is not None and (args.content is not None or table_name or names_a_stack(args)):
+        return _usage("--table-export is the source: name no folder, table or stack with it")
+    if export is not None and queue_url is not None:
+        return _usage("--render-queue-url reads the table: use it with --table, not an export")
     target = None
     if wants_stack and not names_a_stack(args) and not _dev_running(args):
         return _usage(render_message("rebuild_usage_source", language))
@@ -148,6 +175,12 @@ def run_rebuild(args: argparse.Namespace) -> int:
         for path in invalid:
             print(render_message("rebuild_skipped", language, path=path), file=sys.stderr)
         status = EXIT_INVALID if invalid else EXIT_OK
+        source = index = bodies = builds = memory
+    elif export is not None:
+        try:
+            memory = load_table_export(export, site, now)
+        except TableExportError as exc:
+            return fail(COMMAND, exc)
         source = index = bodies = builds = memory
     else:
         from rotativa.adapters.articles_table import ArticlesTable
@@ -181,6 +214,8 @@ def run_rebuild(args: argparse.Namespace) -> int:
         storage.put_if_changed(key, body, content_type=content_type, cache_control=cache)
     report = Rebuild(site, source, storage, invalidations).run(refs, now, progress=bar, jobs=jobs)
     print(summary(report, language))
+    if args.no_search:
+        return status
     # The search index as the SearchFunction makes it, compared with what the bucket holds
     # even when the records are those already published (a rebuild repairs).
     from rotativa.adapters.pagefind import build_bundle
@@ -279,6 +314,78 @@ def load_folder(
     published = FolderSiteMedia(inbox, media) if media is not None else None
     rejected = index_uploads(site, table, inbox, uploads, now, media=published)
     return table, [Path(r.path) for r in rejected]
+
+
+class TableExportError(ValueError):
+    """The folder is not a DynamoDB export of the articles table (or holds a bad line)."""
+
+
+EXPORT_DATA: Final = "data"  # where an export to S3 keeps its items, beside its manifests
+
+
+def export_files(folder: Path) -> list[Path]:
+    """The data files of a DynamoDB export in `folder` (the export's own folder,
+    `AWSDynamoDB/<export id>/`, holding `data/` and the manifests), in a stable order."""
+    if not folder.is_dir():
+        raise TableExportError(f"{folder}: no such folder")
+    files = sorted((folder / EXPORT_DATA).glob("*.json.gz"))
+    if not files:
+        raise TableExportError(
+            f"{folder}: not a DynamoDB table export (no {EXPORT_DATA}/*.json.gz): name the "
+            "export's folder, AWSDynamoDB/<export id>/, exported as DYNAMODB_JSON"
+        )
+    return files
+
+
+def export_items(folder: Path) -> Iterator[dict[str, Any]]:
+    """Every item of the export, as DynamoDB JSON (`{"pk": {"S": …}, …}`)."""
+    for path in export_files(folder):
+        with gzip.open(path, "rt", encoding="utf-8") as lines:
+            for number, line in enumerate(lines, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    item = json.loads(line)["Item"]
+                except (ValueError, KeyError, TypeError) as exc:
+                    raise TableExportError(
+                        f"{path}:{number}: not a DYNAMODB_JSON line ({exc})"
+                    ) from exc
+                yield item
+
+
+def load_table_export(folder: Path, site: SiteSettings, now: datetime) -> MemoryTable:
+    """The articles of a table export in the table's in-memory twin, indexed again at
+    `now` by the IndexFunction's own `Indexer` (listings, teasers, redirects, related
+    boxes), in the order they came out; with the pictures' records they show. The
+    export's index items are the indexer's own work, so they are made again, not read:
+    an export taken while the IndexFunction lagged still gives the whole site."""
+    from rotativa.adapters.articles_table import ARTICLE_SK, decode_item, stored_from_item
+    from rotativa.adapters.memory import MemoryTable
+    from rotativa.domain.pictures import PictureRecord
+    from rotativa.services.rebuild import index_articles
+
+    table = MemoryTable()
+    articles: list[StoredArticle] = []
+    for item in export_items(folder):
+        sk = item.get("sk", {}).get("S")
+        if sk == ARTICLE_SK:
+            try:
+                stored = stored_from_item(decode_item(item), site)
+            except (ValueError, KeyError, TypeError) as exc:
+                key = item.get("pk", {}).get("S")
+                raise TableExportError(
+                    f"{folder}: the article item {key} is not valid: {exc}"
+                ) from exc
+            if stored is not None:
+                articles.append(stored)
+        elif sk == "picture" and str(item.get("pk", {}).get("S", "")).startswith("picture#"):
+            record = PictureRecord.from_dict(json.loads(str(decode_item(item)["record"])))
+            table.keep_picture(record, replacing=table.picture(record.source_key))
+    # As they were published: an export is in no order, and a box is worked out from
+    # the articles indexed before it.
+    articles.sort(key=lambda a: (a.first_published or a.received_at, a.key))
+    index_articles(site, table, articles, now)
+    return table
 
 
 class ProgressBar:
