@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -48,21 +49,34 @@ HANDLERS = {
     "index": "bootstrap.indexer()",
     "render": "bootstrap.page_renderer()",
     "invalidate": "bootstrap.invalidator()",
+    "search": "bootstrap.search_indexer()",
+}
+# The boto3 clients each factory makes (tests/unit/test_cold_start.py checks that they are
+# these, one of each): the floor of a function is `import boto3` and making these.
+CLIENTS = {
+    "validate": ("dynamodb", "s3"),
+    "index": ("dynamodb", "sqs", "scheduler"),
+    "render": ("dynamodb", "s3", "sqs"),
+    "invalidate": ("cloudfront",),
+    "search": ("dynamodb", "s3", "sqs"),
 }
 LOGICAL_IDS = {
     "validate": "ValidateFunction",
     "index": "IndexFunction",
     "render": "RenderFunction",
     "invalidate": "InvalidateFunction",
+    "search": "SearchFunction",
 }
+# One cold start in a fresh interpreter: `first` is the import, `then` the first call's
+# set-up. For a handler: `import app`, then its bootstrap factory; for its floor: `import
+# boto3`, then the clients the factory makes.
 PROBE = """\
 import json, sys, time
 sys.path[:0] = {paths!r}
 cpu_started, started = time.process_time(), time.perf_counter()
-import app
+{first}
 imported, cpu_imported = time.perf_counter(), time.process_time()
-from rotativa import bootstrap
-{factory}
+{then}
 ready, cpu_ready = time.perf_counter(), time.process_time()
 rss = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
 print(json.dumps({{"import_ms": (imported - started) * 1000, "setup_ms": (ready - imported) * 1000,
@@ -70,6 +84,23 @@ print(json.dumps({{"import_ms": (imported - started) * 1000, "setup_ms": (ready 
                   "setup_cpu_ms": (cpu_ready - cpu_imported) * 1000,
                   "rss_kb": rss, "modules": len(sys.modules)}}))
 """
+# The same without the clock, for callgrind; `pass` alone is the interpreter's own start.
+COUNTED = """\
+import sys
+sys.path[:0] = {paths!r}
+{first}
+{then}
+"""
+
+
+def handler_code(function: str) -> tuple[str, str]:
+    """(import, set-up) of a handler's cold start."""
+    return "import app\nfrom rotativa import bootstrap", HANDLERS[function]
+
+
+def floor_code(function: str) -> tuple[str, str]:
+    """(import, set-up) of the function's floor: boto3 and the clients its factory makes."""
+    return "import boto3", "\n".join(f"boto3.client({c!r})" for c in CLIENTS[function])
 
 
 @dataclass(frozen=True)
@@ -191,14 +222,26 @@ def lambda_environment(
     }
 
 
-def import_once(
-    function: str, package: Package, environment: Mapping[str, str]
-) -> dict[str, float]:
+def _paths(function: str, package: Package) -> list[str]:
+    """sys.path as Lambda has it: the function's code, the layer's python/ and its root,
+    then the runtime's own packages (boto3)."""
     task_root = FUNCTIONS / function
-    paths = [str(task_root), str(package.site), str(package.layer), str(package.runtime)]
-    code = PROBE.format(paths=paths, factory=HANDLERS[function])
+    return [str(task_root), str(package.site), str(package.layer), str(package.runtime)]
+
+
+def import_once(
+    function: str,
+    package: Package,
+    environment: Mapping[str, str],
+    code: tuple[str, str] | None = None,
+) -> dict[str, float]:
+    """Times of one cold start of the handler (or of `code`: import, set-up) in a fresh
+    interpreter started as Lambda starts one."""
+    task_root = FUNCTIONS / function
+    first, then = code or handler_code(function)
+    probe = PROBE.format(paths=_paths(function, package), first=first, then=then)
     result = subprocess.run(
-        [str(PYTHON), "-I", "-S", "-B", "-c", code],
+        [str(PYTHON), "-I", "-S", "-B", "-c", probe],
         capture_output=True, text=True, check=False, cwd=task_root,
         env=lambda_environment(environment, LOGICAL_IDS[function], task_root),
     )  # fmt: skip
@@ -206,6 +249,68 @@ def import_once(
         raise RuntimeError(f"{function}: import failed:\n{result.stderr[-2000:]}")
     figures: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
     return figures
+
+
+def instructions(
+    function: str, package: Package, environment: Mapping[str, str], code: tuple[str, str]
+) -> int:
+    """Instructions the whole process executes (valgrind's callgrind, `Collected`), with
+    PYTHONHASHSEED=0: the same count on every run, whatever else the machine is doing."""
+    task_root = FUNCTIONS / function
+    first, then = code
+    probe = COUNTED.format(paths=_paths(function, package), first=first, then=then)
+    result = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+         str(PYTHON), "-I", "-S", "-B", "-c", probe],
+        capture_output=True, text=True, check=False, cwd=task_root,
+        env={**lambda_environment(environment, LOGICAL_IDS[function], task_root),
+             "PYTHONHASHSEED": "0"},
+    )  # fmt: skip
+    collected = re.search(r"Collected\s*:\s*(\d+)", result.stderr)
+    if result.returncode != 0 or collected is None:
+        raise RuntimeError(f"{function}: callgrind failed:\n{result.stderr[-2000:]}")
+    return int(collected[1])
+
+
+def against_floor(
+    package: Package, environments: Mapping[str, Mapping[str, str]], repeats: int
+) -> dict[str, dict[str, Any]]:
+    """Per handler, in one run, same interpreter and layer: the instructions of its cold
+    start (import + factory) and of its floor (`import boto3` + its clients), those of an
+    interpreter that does nothing, and the ratios; then median wall and CPU ms of both, the
+    two taking turns `repeats` times."""
+    result: dict[str, dict[str, Any]] = {}
+    for name in HANDLERS:
+        environment = environments[name]
+        start = instructions(name, package, environment, ("pass", ""))
+        handler = instructions(name, package, environment, handler_code(name))
+        floor = instructions(name, package, environment, floor_code(name))
+        timed: dict[str, list[dict[str, float]]] = {"handler": [], "floor": []}
+        for _ in range(repeats):
+            timed["handler"].append(import_once(name, package, environment))
+            timed["floor"].append(import_once(name, package, environment, floor_code(name)))
+        ms = {
+            kind: {
+                "ms_median": round(
+                    statistics.median(r["import_ms"] + r["setup_ms"] for r in runs), 1
+                ),
+                "cpu_ms_median": round(
+                    statistics.median(r["import_cpu_ms"] + r["setup_cpu_ms"] for r in runs), 1
+                ),
+                "modules": statistics.median(r["modules"] for r in runs),
+            }
+            for kind, runs in timed.items()
+        }
+        result[name] = {
+            "clients": list(CLIENTS[name]),
+            "instructions": {"handler": handler, "floor": floor, "interpreter": start},
+            # the whole process, and net of the interpreter's own start (the stricter)
+            "ratio": round(handler / floor, 3),
+            "ratio_net": round((handler - start) / (floor - start), 3),
+            "ms": ms,
+            "ratio_cpu_ms": round(ms["handler"]["cpu_ms_median"] / ms["floor"]["cpu_ms_median"], 3),
+        }
+    return result
 
 
 def measure(

@@ -103,6 +103,8 @@ def sam_build(work: Path = SHIPPED) -> Path:
         "SAM_CLI_TELEMETRY": "0",
         # sam builds Python with the `python3.11` it finds first: the one the tests run on
         "PATH": f"{PYTHON.parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        # the layer's Makefile (BuildMethod makefile) is not told the build architecture
+        "ROTATIVA_LAYER_ARCHITECTURE": machine_architecture(),
     }
     command = [str(sam), "build", "--template-file", str(template), "--build-dir", str(out),
                "--cache-dir", str(work / "cache"), "--cached"]  # fmt: skip

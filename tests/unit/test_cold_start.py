@@ -13,6 +13,7 @@ import subprocess
 import sys
 
 import pytest
+from benchmarks.coldstart import CLIENTS
 
 from rotativa_tools.local.template import load_template
 from tests.conftest import ROOT
@@ -22,6 +23,7 @@ FACTORIES = {
     "index": "bootstrap.indexer()",
     "render": "bootstrap.page_renderer()",
     "invalidate": "bootstrap.invalidator()",
+    "search": "bootstrap.search_indexer()",
 }
 # Values for the variables template.yaml gives the functions where "1" would not validate;
 # every other one of them (resource names, limits) is set to "1".
@@ -57,20 +59,26 @@ NOT_LOADED = {
     },
     "render": {"yaml", "rotativa.services.ingest", "rotativa.domain.upload"},
     "invalidate": {
-        "jinja2", "markdown_it", "nh3", "yaml",
+        "jinja2", "markdown_it", "nh3", "yaml", "pydantic",
         "rotativa.domain.article", "rotativa.adapters.articles_table",
     },
+    "search": {"yaml", "rotativa.services.ingest", "rotativa.domain.upload"},
 }  # fmt: skip
+# The clients: by their class, not isinstance (a wrapt proxy around one passes that too).
 PROBE = """\
 import json, sys
 sys.path[:0] = [{folder!r}, {shared!r}]
 import app
 from rotativa import bootstrap
 {factory}
-import botocore.client
+import gc, botocore.client
 print(json.dumps({{
     "modules": sorted(sys.modules),
     "botocore_traced": type(vars(botocore.client.BaseClient)["_make_api_call"]).__name__,
+    "clients": sorted(
+        o.meta.service_model.service_name
+        for o in gc.get_objects() if issubclass(type(o), botocore.client.BaseClient)
+    ),
 }}))
 """
 
@@ -108,3 +116,5 @@ def test_a_handler_loads_only_what_its_function_uses(function: str) -> None:
     assert not loaded, f"{function} loads {sorted(loaded)} at its cold start"
     # X-Ray's patch wraps BaseClient._make_api_call with wrapt: every AWS call is traced.
     assert found["botocore_traced"] == "FunctionWrapper", "botocore is not patched for X-Ray"
+    # AND it makes one client per service, those its floor in benchmarks/coldstart.py makes
+    assert found["clients"] == sorted(CLIENTS[function])

@@ -12,7 +12,12 @@ on, or when a tool (moto, pytest, the CLI…) could reach the layer.
 from __future__ import annotations
 
 import ast
+import importlib.util
+import os
 import re
+import shutil
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -118,10 +123,11 @@ def test_the_layer_folder_holds_only_the_runtime_package() -> None:
     template = load_template(ROOT / "template.yaml")
     layer = template["Resources"]["SharedLayer"]["Properties"]["ContentUri"]
     folder = ROOT / layer
-    # THEN sam build finds there the rotativa package and its requirements, nothing else
+    # THEN sam build finds there the rotativa package, its requirements and the Makefile
+    # that builds the layer from them, nothing else
     entries = {p.name for p in folder.iterdir() if p.name not in {"__pycache__"}}
     entries -= {p.name for p in folder.glob("*.egg-info")}  # `pip install -e .` leaves it
-    assert entries == {"rotativa", "requirements.txt"}
+    assert entries == {"rotativa", "requirements.txt", "Makefile"}
     # AND no module of the package imports the tools, moto or the test tools
     banned = {"rotativa_tools", "moto", "pytest", "hypothesis", "samcli", "cfnlint", "tests"}
     offenders = []
@@ -138,3 +144,63 @@ def test_the_layer_folder_holds_only_the_runtime_package() -> None:
                 if name.split(".")[0] in banned
             ]
     assert offenders == []
+
+
+def _makefile_value(name: str) -> str:
+    text = (ROOT / "src" / "shared" / "Makefile").read_text(encoding="utf-8")
+    found = re.search(rf"^{name}\s*\??:?=\s*(\S+)\s*$", text, re.MULTILINE)
+    assert found is not None, f"src/shared/Makefile sets no {name}"
+    return found[1]
+
+
+def test_the_layer_is_built_by_its_makefile_for_the_runtime_and_architecture() -> None:
+    # GIVEN the template's functions and its SharedLayer
+    template = load_template(ROOT / "template.yaml")
+    runtime = template["Globals"]["Function"]["Runtime"]
+    layer = template["Resources"]["SharedLayer"]
+    # THEN sam build runs src/shared/Makefile (no Docker), for the functions' runtime
+    assert layer["Metadata"]["BuildMethod"] == "makefile"
+    assert layer["Properties"]["CompatibleRuntimes"] == [runtime]
+    # AND the Makefile compiles with that Python, for the architecture the template names
+    assert f"python{_makefile_value('RUNTIME')}" == runtime
+    architecture = layer["Metadata"]["BuildArchitecture"]
+    assert layer["Properties"]["CompatibleArchitectures"] == [architecture]
+    assert _makefile_value("ROTATIVA_LAYER_ARCHITECTURE") == architecture
+    assert template["Globals"]["Function"]["Architectures"] == [architecture]
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make, as sam build does")
+def test_the_built_layer_holds_bytecode_that_python_loads_without_the_source(
+    tmp_path: Path,
+) -> None:
+    # GIVEN the layer's recipe run as sam build runs it, without the registry (no wheels:
+    # the bytecode of rotativa is what this checks; `make layer` builds the whole layer)
+    artifacts = tmp_path / "SharedLayer"
+    subprocess.run(
+        ["make", "--makefile", "Makefile", "build-SharedLayer", "PIP_INSTALL=true",
+         f"PYTHON={sys.executable}"],
+        cwd=ROOT / "src" / "shared", check=True, capture_output=True, text=True,
+        env={**os.environ, "ARTIFACTS_DIR": str(artifacts)},
+    )  # fmt: skip
+    package = artifacts / "python" / "rotativa"
+    sources = sorted(package.rglob("*.py"))
+    assert sources
+    tag = sys.implementation.cache_tag
+    # THEN every module has its bytecode beside it, for the runtime's Python
+    for source in sources:
+        cached = Path(importlib.util.cache_from_source(str(source)))
+        assert cached.is_file(), f"no {tag} bytecode for {source.relative_to(package)}"
+        # AND hash-based, unchecked (flags 0b01): no source mtime that a zip could change
+        flags = int.from_bytes(cached.read_bytes()[4:8], "little")
+        assert flags == 0b01, f"{cached.name}: not unchecked-hash bytecode"
+    # AND Python imports it without reading the source: a source replaced by one that
+    # would fail is never compiled
+    (package / "clock.py").write_text("raise SystemExit('the source was read')\n")
+    imported = subprocess.run(
+        [sys.executable, "-I", "-S", "-B", "-c",
+         f"import sys; sys.path[:0] = [{str(artifacts / 'python')!r}]; import rotativa.clock; "
+         "print(rotativa.clock.__file__)"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert imported.returncode == 0, imported.stderr
+    assert imported.stdout.strip() == str(package / "clock.py")

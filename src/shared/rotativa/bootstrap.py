@@ -9,10 +9,9 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from functools import cache
-from typing import TYPE_CHECKING, Annotated, Any, Self, TypeVar, cast
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 if TYPE_CHECKING:
     # Each function imports only what its own factory needs, when it first calls it: the
@@ -28,56 +27,89 @@ if TYPE_CHECKING:
     from rotativa.services.scheduling import Timetable
     from rotativa.services.search import SearchIndexer
 
-Name = Annotated[str, Field(min_length=1)]
+
+class EnvironmentProblem(ValueError):
+    """A function's environment lacks a variable, or holds one it cannot use."""
 
 
-class FunctionEnvironment(BaseModel):
+def bounded(low: int, high: int) -> Any:
+    """A whole-number variable between `low` and `high`, both included."""
+    return field(metadata={"bounds": (low, high)})
+
+
+@dataclass(frozen=True)
+class FunctionEnvironment:
     """The resource names a function reads from its environment; missing ones fail at cold
-    start with the variable's name, never with a default that points somewhere else."""
+    start with the variable's name, never with a default that points somewhere else.
 
-    # defer_build: a function builds the validator of its own environment only, when it loads it
-    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
+    A dataclass, not a pydantic model: strings and bounded integers need no schema, and the
+    InvalidateFunction, which has no other use for pydantic, would load it for two variables
+    (a fifth of its cold start, docs/benchmarks.md section 4). Every field is required: a
+    `str` must be non-empty, a `bounded` one a whole number in its range."""
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None) -> Self:
         env = os.environ if environ is None else environ
-        return cls.model_validate({k.lower(): v for k, v in env.items()})
+        values: dict[str, Any] = {}
+        problems: list[str] = []
+        for spec in fields(cls):
+            variable = spec.name.upper()
+            raw = env.get(variable, "").strip()
+            if not raw:
+                problems.append(f"{variable} is not set")
+            elif "bounds" not in spec.metadata:
+                values[spec.name] = raw
+            else:
+                low, high = spec.metadata["bounds"]
+                number = int(raw) if raw.lstrip("-").isdigit() else None
+                if number is None or not low <= number <= high:
+                    problems.append(f"{variable}={raw!r} is not a whole number in {low}-{high}")
+                else:
+                    values[spec.name] = number
+        if problems:
+            raise EnvironmentProblem(f"{cls.__name__}: " + "; ".join(problems))
+        return cls(**values)
 
 
+@dataclass(frozen=True)
 class ValidateEnvironment(FunctionEnvironment):
-    articles_table: Name
-    inbox_bucket: Name
-    site_bucket: Name
+    articles_table: str
+    inbox_bucket: str
+    site_bucket: str
 
 
+@dataclass(frozen=True)
 class IndexEnvironment(FunctionEnvironment):
-    articles_table: Name
-    render_queue_url: Name
-    ingest_queue_url: Name  # uploads waiting for a freed address are looked at again
-    related_update_limit: Annotated[int, Field(ge=0, le=100)]
+    articles_table: str
+    render_queue_url: str
+    ingest_queue_url: str  # uploads waiting for a freed address are looked at again
     # Embargoes and expiries: where schedules live, whom they message, with which role.
-    schedule_group: Name
-    schedule_target_arn: Name
-    schedule_role_arn: Name
-    schedule_dead_letter_arn: Name
-    search_queue_url: Name  # where the search index is marked stale
+    schedule_group: str
+    schedule_target_arn: str
+    schedule_role_arn: str
+    schedule_dead_letter_arn: str
+    search_queue_url: str  # where the search index is marked stale
+    related_update_limit: int = bounded(0, 100)  # (bounded fields last: mypy sees a default)
 
 
+@dataclass(frozen=True)
 class RenderEnvironment(FunctionEnvironment):
-    articles_table: Name
-    site_bucket: Name
-    invalidate_queue_url: Name
+    articles_table: str
+    site_bucket: str
+    invalidate_queue_url: str
 
 
+@dataclass(frozen=True)
 class SearchEnvironment(FunctionEnvironment):
-    articles_table: Name
-    site_bucket: Name
-    invalidate_queue_url: Name
+    articles_table: str
+    site_bucket: str
+    invalidate_queue_url: str
 
 
+@dataclass(frozen=True)
 class InvalidateEnvironment(FunctionEnvironment):
-    distribution_id: Name
-    wildcard_threshold: Annotated[int, Field(ge=1, le=3000)]
+    distribution_id: str
+    wildcard_threshold: int = bounded(1, 3000)
 
 
 _Handler = TypeVar("_Handler", bound=Callable[..., Any])
@@ -167,15 +199,16 @@ def indexer() -> Indexer:
         env.schedule_role_arn,
         env.schedule_dead_letter_arn,
     )
+    render = RenderQueue(env.render_queue_url)  # one SQS client for the three queues
     return Indexer(
         site(),
         table,
-        RenderQueue(env.render_queue_url),
+        render,
         IndexSettings(related_update_limit=env.related_update_limit),
         timetable=Timetable(table, schedules),
-        waiting=(table, IngestRechecks(env.ingest_queue_url)),
+        waiting=(table, IngestRechecks(env.ingest_queue_url, render.client)),
         changes=TableStream(site()),
-        search=SearchQueue(env.search_queue_url),
+        search=SearchQueue(env.search_queue_url, render.client),
     )
 
 
