@@ -21,8 +21,12 @@ by `/usr/bin/time` (wall, CPU, peak RSS), the load average taken before and afte
   validated as the cloud validates it (the ValidateFunction's `Ingest`), indexed (the
   IndexFunction's `Indexer`: listings, related boxes), every page rendered by the
   RenderFunction's `PageRenderer` and written; like Hugo, which parses every file;
-- `rotativa rebuild --table-export DIR --out DIR --jobs J`: the same from the articles
-  already validated, what a rebuild after a template change starts from;
+- `rotativa rebuild --table-export DIR --out DIR --jobs J`: what a rebuild after a
+  template change does (`--table` reads the same items from DynamoDB): the articles as
+  validated and the index as the IndexFunction keeps it (listings, related boxes) read,
+  every page rendered and written;
+- the same with `--reindex`: the articles as validated, indexed again (listings and
+  related boxes worked out, as Hugo works out its own at every build);
 - `hugo --quiet`, with the "first 5 related" box, and the same layout without it (a
   reference: what the box costs Hugo).
 
@@ -55,6 +59,8 @@ from rotativa.services.rebuild import index_articles
 
 TIME = "/usr/bin/time"
 SIZES = (1_000, 2_000, 10_000)
+
+ROTATIVA_VARIANTS = ("rotativa_uploads", "rotativa_export", "rotativa_export_reindex")
 
 SCRATCH: Path | None = None  # where the sites are written, when the caller says (--work)
 Log = Callable[[str], None]
@@ -226,10 +232,13 @@ def race(
     log(f"    rotativa rebuild FOLDER (uploads, validated), --jobs {jobs}")
     result["rotativa_uploads"] = run_rotativa([str(inputs["uploads"])], out, jobs)
     log(_line(result["rotativa_uploads"]))
-    log(f"    rotativa rebuild --table-export (articles already validated), --jobs {jobs}")
+    log(f"    rotativa rebuild --table-export (the table as kept), --jobs {jobs}")
     export = ["--table-export", str(inputs["export"]), "--site", str(inputs["site"])]
     result["rotativa_export"] = run_rotativa(export, out, jobs)
     log(_line(result["rotativa_export"]))
+    log(f"    rotativa rebuild --table-export --reindex (validated, indexed again), --jobs {jobs}")
+    result["rotativa_export_reindex"] = run_rotativa([*export, "--reindex"], out, jobs)
+    log(_line(result["rotativa_export_reindex"]))
     if hugo_version() is not None:
         log("    hugo, with the related box")
         result["hugo"] = run_hugo(inputs["hugo"], out, related=True)
@@ -243,8 +252,24 @@ def race(
                 "wall": _ratio(result["hugo"], result[variant], "wall_seconds"),
                 "cpu": _ratio(result["hugo"], result[variant], "cpu_seconds"),
             }
-            for variant in ("rotativa_uploads", "rotativa_export")
+            for variant in ROTATIVA_VARIANTS
         }
+    shutil.rmtree(root, ignore_errors=True)
+    return result
+
+
+def fixed_cost(site: SiteSettings, *, jobs: int, hugo: bool) -> dict[str, Any]:
+    """Each tool on a site with no article: what every build pays whatever its size
+    (rotativa: the interpreter, its imports, the pages the site always has)."""
+    root = scratch() / "empty"
+    shutil.rmtree(root, ignore_errors=True)
+    settings = write_uploads([], site, root / "uploads")
+    export = write_table_export([], root / "export")
+    source = ["--table-export", str(export), "--site", str(settings)]
+    result = {"rotativa_export": run_rotativa(source, root / "out", jobs)}
+    if hugo:
+        write_site([], root / "hugo-src")
+        result["hugo"] = run_hugo(root / "hugo-src", root / "out", related=True)
     shutil.rmtree(root, ignore_errors=True)
     return result
 
@@ -276,6 +301,8 @@ def run(
     }
     if version is None:
         log("  hugo is not installed (make bench-tools): rotativa alone")
+    log("  the fixed cost: an empty site (no article), each tool once")
+    result["empty_site"] = fixed_cost(site, jobs=jobs, hugo=version is not None)
     for n in sizes:
         log(f"  {n:,} articles")
         result["runs"].append(race(n, site, jobs=jobs, log=log, hugo_reference=hugo_reference))

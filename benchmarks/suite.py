@@ -195,11 +195,17 @@ def table(results: dict[str, Any]) -> str:
         r = sections["rebuild"]["figures"]
         add(f"3. Full rebuild, whole processes into tmpfs, one run each (rotativa --jobs "
             f"{r['jobs']}, {r['hugo_version'] or 'no hugo'})")  # fmt: skip
+        if "empty_site" in r:
+            empty = ", ".join(f"{name.split('_')[0]} {x['wall_seconds']:.2f} s "
+                              f"(CPU {x['cpu_seconds']:.2f} s)"
+                              for name, x in r["empty_site"].items())  # fmt: skip
+            add(f"   an empty site (the fixed cost of a build): {empty}")
         for run in r["runs"]:
             add(f"   {run['n']:>7,} articles")
             for key, label in (
                 ("rotativa_uploads", "rotativa rebuild FOLDER (uploads)"),
                 ("rotativa_export", "rotativa rebuild --table-export"),
+                ("rotativa_export_reindex", "  the same, --reindex"),
                 ("hugo", "hugo, related box (default config)"),
                 ("hugo_without_related", "hugo, no related box (reference)"),
             ):

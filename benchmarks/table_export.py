@@ -44,6 +44,9 @@ def table_items(
         yield _encode(_article_item(article))
         if article.path is not None:
             yield _encode({"pk": f"path#{article.path}", "sk": "claim", "owner": article.key})
+        for path in memory.redirects_of(article.key):
+            yield _encode({"pk": f"redirect#{path}", "sk": "redirect", "owner": article.key,
+                           "gsi1pk": f"redirects#{article.key}", "gsi1sk": path})  # fmt: skip
         joined = memberships(article)
         if not joined:
             continue

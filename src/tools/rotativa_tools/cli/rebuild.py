@@ -2,8 +2,7 @@
 
     rotativa rebuild samples/ --out build/site        # in process, from a content folder
     rotativa rebuild --table T --out build/site        # in process, from the articles table
-    rotativa rebuild --table-export DIR --out build/site
-                                                      # in process, from a DynamoDB export
+    rotativa rebuild --table-export DIR --out build/site  # in process, from a table export
     rotativa rebuild --table T --bucket SITE [--invalidate-queue-url URL]
                                                       # in process, into the site bucket
     rotativa rebuild --table T --render-queue-url URL # on AWS: fan pages out to the queue
@@ -15,14 +14,14 @@ processes); only pages whose bytes changed are written. On AWS every page goes t
 render queue, where the RenderFunction renders batches in parallel and the
 InvalidateFunction coalesces what changed. `--table-export DIR` reads the table from a
 DynamoDB export on disk ("export to S3", DYNAMODB_JSON: gzipped lines `{"Item": …}` under
-`DIR/data/`, as `aws s3 sync` brings it down): no AWS account, no running stack, the
-articles exactly as validated, indexed again here. The table is `--table`, else the
-ArticlesTableName output of the stack the target options name (`--stack`, or a running
-`rotativa dev` by `--endpoint-url` or `--outputs-file`, else the one running here), as
-every command finds it (`find_target`); nothing is read from
-a variable a developer's shell may still hold from another stack. The invalidate queue
-defaults to INVALIDATE_QUEUE_URL, the site's settings to `--site site.yaml`, the content
-folder's site.yaml, the deployed stack's parameters, or SITE_*.
+`DIR/data/`, as `aws s3 sync` brings it down): no AWS account, no running stack; the
+articles as validated and the index as kept (`--reindex`: the articles indexed again).
+The table is `--table`, else the ArticlesTableName output of the stack the target
+options name (`--stack`, or a running `rotativa dev` by `--endpoint-url` or
+`--outputs-file`, else the one running here), as every command finds it (`find_target`);
+nothing is read from a variable a developer's shell may still hold from another stack.
+The invalidate queue defaults to INVALIDATE_QUEUE_URL, the site's settings to `--site
+site.yaml`, the content folder's site.yaml, the deployed stack's parameters, or SITE_*.
 """
 
 from __future__ import annotations
@@ -98,8 +97,7 @@ def add_command(commands: SubParsers) -> None:
         type=Path,
         metavar="DIR",
         help="a DynamoDB export of the articles table (export to S3, DYNAMODB_JSON: "
-        "DIR/data/*.json.gz), read from disk: its articles, already validated, are indexed "
-        "again (listings, related boxes) and every page rendered",
+        "DIR/data/*.json.gz), read from disk as --table reads the table",
     )
     add_target_options(rebuild, site=False)
     add_site_option(rebuild, "site.yaml, the deployed stack's parameters or SITE_*")
@@ -116,6 +114,12 @@ def add_command(commands: SubParsers) -> None:
     )
     rebuild.add_argument(
         "--jobs", type=int, default=1, metavar="N", help="with --out: render in N processes"
+    )
+    rebuild.add_argument(
+        "--reindex",
+        action="store_true",
+        help="with --table-export: index the articles again (listings, related boxes) "
+        "instead of reading the index the export holds",
     )
     rebuild.add_argument(
         "--no-search",
@@ -147,6 +151,8 @@ def run_rebuild(args: argparse.Namespace) -> int:
         return _usage("--table-export is the source: name no folder, table or stack with it")
     if export is not None and queue_url is not None:
         return _usage("--render-queue-url reads the table: use it with --table, not an export")
+    if args.reindex and export is None:
+        return _usage("--reindex goes with --table-export")
     target = None
     if wants_stack and not names_a_stack(args) and not _dev_running(args):
         return _usage(render_message("rebuild_usage_source", language))
@@ -178,7 +184,7 @@ def run_rebuild(args: argparse.Namespace) -> int:
         source = index = bodies = builds = memory
     elif export is not None:
         try:
-            memory = load_table_export(export, site, now)
+            memory = load_table_export(export, site, now, reindex=args.reindex)
         except TableExportError as exc:
             return fail(COMMAND, exc)
         source = index = bodies = builds = memory
@@ -353,34 +359,65 @@ def export_items(folder: Path) -> Iterator[dict[str, Any]]:
                 yield item
 
 
-def load_table_export(folder: Path, site: SiteSettings, now: datetime) -> MemoryTable:
-    """The articles of a table export in the table's in-memory twin, indexed again at
-    `now` by the IndexFunction's own `Indexer` (listings, teasers, redirects, related
-    boxes), in the order they came out; with the pictures' records they show. The
-    export's index items are the indexer's own work, so they are made again, not read:
-    an export taken while the IndexFunction lagged still gives the whole site."""
+def load_table_export(
+    folder: Path, site: SiteSettings, now: datetime, *, reindex: bool = False
+) -> MemoryTable:
+    """A table export in the table's in-memory twin, as `--table` would read the table:
+    the article items, the pictures' records, and the index the IndexFunction keeps
+    (listings, teasers, related boxes, months, redirects), so the pages are those the
+    table would give. With `reindex`, the index items are left unread and the articles
+    indexed again at `now` by the IndexFunction's own `Indexer`, in the order they came
+    out (for an export taken while the IndexFunction lagged behind, or after a change of
+    the indexing rules)."""
     from rotativa.adapters.articles_table import ARTICLE_SK, decode_item, stored_from_item
     from rotativa.adapters.memory import MemoryTable
+    from rotativa.domain.article import ArticleTeaser
+    from rotativa.domain.pages import ListingId
     from rotativa.domain.pictures import PictureRecord
     from rotativa.services.rebuild import index_articles
 
     table = MemoryTable()
     articles: list[StoredArticle] = []
-    for item in export_items(folder):
-        sk = item.get("sk", {}).get("S")
-        if sk == ARTICLE_SK:
-            try:
-                stored = stored_from_item(decode_item(item), site)
-            except (ValueError, KeyError, TypeError) as exc:
-                key = item.get("pk", {}).get("S")
-                raise TableExportError(
-                    f"{folder}: the article item {key} is not valid: {exc}"
-                ) from exc
-            if stored is not None:
-                articles.append(stored)
-        elif sk == "picture" and str(item.get("pk", {}).get("S", "")).startswith("picture#"):
-            record = PictureRecord.from_dict(json.loads(str(decode_item(item)["record"])))
-            table.keep_picture(record, replacing=table.picture(record.source_key))
+    teasers: dict[str, ArticleTeaser] = {}  # an article's memberships carry one teaser
+
+    def teaser(text: str) -> ArticleTeaser:
+        if text not in teasers:
+            teasers[text] = ArticleTeaser.model_validate_json(text)
+        return teasers[text]
+
+    for raw in export_items(folder):
+        try:
+            item = decode_item(raw)
+            pk, sk = str(item["pk"]), str(item["sk"])
+            kind, _, rest = pk.partition("#")
+            if kind == "article" and sk == ARTICLE_SK:
+                stored = stored_from_item(item, site)
+                if stored is not None:
+                    articles.append(stored)
+            elif kind == "picture" and sk == "picture":
+                record = PictureRecord.from_dict(json.loads(str(item["record"])))
+                table.keep_picture(record, replacing=table.picture(record.source_key))
+            elif reindex:
+                continue
+            elif kind == "article" and sk == "teaser":
+                table.put_teaser(teaser(str(item["teaser"])))
+            elif kind == "article" and sk == "related":
+                table.put_related(rest, [str(k) for k in json.loads(str(item["keys"]))])
+            elif kind == "list":
+                member = teaser(str(item["teaser"]))
+                table.move_member(member.key, member, {}, {ListingId.parse(rest): sk})
+            elif pk == "months":
+                table.set_month(sk, True)
+            elif kind == "redirect":
+                table.put_redirects(str(item["owner"]), [rest], replace=True)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise TableExportError(
+                f"{folder}: the item {raw.get('pk')} is not valid: {exc}"
+            ) from exc
+    if not reindex:
+        for stored in articles:
+            table.put(stored)
+        return table
     # As they were published: an export is in no order, and a box is worked out from
     # the articles indexed before it.
     articles.sort(key=lambda a: (a.first_published or a.received_at, a.key))
