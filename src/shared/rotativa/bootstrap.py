@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     # ValidateFunction never loads the page templates (cold starts, docs/benchmarks.md).
     from aws_lambda_powertools import Metrics
 
+    from rotativa.adapters.render_marks import PendingRenders
     from rotativa.domain.site import SiteSettings
     from rotativa.services.indexing import Indexer
     from rotativa.services.ingest import Ingest
@@ -184,8 +185,10 @@ def timetable() -> Timetable:
 
 @cache
 def indexer() -> Indexer:
+    from rotativa import clock
     from rotativa.adapters.articles_table import ArticlesTable
     from rotativa.adapters.queues import IngestRechecks, RenderQueue, SearchQueue
+    from rotativa.adapters.render_marks import PendingRenders
     from rotativa.adapters.scheduler import ArticleSchedules
     from rotativa.adapters.streams import TableStream
     from rotativa.services.indexing import Indexer, IndexSettings
@@ -199,7 +202,9 @@ def indexer() -> Indexer:
         env.schedule_role_arn,
         env.schedule_dead_letter_arn,
     )
-    render = RenderQueue(env.render_queue_url)  # one SQS client for the three queues
+    # One SQS client for the three queues; pages a waiting request names are left out.
+    marks = PendingRenders(env.articles_table, table.client, clock.now)
+    render = RenderQueue(env.render_queue_url, marks=marks)
     return Indexer(
         site(),
         table,
@@ -226,6 +231,16 @@ def page_renderer() -> PageRenderer:
         SiteBucket(env.site_bucket),
         InvalidateQueue(env.invalidate_queue_url),
     )
+
+
+@cache
+def render_marks() -> PendingRenders:
+    """The RenderFunction's side of the pending renders, on its renderer's table client."""
+    from rotativa import clock
+    from rotativa.adapters.render_marks import PendingRenders
+
+    table = RenderEnvironment.load().articles_table
+    return PendingRenders(table, getattr(page_renderer().source, "client", None), clock.now)
 
 
 @cache
@@ -260,5 +275,6 @@ def invalidator() -> Invalidator:
 
 def reset() -> None:
     """Forget every cached service (tests and the local cloud switch environments)."""
-    for factory in (site, ingest, timetable, indexer, page_renderer, search_indexer, invalidator):
+    factories = (site, ingest, timetable, indexer, page_renderer, render_marks, search_indexer)
+    for factory in (*factories, invalidator):
         factory.cache_clear()

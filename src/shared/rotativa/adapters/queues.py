@@ -8,12 +8,15 @@ from typing import TYPE_CHECKING
 
 import boto3
 
-from rotativa.domain.pages import PageRef
+from rotativa.domain.pages import PageRef, RenderRequest
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
+    from rotativa.adapters.render_marks import PendingRenders
+
 SQS_BATCH = 10
+SQS_BATCH_BYTES = 262_144  # what one SendMessageBatch may carry (256 KiB)
 
 
 class SqsQueue:
@@ -22,9 +25,9 @@ class SqsQueue:
         self.client: SQSClient = client or boto3.client("sqs")
 
     def send_bodies(self, bodies: Sequence[str]) -> None:
-        """Send every body, raising when SQS refuses any (the caller's batch then retries)."""
-        for start in range(0, len(bodies), SQS_BATCH):
-            chunk = bodies[start : start + SQS_BATCH]
+        """Send every body, raising when SQS refuses any (the caller's batch then retries).
+        One `SendMessageBatch` per SQS_BATCH bodies, fewer when they exceed its size."""
+        for chunk in _batches(bodies):
             response = self.client.send_message_batch(
                 QueueUrl=self.url,
                 Entries=[{"Id": str(i), "MessageBody": body} for i, body in enumerate(chunk)],
@@ -34,11 +37,52 @@ class SqsQueue:
                 raise RuntimeError(f"SQS refused {len(failed)} messages: {failed[0]}")
 
 
+def _batches(bodies: Sequence[str]) -> list[list[str]]:
+    """`bodies` in order, SQS_BATCH to a batch and at most SQS_BATCH_BYTES in each."""
+    batches: list[list[str]] = []
+    size = 0
+    for body in bodies:
+        length = len(body.encode())
+        if not batches or len(batches[-1]) == SQS_BATCH or size + length > SQS_BATCH_BYTES:
+            batches.append([])
+            size = 0
+        batches[-1].append(body)
+        size += length
+    return batches
+
+
 class RenderQueue(SqsQueue):
-    """One message per page to render."""
+    """Render requests, each naming up to PAGES_PER_REQUEST pages: one `SendMessageBatch`
+    for up to 250 pages. With `marks` (the IndexFunction's), a page a request already on
+    its way will render is left out, and the pages sent are marked pending after the send
+    (see `adapters.render_marks`: the order is what loses nothing)."""
+
+    def __init__(
+        self, url: str, client: SQSClient | None = None, marks: PendingRenders | None = None
+    ) -> None:
+        super().__init__(url, client)
+        self.marks = marks
+        self.left_out = 0  # pages not sent because a pending request names them
 
     def send(self, pages: Iterable[PageRef]) -> None:
-        self.send_bodies([json.dumps(page.as_message(), sort_keys=True) for page in pages])
+        unique = sorted(set(pages))
+        if self.marks is None:
+            self.send_bodies(_bodies(RenderRequest.split(unique)))
+            return
+        pending = self.marks.pending(unique) if unique else set()
+        wanted = [page for page in unique if page not in pending]
+        self.left_out += len(unique) - len(wanted)
+        if not wanted:
+            return
+        from rotativa.adapters.render_marks import new_token
+
+        token = new_token()
+        self.send_bodies(_bodies(RenderRequest.split(wanted, token)))
+        self.marks.mark(wanted, token)
+
+
+def _bodies(requests: Sequence[RenderRequest]) -> list[str]:
+    return [json.dumps(r.as_message(), sort_keys=True, separators=(",", ":")) for r in requests]
 
 
 class InvalidateQueue(SqsQueue):

@@ -151,6 +151,49 @@ class PageRef:
         return cls(kind)
 
 
+#: Pages one render request names: ten requests (one SendMessageBatch) carry 250 pages, and
+#: a RenderFunction batch (BatchSize 10 in template.yaml) renders at most 250.
+PAGES_PER_REQUEST = 25
+
+
+@dataclass(frozen=True)
+class RenderRequest:
+    """One render queue message: the pages an IndexFunction invocation names, and the token
+    of its pending marks (`adapters.render_marks`), which the RenderFunction consumes before
+    it reads the table. A message of one bare page (`{"kind": "home"}`, what the schedules
+    send and what was queued before several pages went in one message) is read as a
+    request of that page and no token."""
+
+    pages: tuple[PageRef, ...]
+    token: str = ""
+
+    def as_message(self) -> dict[str, Any]:
+        message: dict[str, Any] = {"pages": [page.as_message() for page in self.pages]}
+        if self.token:
+            message["token"] = self.token
+        return message
+
+    @classmethod
+    def from_message(cls, message: dict[str, Any]) -> RenderRequest:
+        if "pages" not in message:
+            return cls((PageRef.from_message(message),))
+        pages = message["pages"]
+        if not isinstance(pages, list) or not pages:
+            raise ValueError("a render request names at least one page")
+        return cls(
+            tuple(PageRef.from_message(page) for page in pages), str(message.get("token", ""))
+        )
+
+    @classmethod
+    def split(cls, pages: Iterable[PageRef], token: str = "") -> list[RenderRequest]:
+        """The requests that name `pages`, each once, PAGES_PER_REQUEST to a request."""
+        unique = sorted(set(pages))
+        return [
+            cls(tuple(unique[start : start + PAGES_PER_REQUEST]), token)
+            for start in range(0, len(unique), PAGES_PER_REQUEST)
+        ]
+
+
 # --- paths ------------------------------------------------------------------------------
 
 HOME_PATH = "/"
