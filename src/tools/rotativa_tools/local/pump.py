@@ -8,6 +8,13 @@ after maxReceiveCount receives) and sends stream batches that exhaust their retr
 on-failure destination. Batching windows are shortened: locally a batch is whatever is
 waiting when the pump polls. When every source is idle, schedules that came due by the
 local clock fire (see `local.scheduler`), and their messages are delivered in turn.
+
+With `timed=True` the windows are kept by the local clock instead, as Lambda keeps them:
+a source gathers what arrives (held, as Lambda's pollers hold messages in flight) and is
+delivered when its batch is full or its window, opened by the first record, has lasted
+`MaximumBatchingWindowInSeconds`; `run_due` delivers what is due now, and
+`run_until_quiet` moves the clock to the next window's end when nothing else is due. The
+burst benchmark uses it to spread uploads over several windows (benchmarks/pipeline.py).
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from rotativa import bootstrap
@@ -45,6 +52,15 @@ class _ShardCursor:
     iterator: str | None
     pending: list[dict[str, Any]] = field(default_factory=list)
     attempts: int = 0
+    opened: datetime | None = None  # timed: when its window opened (the first record seen)
+
+
+@dataclass
+class _Window:
+    """Timed: the messages an SQS source holds for its next batch, and since when."""
+
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    opened: datetime | None = None
 
 
 Observer = Callable[[Invocation, dict[str, Any]], None]
@@ -105,7 +121,10 @@ class EventPump:
         observer: Observer | None = None,
         schedules: LocalScheduler | None = None,
         invoker: Invoker = invoke,
+        timed: bool = False,
     ) -> None:
+        self.timed = timed  # batching windows kept by the local clock (see the module)
+        self._windows: dict[str, _Window] = {}
         self.stack = stack
         self.invoker = invoker
         self.sqs = sqs
@@ -119,11 +138,62 @@ class EventPump:
     # --- the loop -------------------------------------------------------------------------
 
     def run_until_quiet(self, max_rounds: int = 10_000) -> int:
-        """Deliver until a whole round finds nothing to deliver; returns the rounds run."""
+        """Deliver until a whole round finds nothing to deliver; returns the rounds run.
+        Timed, a round that finds nothing due moves the clock to the next window's end."""
+        for rounds in range(1, max_rounds + 1):
+            if self.step():
+                continue
+            closes = self.next_close() if self.timed else None
+            if closes is None:
+                return rounds
+            assert self.schedules is not None
+            self.schedules.clock.advance_to(closes)
+        raise RuntimeError(f"the local cloud is not quiet after {max_rounds} rounds")
+
+    def run_due(self, max_rounds: int = 10_000) -> int:
+        """Timed: deliver what is due by the clock now, without moving it; the rounds run."""
         for rounds in range(1, max_rounds + 1):
             if not self.step():
                 return rounds
         raise RuntimeError(f"the local cloud is not quiet after {max_rounds} rounds")
+
+    def next_close(self) -> datetime | None:
+        """Timed: when the earliest open window ends (None: every source is empty)."""
+        ends = [
+            opened + timedelta(seconds=source.batching_window_seconds)
+            for source, opened in self._open_windows()
+        ]
+        return min(ends, default=None)
+
+    def _open_windows(self) -> list[tuple[EventSource, datetime]]:
+        found = []
+        for spec in self.stack.functions.values():
+            for source in spec.events:
+                window = self._windows.get(self._window_key(spec, source))
+                if window is not None and window.opened is not None:
+                    found.append((source, window.opened))
+                for key, cursor in self._cursors.items():
+                    if key[:2] == (spec.logical_id, source.name) and cursor.opened is not None:
+                        found.append((source, cursor.opened))
+        return found
+
+    def _now(self) -> datetime:
+        if self.schedules is None:
+            raise RuntimeError("a timed pump needs the local clock (a LocalScheduler)")
+        return self.schedules.clock.now()
+
+    def _closed(self, source: EventSource, opened: datetime | None, held: int) -> bool:
+        """Timed: whether a source holding `held` records since `opened` delivers now."""
+        if held == 0 or opened is None:
+            return False
+        waited = self._now() - opened
+        return held >= source.batch_size or waited >= timedelta(
+            seconds=source.batching_window_seconds
+        )
+
+    @staticmethod
+    def _window_key(spec: FunctionSpec, source: EventSource) -> str:
+        return f"{spec.logical_id}/{source.name}"
 
     def step(self) -> bool:
         """One poll of every event source; True when anything was delivered.
@@ -136,6 +206,11 @@ class EventPump:
         sources = [
             (spec, s) for spec in self.stack.functions.values() for s in spec.events if s.enabled
         ]
+        if self.timed:  # every source whose window is over, shortest windows first
+            delivered = False
+            for spec, source in sorted(sources, key=lambda p: p[1].batching_window_seconds):
+                delivered |= self._poll(spec, source)
+            return delivered or (self.schedules is not None and bool(self.schedules.fire_due()))
         for window in sorted({s.batching_window_seconds for _, s in sources}):
             delivered = False
             for spec, source in sources:
@@ -158,7 +233,8 @@ class EventPump:
         url = source.queue_url
         if url is None:
             return False
-        messages: list[dict[str, Any]] = []
+        window = self._windows.setdefault(self._window_key(spec, source), _Window())
+        messages: list[dict[str, Any]] = window.messages if self.timed else []
         while len(messages) < source.batch_size:
             response = self.sqs.receive_message(
                 QueueUrl=url,
@@ -169,7 +245,18 @@ class EventPump:
             received = response.get("Messages", [])
             if not received:
                 break
-            messages.extend(dict(m) for m in received)
+            held = {m["MessageId"]: i for i, m in enumerate(messages)}
+            for message in received:  # one held past its visibility timeout comes back
+                if message["MessageId"] in held:
+                    messages[held[message["MessageId"]]] = dict(message)
+                else:
+                    messages.append(dict(message))
+        if self.timed:
+            if messages and window.opened is None:
+                window.opened = self._now()
+            if not self._closed(source, window.opened, len(messages)):
+                return False  # held: the window is still open
+            self._windows[self._window_key(spec, source)] = _Window()
         if not messages:
             return False
         records = [self._sqs_record(m, source) for m in messages]
@@ -211,14 +298,23 @@ class EventPump:
         shards = self.streams.describe_stream(StreamArn=arn)["StreamDescription"].get("Shards", [])
         for shard in shards:
             cursor = self._cursor(arn, shard["ShardId"], source, spec.logical_id)
-            if not cursor.pending and cursor.iterator:
+            wanting = len(cursor.pending) < source.batch_size if self.timed else not cursor.pending
+            if wanting and cursor.iterator:
                 response = self.streams.get_records(
-                    ShardIterator=cursor.iterator, Limit=min(source.batch_size, 1000)
+                    ShardIterator=cursor.iterator,
+                    Limit=min(source.batch_size - len(cursor.pending), 1000),
                 )
                 cursor.iterator = response.get("NextShardIterator")
-                cursor.pending = [
-                    {**dict(r), "eventSourceARN": arn} for r in response.get("Records", [])
-                ]
+                fetched = [{**dict(r), "eventSourceARN": arn} for r in response.get("Records", [])]
+                if self.timed:  # only what the filters let through is batched
+                    fetched = [r for r in fetched if self._wanted(source, r)]
+                cursor.pending += fetched
+            if self.timed:
+                if cursor.pending and cursor.opened is None:
+                    cursor.opened = self._now()
+                if not self._closed(source, cursor.opened, len(cursor.pending)):
+                    continue  # held: the window is still open
+                cursor.opened = None  # what stays pending opens the next window now
             batch = [r for r in cursor.pending[: source.batch_size] if self._wanted(source, r)]
             if not cursor.pending:
                 continue

@@ -43,16 +43,28 @@ class LocalClock:
     def __init__(self) -> None:
         self._offset = timedelta(0)
         self._lock = threading.Lock()
+        self._frozen_at: datetime | None = None
 
     def now(self) -> datetime:
         with self._lock:
-            return datetime.now(UTC) + self._offset
+            return (self._frozen_at or datetime.now(UTC)) + self._offset
 
     @property
     def offset(self) -> timedelta:
         """How far ahead of the wall clock it is (the functions run that far ahead too)."""
         with self._lock:
-            return self._offset
+            if self._frozen_at is None:
+                return self._offset
+            return self._frozen_at + self._offset - datetime.now(UTC)
+
+    def freeze(self) -> datetime:
+        """From now on time moves only by `advance`: the time the local cloud's own work
+        takes (moto is slower than AWS) does not count. The burst benchmark runs on it, so
+        that uploads arrive over as many batching windows as it says, however slow moto is."""
+        with self._lock:
+            if self._frozen_at is None:
+                self._frozen_at = datetime.now(UTC)
+            return self._frozen_at + self._offset
 
     def advance(self, delta: timedelta) -> datetime:
         if delta < timedelta(0):
