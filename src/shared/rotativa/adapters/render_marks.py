@@ -10,8 +10,10 @@ read. Two kinds of items say which requests are still waiting:
 The IndexFunction, after writing its indexes, reads the marks of the pages it names and
 leaves out each page whose newest request is pending (its token has no `rendered` item, and
 it is younger than PENDING_SECONDS); it sends the rest, under a new token, then marks them
-with that token. The RenderFunction writes `rendered` for its requests' tokens before it
-reads the table (and raises, so that the batch retries, when it cannot).
+with that token. The state of the tokens it sent last is read with the marks (one
+`BatchGetItem`); a token another instance sent costs one more. The RenderFunction writes
+`rendered` for its requests' tokens before it reads the table (and raises, so that the
+batch retries, when it cannot).
 
 Why nothing is lost, with concurrent invocations, duplicates and any order:
 - A page is left out only if a request for it was sent (marks are written after the send)
@@ -21,9 +23,10 @@ Why nothing is lost, with concurrent invocations, duplicates and any order:
   is already `rendered`: it is not pending, and the page is sent again.
 - Any failure before the marks are written (the send, the marks themselves, a timeout) only
   leaves a page unmarked, and an unmarked page is sent: more work, never less.
-- A request that never reaches a render (its messages end in the DLQ) holds its pages for
-  PENDING_SECONDS at most; after that they are sent again, and a redrive renders the
-  current state anyway.
+- A render that fails after marking its token begun leaves nothing pending: later changes
+  send their pages again, and the failed messages retry as well. Only a request that never
+  reaches that mark (the function failing before it, five times, into the DLQ) holds its
+  pages, for PENDING_SECONDS at most; a redrive renders the current state anyway.
 
 Their `sk` is not "article", so the stream's filter keeps them from the IndexFunction.
 """
@@ -35,6 +38,7 @@ import json
 import logging
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -52,6 +56,7 @@ logger = logging.getLogger(__name__)
 #: A request still unrendered after this long is taken as lost (its messages are in the
 #: DLQ): longer than the render queue keeps a message it keeps failing (5 receives × 180 s).
 PENDING_SECONDS = 1200
+RECENT_TOKENS = 8
 #: The items outlive any use by this much (for the table's TTL, when it is enabled).
 KEEP_SECONDS = 86_400
 PENDING_SK = "pending"
@@ -98,6 +103,9 @@ class PendingRenders:
         self.table = table
         self.client: DynamoDBClient = client or boto3.client("dynamodb")
         self.now = now  # the functions' clock (rotativa.clock.now; the local cloud moves it)
+        # The tokens this instance sent last: a warm IndexFunction's marks mostly name them,
+        # so their state is read with the marks, in the same BatchGetItem.
+        self.recent: deque[str] = deque(maxlen=RECENT_TOKENS)
 
     # --- the IndexFunction's side ----------------------------------------------------------
 
@@ -105,7 +113,11 @@ class PendingRenders:
         """The pages a request already on its way will render from the indexes as they are
         now (two consistent reads). A failed read says none: every page is then sent."""
         try:
-            items = self._read([(mark_pk(p), PENDING_SK) for p in pages])
+            guessed = list(self.recent)
+            items = self._read(
+                [(mark_pk(p), PENDING_SK) for p in pages]
+                + [(token_pk(t), RENDERED_SK) for t in guessed]
+            )
             marks = {}
             for page in pages:
                 item = items.get(mark_pk(page))
@@ -113,7 +125,8 @@ class PendingRenders:
                     marks[page] = (item["token"]["S"], float(item["since"]["N"]))
             now = self.now().timestamp()
             live = {token for token, since in marks.values() if now - since < PENDING_SECONDS}
-            found = self._read([(token_pk(t), RENDERED_SK) for t in sorted(live)])
+            unknown = sorted(live - set(guessed))  # another instance's: one more read
+            found = {**items, **self._read([(token_pk(t), RENDERED_SK) for t in unknown])}
             rendered = {t for t in live if token_pk(t) in found}
         except ClientError as exc:
             logger.warning("pending renders unread, every page is sent: %r", exc)
@@ -124,6 +137,7 @@ class PendingRenders:
         """Mark `pages` as named by the request `token` (after it was sent). A failure
         leaves them unmarked: they will be sent again, which costs only a render."""
         now = self.now().timestamp()
+        self.recent.append(token)
         items = [
             {
                 "pk": {"S": mark_pk(page)},
