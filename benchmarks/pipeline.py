@@ -399,7 +399,7 @@ def burst(
         cloud.pump.timed = True
         site = cloud_site(cloud)
         window = cloud.stack.functions["InvalidateFunction"].events[0].batching_window_seconds
-        span = max(1, windows * window)
+        span = max(1, windows * window)  # windows=0: every upload at once (in second 0)
         now = datetime.now(UTC).replace(microsecond=0)
         corpus = generate(site_before + uploads, end=(now - timedelta(minutes=5)).astimezone(ROME))
         old, new = corpus[:site_before], corpus[site_before:]
