@@ -66,6 +66,7 @@ def stored_articles(
                 received_at=published,
                 article=report.article,
                 first_published=published,
+                body_html=report.body_html or None,  # as ingest commits it
             )
         )
     return stored

@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 import pytest
 
 from rotativa.domain.markdown import (
+    BODY_FORMAT,
     SUMMARY_LENGTH,
     is_allowed_url,
     render_body,
@@ -551,3 +552,38 @@ def test_summary_of_301_characters_is_shortened():
 def test_summary_of_a_single_long_word_is_cut_to_the_limit():
     summary = summary_from_body("x" * 500)
     assert summary == "x" * 299 + "…"
+
+
+# --- the stored body HTML is versioned (BODY_FORMAT) ----------------------------------------
+
+#: Bodies that use what render_body knows: the samples' and each construct on its own.
+_FORMAT_BODIES = (
+    "Un paragrafo con **grassetto**, *corsivo*, `codice` e un [link](https://example.org).",
+    "## Titolo\n\n### Sotto\n\n- uno\n- due\n\n1. primo\n2. secondo\n\n> citazione",
+    '![Foto](media/foto.jpg "Didascalia")\n\n<script>alert(1)</script>\n\n<b onclick="x">b</b>',
+    "[textmarker color=red]SESTO SAN GIOVANNI[/textmarker] – Testo.\n\n---\n\n```\nblocco\n```",
+    "| a | b |\n|---|---|\n| 1 | 2 |\n\nRiga  \ninterrotta e <https://example.org/auto>.",
+)
+#: sha256 of every body above and of the samples' bodies, rendered, for BODY_FORMAT "1".
+_FORMAT_DIGEST = "50699eef0a5b2940ed42ab8790384cd36f7e0eb267d4732949de8ec431eeb1f7"
+
+
+def _format_digest() -> str:
+    import hashlib
+
+    from rotativa.domain.upload import parse_upload
+    from tests.conftest import SAMPLES
+
+    bodies = list(_FORMAT_BODIES)
+    for path in sorted((SAMPLES / "articles").iterdir()):
+        bodies.append(parse_upload(f"articles/{path.name}", path.read_bytes(), limit=10**7).body)
+    rendered = "\n\x00\n".join(render_body(body).html for body in bodies)
+    return hashlib.sha256(rendered.encode()).hexdigest()
+
+
+def test_a_change_to_what_render_body_gives_bumps_the_stored_body_format() -> None:
+    # The articles table keeps each body's HTML as validation made it, and pages use it
+    # while its BODY_FORMAT is the code's: a renderer, shortcode, sanitiser or pin that
+    # renders differently must bump BODY_FORMAT (domain/markdown.py), or a rebuild after
+    # the change would still show the old HTML. Then record the new digest here.
+    assert (BODY_FORMAT, _format_digest()) == ("1", _FORMAT_DIGEST)

@@ -221,14 +221,16 @@ def indexer() -> Indexer:
 def page_renderer() -> PageRenderer:
     from rotativa.adapters.articles_table import ArticlesTable
     from rotativa.adapters.buckets import SiteBucket
+    from rotativa.adapters.page_ledger import PageLedger
     from rotativa.adapters.queues import InvalidateQueue
     from rotativa.services.rendering import PageRenderer
 
     env = RenderEnvironment.load()
+    table = ArticlesTable(env.articles_table, site())
     return PageRenderer(
         site(),
-        ArticlesTable(env.articles_table, site()),
-        SiteBucket(env.site_bucket),
+        table,
+        SiteBucket(env.site_bucket, ledger=PageLedger(env.articles_table, table.client)),
         InvalidateQueue(env.invalidate_queue_url),
     )
 

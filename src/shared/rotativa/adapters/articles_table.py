@@ -40,6 +40,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from rotativa.domain.article import Article, ArticleTeaser
+from rotativa.domain.markdown import BODY_FORMAT
 from rotativa.domain.pages import ListingId
 from rotativa.domain.pictures import Focus, PictureRecord, PictureRef
 from rotativa.domain.records import ArticleState, Commit, CommitOutcome, StoredArticle
@@ -52,6 +53,9 @@ COUNTER_SHARDS = 8
 BY_ARTICLE = "ByArticle"  # the GSI from an upload to its items elsewhere in the table
 ARTICLE_SK = "article"
 SEARCH_BUILD_PK, SEARCH_BUILD_SK = "search", "build"  # the newest search rebuild's start
+# An item holds at most 400 KB: the body's HTML goes in only while the whole stays well
+# under it (a 200 KB body and its corrections, live updates and HTML may not fit).
+BODY_HTML_ITEM_LIMIT = 350_000
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
@@ -90,10 +94,28 @@ def stored_from_item(item: Mapping[str, Any] | None, site: SiteSettings) -> Stor
         pictures=tuple(
             PictureRef.model_validate(ref) for ref in json.loads(str(item.get("pictures") or "[]"))
         ),
+        body_html=(
+            str(item["body_html"])
+            if item.get("body_html") is not None and item.get("body_format") == BODY_FORMAT
+            else None
+        ),
     )
 
 
 def _article_item(stored: StoredArticle) -> dict[str, Any]:
+    item = _article_fields(stored)
+    html = stored.body_html
+    if html is not None and _size(item) + len(html.encode()) <= BODY_HTML_ITEM_LIMIT:
+        item.update(body_html=html, body_format=BODY_FORMAT)  # else the page renders it
+    return item
+
+
+def _size(item: Mapping[str, Any]) -> int:
+    """About what the item's string attributes weigh in DynamoDB (names and UTF-8 values)."""
+    return sum(len(k) + len(str(v).encode()) for k, v in item.items() if v is not None)
+
+
+def _article_fields(stored: StoredArticle) -> dict[str, Any]:
     return {
         "pk": article_pk(stored.key),
         "sk": ARTICLE_SK,

@@ -39,6 +39,10 @@ class StoredArticle:
     # made (issue 14): the pages name their variants from these alone. A picture made or
     # replaced later is written in by `services.media`, as a new commit of this item.
     pictures: tuple[PictureRef, ...] = ()
+    # The body's sanitised HTML as validation rendered it (`domain.markdown.render_body`, of
+    # BODY_FORMAT), so that a page or a rebuild never parses the Markdown again; None when
+    # not kept (an older item, another format, or too large for the item): render it then.
+    body_html: str | None = None
 
     @property
     def visible(self) -> bool:

@@ -223,6 +223,12 @@ def rendered_body(body: str) -> str:
     return render_body(body).html
 
 
+def _html_plain(fragment: str) -> str:
+    """A rendered body's words as plain text."""
+    spaced = _BLOCK_END.sub(" ", fragment)  # `</p><p>` parts words, `<b>` not
+    return " ".join(html.unescape(_TAG.sub("", spaced)).split())
+
+
 @cache
 def _environment() -> Environment:
     return Environment(
@@ -277,9 +283,12 @@ class SiteRenderer:
         related: Sequence[ArticleTeaser],
         pictures: Sequence[PictureRef] = (),
         at: str | None = None,
+        body_html: str | None = None,
     ) -> bytes:
         """The article's page. `at` is where the page is written when it is not its own
-        path (the preview writes it at `/`); links are relative to it in the files style."""
+        path (the preview writes it at `/`); links are relative to it in the files style.
+        `body_html` is the body as validation rendered it (`StoredArticle.body_html`), else
+        the Markdown is rendered here."""
         here = at or article.path
         labels = self.labels
         section = Link(article.section.name, self._href(section_path(article.section.slug), here))
@@ -290,7 +299,11 @@ class SiteRenderer:
             else None
         )
         body = page_body(
-            self._sized_body(rendered_body(article.body), pictures, here), self.links, at=here
+            self._sized_body(
+                rendered_body(article.body) if body_html is None else body_html, pictures, here
+            ),
+            self.links,
+            at=here,
         )
         # "Aggiornato il …" only for a real later change, never for a re-upload of the same:
         # a later upload, or the newest correction or live update when that is later still.
@@ -503,7 +516,9 @@ class SiteRenderer:
         }
         return self._render("search.html", context)
 
-    def search_record(self, teaser: ArticleTeaser, body: str) -> SearchRecord:
+    def search_record(
+        self, teaser: ArticleTeaser, body: str, body_html: str | None = None
+    ) -> SearchRecord:
         """What the search index knows of a visible article: its words (headline, summary,
         body as plain text, authors, tags, section) and what a result shows of it (the
         headline, date, section and summary, the teaser's thumbnail with its size).
@@ -511,7 +526,8 @@ class SiteRenderer:
         Its links are site paths without the leading `/` (`cronaca/x/`): the search page
         gives pagefind the site's root as its base, so they hold wherever the site lives."""
         view = self._teaser(teaser, HOME_PATH)
-        words = [teaser.title, teaser.summary, self._note_plain(body) if body else ""]
+        plain = self._note_plain(body) if body_html is None else _html_plain(body_html)
+        words = [teaser.title, teaser.summary, plain if body else ""]
         words += [*teaser.authors, *(tag.name for tag in teaser.tags), teaser.section.name]
         meta = {
             "title": teaser.title,
@@ -957,8 +973,7 @@ class SiteRenderer:
     def _note_plain(text: str) -> str:
         """A correction's or an update's Markdown as plain text: what a feed or JSON-LD
         carries of it, from the HTML the page shows (shortcodes and all rendered)."""
-        spaced = _BLOCK_END.sub(" ", rendered_body(text))  # `</p><p>` parts words, `<b>` not
-        return " ".join(html.unescape(_TAG.sub("", spaced)).split())
+        return _html_plain(rendered_body(text))
 
     def _byline(self, authors: Sequence[str], here: str) -> tuple[Link, ...]:
         """`di Chiara Colombo e Marco Brambilla` in pieces: each name links to its author's

@@ -214,6 +214,7 @@ class Ingest:
             if changed and was_public
             else (before.updated if before else None),
             pictures=pictures,
+            body_html=report.body_html or None,  # (none: the page renders the body)
         )
         release = before.path if before is not None and before.path != article.path else None
         commit = self.ledger.commit(

@@ -216,6 +216,7 @@ class PageRenderer:
             related=list(related.values()),
             pictures=stored.pictures,
             at=at,
+            body_html=stored.body_html,
         )
 
     def _redirect(self, path: str) -> list[Output]:

@@ -137,7 +137,9 @@ class SearchIndexer:
                 item = stored.get(key)
                 if item is None or not item.visible or item.article is None:
                     continue  # unpublished since the months were read: not searchable
-                records.append(self.renderer.search_record(item.teaser(), item.article.body))
+                records.append(
+                    self.renderer.search_record(item.teaser(), item.article.body, item.body_html)
+                )
         return records
 
     def refresh(self, now: datetime, *, force: bool = False) -> SearchRefresh:

@@ -121,7 +121,10 @@ def _validate(
     problems.extend(_entry_text_problems(parsed))
     if has_errors(problems):
         article = None
-    return ValidationReport(key, article, _sorted(problems), body_html if article else "")
+    # The HTML goes on (to be stored with the article) only when it is that of the body the
+    # article holds: a body normalised by the model (line ends) is rendered again by its page.
+    same = article is not None and article.body == parsed.body
+    return ValidationReport(key, article, _sorted(problems), body_html if same else "")
 
 
 def _sorted(problems: Iterable[Problem]) -> tuple[Problem, ...]:

@@ -1,0 +1,148 @@
+"""The body is rendered once: validation's HTML is stored with the article and pages, the
+search index and rebuilds use it instead of parsing the Markdown again.
+
+What must hold: the stored HTML gives the same bytes as rendering the body there and then;
+it is used only when made by the code's BODY_FORMAT; it is not stored where the item would
+outgrow DynamoDB's 400 KB (the page renders the body then); and a whole rebuild of stored
+articles never calls the Markdown renderer for a body.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from rotativa.adapters.articles_table import (
+    BODY_HTML_ITEM_LIMIT,
+    ArticlesTable,
+    decode_item,
+    stored_from_item,
+)
+from rotativa.adapters.folder import FolderInbox, read_uploads
+from rotativa.adapters.memory import MemoryBucket, MemoryTable
+from rotativa.domain.markdown import BODY_FORMAT, render_body
+from rotativa.domain.records import StoredArticle
+from rotativa.domain.site import SiteSettings
+from rotativa.rendering import renderer as renderer_module
+from rotativa.services.rebuild import Rebuild, index_uploads, site_pages
+from rotativa.services.rendering import PageRenderer
+from tests.conftest import SAMPLES
+from tests.fakes import RecordingInvalidations
+
+NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
+
+
+@pytest.fixture
+def published(settings: SiteSettings) -> MemoryTable:
+    """The samples, handled by ingest and indexed, as the cloud holds them."""
+    table = MemoryTable()
+    uploads = read_uploads(SAMPLES)
+    index_uploads(settings, table, FolderInbox(uploads), uploads, NOW)
+    return table
+
+
+def _articles(table: MemoryTable) -> list[StoredArticle]:
+    return [s for s in table.articles() if s.visible]
+
+
+def test_ingest_keeps_the_html_validation_made_of_the_body(published: MemoryTable) -> None:
+    articles = _articles(published)
+    assert len(articles) > 10
+    for stored in articles:
+        assert stored.article is not None
+        assert stored.body_html == render_body(stored.article.body).html
+
+
+def test_a_page_from_the_stored_html_is_the_page_rendered_from_the_markdown(
+    settings: SiteSettings, published: MemoryTable
+) -> None:
+    pages = PageRenderer(settings, published, MemoryBucket(), RecordingInvalidations())
+    for stored in _articles(published):
+        assert pages.article_page(stored) == pages.article_page(replace(stored, body_html=None))
+
+
+def test_a_rebuild_of_stored_articles_never_parses_a_body(
+    settings: SiteSettings, published: MemoryTable, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bodies = {s.article.body for s in _articles(published) if s.article is not None}
+    parsed: list[str] = []
+    original = renderer_module.rendered_body
+
+    def counted(text: str) -> str:
+        if text in bodies:
+            parsed.append(text)
+        return original(text)
+
+    original.cache_clear()
+    monkeypatch.setattr(renderer_module, "rendered_body", counted)
+    bucket = MemoryBucket()
+    report = Rebuild(settings, published, bucket).run(site_pages(published, settings), NOW)
+    assert report.pages > len(bodies)
+    assert parsed == []
+    # AND the pages hold the bodies all the same
+    for stored in _articles(published):
+        assert stored.article is not None
+        assert stored.body_html
+        page = bucket.objects[stored.article.path.lstrip("/") + "index.html"].decode()
+        assert stored.body_html.split("<", 2)[1].split(">")[0] in page
+
+
+@pytest.fixture
+def table(settings: SiteSettings, monkeypatch: pytest.MonkeyPatch) -> Iterator[ArticlesTable]:
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="eu-south-1")
+        client.create_table(
+            TableName="articles",
+            KeySchema=[
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        yield ArticlesTable("articles", settings, client)
+
+
+def _item(table: ArticlesTable, key: str) -> dict[str, Any]:
+    response = table.client.get_item(
+        TableName=table.name, Key={"pk": {"S": f"article#{key}"}, "sk": {"S": "article"}}
+    )
+    return decode_item(response["Item"])
+
+
+def test_the_table_keeps_the_html_with_its_format_and_reads_no_other(
+    settings: SiteSettings, published: MemoryTable, table: ArticlesTable
+) -> None:
+    stored = _articles(published)[0]
+    table.commit(stored, release_path=None, seen=None)
+    assert table.get(stored.key) == stored
+    item = _item(table, stored.key)
+    assert item["body_format"] == BODY_FORMAT
+    # An item written by another format of the renderer is read without its HTML
+    assert stored_from_item({**item, "body_format": "0"}, settings) == replace(
+        stored, body_html=None
+    )
+    assert stored_from_item({**item, "body_format": None}, settings) == replace(
+        stored, body_html=None
+    )
+
+
+def test_html_that_would_outgrow_the_item_is_not_stored(
+    published: MemoryTable, table: ArticlesTable
+) -> None:
+    stored = _articles(published)[0]
+    assert stored.article is not None
+    huge = replace(stored, key="articles/huge.md", body_html="<p>" + "x" * BODY_HTML_ITEM_LIMIT)
+    table.commit(huge, release_path=None, seen=None)
+    assert "body_html" not in _item(table, huge.key)
+    assert table.get(huge.key) == replace(huge, body_html=None)
