@@ -14,7 +14,12 @@ import pytest
 
 from rotativa import bootstrap
 from rotativa.adapters.queues import RenderQueue
-from rotativa.adapters.render_marks import PENDING_SECONDS, PendingRenders
+from rotativa.adapters.render_marks import (
+    KEEP_SECONDS,
+    PENDING_SECONDS,
+    TTL_ATTRIBUTE,
+    PendingRenders,
+)
 from rotativa.domain.pages import ListingId, ListingKind, PageKind, PageRef, RenderRequest
 from rotativa_tools.local.cloud import LocalCloud
 from tests.integration.conftest import REGION
@@ -232,3 +237,30 @@ def test_a_burst_renders_each_page_once_and_a_later_change_again(
     front = site_page(cloud, "/sport/")
     assert front is not None
     assert "Articolo undici corretto<" in front
+
+
+def test_marks_are_deleted_by_the_tables_ttl_and_nothing_else_carries_its_attribute(
+    aws: None,  # noqa: ARG001
+) -> None:
+    # GIVEN the stack as the template declares it, after one publish
+    cloud = LocalCloud.start()
+    cloud.put("articles/a.md", article("Articolo a", date="2024-05-01T08:00"))
+    cloud.run_until_quiet()
+    dynamodb = cloud.clients.dynamodb
+    # THEN the table's TTL reads the attribute the marks carry
+    ttl = dynamodb.describe_time_to_live(TableName=cloud.table)["TimeToLiveDescription"]
+    assert ttl["TimeToLiveStatus"] == "ENABLED"
+    assert ttl["AttributeName"] == TTL_ATTRIBUTE
+    items = [
+        item
+        for page in dynamodb.get_paginator("scan").paginate(TableName=cloud.table)
+        for item in page["Items"]
+    ]
+    marks = [i for i in items if i["pk"]["S"].startswith(("render#page:", "render#sent:"))]
+    assert marks, "the publish left marks"
+    now = cloud.clock.now().timestamp()
+    for mark in marks:
+        # AND each mark outlives its use by a day, then goes
+        assert now < float(mark[TTL_ATTRIBUTE]["N"]) <= now + KEEP_SECONDS + 1
+    # AND no article, listing, box or ledger item would ever be deleted by it
+    assert [i["pk"]["S"] for i in items if TTL_ATTRIBUTE in i and i not in marks] == []

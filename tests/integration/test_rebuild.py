@@ -192,3 +192,46 @@ def test_a_template_change_reaches_every_page_and_one_hand_over(
     pages = [k for k in storage.files if k.endswith(".html")]
     assert all(b"Nordmilano Notizie Sera" in storage.files[k] for k in pages)
     assert sent == [report.written]
+
+
+@pytest.mark.parametrize("ledger", [True, False])
+def test_a_rebuild_into_the_bucket_keeps_the_page_ledger_true(
+    ledger: bool, tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The RenderFunction trusts the ledger's hashes: a page the CLI rewrote must be written
+    again when a render makes the bytes the ledger held before."""
+    from rotativa_tools.cli import main
+    from tests.conftest import SAMPLES
+
+    with mock_aws():
+        # GIVEN a published article
+        cloud = LocalCloud.start()
+        key, text = ARTICLES[0]
+        cloud.put(key, text)
+        cloud.run_until_quiet()
+        page = object_key("/sport/derby/")
+        published = cloud.site_files()[page]
+        # WHEN a rebuild from a folder writes another version of its page into the bucket
+        folder = tmp_path / "content"
+        (folder / "articles").mkdir(parents=True)
+        (folder / "articles" / "derby.md").write_text(
+            text.replace("Testo dell'articolo.", "Rinviato.")
+        )
+        command = ["rebuild", str(folder), "--site", str(SAMPLES / "site.yaml")]
+        command += ["--bucket", cloud.site_bucket, "--no-search", "--quiet"]
+        if ledger:
+            command += ["--ledger-table", cloud.table]
+        assert main(command) == 0
+        assert cloud.site_files()[page] != published
+        warned = "--ledger-table" in capsys.readouterr().err
+        assert warned is not ledger
+        if not ledger:
+            return  # said, and left to the operator: the rebuild cannot know the table
+        # AND the pipeline renders the article again from the table (a redrive)
+        site = SiteSettings.from_environment(cloud.stack.functions["RenderFunction"].environment)
+        table = ArticlesTable(cloud.table, site, cloud.clients.dynamodb)
+        refs = [r for r in site_pages(table, site) if r.kind is PageKind.ARTICLE]
+        fan_out(refs, RenderQueue(cloud.stack.outputs["RenderQueueUrl"], cloud.clients.sqs))
+        cloud.run_until_quiet()
+        # THEN the bucket holds the pipeline's page again, not the rebuild's
+        assert cloud.site_files()[page] == published

@@ -57,8 +57,10 @@ logger = logging.getLogger(__name__)
 #: DLQ): longer than the render queue keeps a message it keeps failing (5 receives × 180 s).
 PENDING_SECONDS = 1200
 RECENT_TOKENS = 8
-#: The items outlive any use by this much (for the table's TTL, when it is enabled).
+#: The items outlive any use by this much, then the table's TTL deletes them (template.yaml
+#: names this attribute; no other item of the table carries it).
 KEEP_SECONDS = 86_400
+TTL_ATTRIBUTE = "purge_after"
 PENDING_SK = "pending"
 RENDERED_SK = "rendered"
 _BATCH_GET, _TRANSACT, _BATCH_WRITE = 100, 100, 25  # DynamoDB's limits per request
@@ -144,7 +146,7 @@ class PendingRenders:
                 "sk": {"S": PENDING_SK},
                 "token": {"S": token},
                 "since": {"N": f"{now:.3f}"},
-                "expires_at": {"N": str(int(now) + KEEP_SECONDS)},
+                TTL_ATTRIBUTE: {"N": str(int(now) + KEEP_SECONDS)},
             }
             for page in dict.fromkeys(pages)
         ]
@@ -171,7 +173,7 @@ class PendingRenders:
                         "pk": {"S": token_pk(token)},
                         "sk": {"S": RENDERED_SK},
                         "at": {"N": str(now)},
-                        "expires_at": {"N": str(now + KEEP_SECONDS)},
+                        TTL_ATTRIBUTE: {"N": str(now + KEEP_SECONDS)},
                     }
                 }
             }

@@ -659,6 +659,13 @@ CATALOGUE: dict[str, dict[Language, str]] = {
         "en": "{path}: invalid, left out of the rebuild",
     },
     "rebuild_pages": {"it": "pagine", "en": "pages"},
+    "rebuild_no_ledger": {
+        "it": "attenzione: pagine scritte senza il registro delle pagine; se il bucket è di "
+        "uno stack, indicarne la tabella con --ledger-table, o le pagine riscritte qui "
+        "potrebbero restare indietro",
+        "en": "warning: pages written without the page ledger; if the bucket is a stack's, "
+        "name its table with --ledger-table, or pages written here may be left stale",
+    },
     "rebuild_done": {
         "it": "{pages} pagine in {seconds:.1f} s ({rate:.0f} pagine/s): "
         "{written} scritte, {removed} rimosse, {unchanged} invariate",

@@ -113,6 +113,13 @@ def add_command(commands: SubParsers) -> None:
         help="with --bucket: hand the changed paths to the invalidate queue",
     )
     rebuild.add_argument(
+        "--ledger-table",
+        metavar="NAME",
+        help="with --bucket and a folder or an export: the stack's articles table, whose "
+        "page ledger (what the bucket holds, read by the RenderFunction) is kept true; "
+        "with --table or a stack, that table",
+    )
+    rebuild.add_argument(
         "--jobs", type=int, default=1, metavar="N", help="with --out: render in N processes"
     )
     rebuild.add_argument(
@@ -211,7 +218,19 @@ def run_rebuild(args: argparse.Namespace) -> int:
         from rotativa.adapters.buckets import SiteBucket
         from rotativa.adapters.queues import InvalidateQueue
 
-        storage = bundle = SiteBucket(str(bucket))
+        ledger_table = args.ledger_table or table_name
+        if ledger_table:
+            from rotativa.adapters.page_ledger import PageLedger
+
+            ledger = PageLedger(str(ledger_table))
+            storage = bundle = SiteBucket(str(bucket), ledger=ledger)
+        else:
+            # The stack's RenderFunction trusts its ledger's hashes: a page written here
+            # behind its back would be left as this rebuild wrote it by a later render of
+            # the bytes the ledger holds (it would find them stored). Said, since the
+            # rebuild cannot know the table.
+            print(render_message("rebuild_no_ledger", language), file=sys.stderr)
+            storage = bundle = SiteBucket(str(bucket))
         queue = args.invalidate_queue_url or env.get("INVALIDATE_QUEUE_URL")
         invalidations = InvalidateQueue(queue) if queue else None
         jobs = 1  # boto3 clients are not shared across processes
