@@ -33,7 +33,13 @@ from benchmarks.corpus import GeneratedArticle
 from rotativa.adapters.articles_table import ArticlesTable, _encode, article_pk
 from rotativa.adapters.buckets import CONTENT_HASH, content_hash
 from rotativa.adapters.memory import MemoryTable
-from rotativa.domain.records import ArticleState, StoredArticle, memberships, month_of
+from rotativa.domain.records import (
+    ArticleState,
+    RenderedBody,
+    StoredArticle,
+    memberships,
+    month_of,
+)
 from rotativa.domain.site import SiteSettings
 from rotativa.services.rebuild import Rebuild, RebuildReport, index_articles, site_pages
 from rotativa.services.validation import validate_upload
@@ -66,7 +72,7 @@ def stored_articles(
                 received_at=published,
                 article=report.article,
                 first_published=published,
-                body_html=report.body_html or None,  # as ingest commits it
+                rendered_body=RenderedBody.of(report.article.body, report.body_html),  # as ingest
             )
         )
     return stored

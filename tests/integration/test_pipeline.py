@@ -272,13 +272,28 @@ def test_a_malformed_message_fails_alone(cloud: LocalCloud) -> None:
     assert table_item(cloud, key) is not None
 
 
-def test_render_batch_renders_each_page_once(cloud: LocalCloud) -> None:
+def test_render_batch_renders_each_page_once(
+    cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rotativa.services.rendering import PageRenderer
+
     publish(cloud, "articles/uno.md", article("Uno"))
+    rendered: list[str] = []
+    outputs = PageRenderer.outputs
+
+    def counted(self: PageRenderer, ref: Any, now: Any) -> Any:
+        rendered.append(ref.kind.value)
+        return outputs(self, ref, now)
+
+    monkeypatch.setattr(PageRenderer, "outputs", counted)
     cloud.counter.reset()
     event = sqs_event(cloud, "RenderQueue", [{"kind": "home"}] * 5 + [{"kind": "not-found"}])
     assert call(cloud, "RenderFunction", event) == {"batchItemFailures": []}
-    reads = cloud.counter.by_function[("RenderFunction", "s3", "HeadObject")]
-    assert reads == 2  # one stored-hash check per distinct page
+    assert sorted(rendered) == ["home", "not-found"]
+    # the page ledger knows what the publish stored: no HeadObject, nothing written again
+    calls = cloud.counter.by_function
+    assert calls[("RenderFunction", "s3", "HeadObject")] == 0
+    assert calls[("RenderFunction", "s3", "PutObject")] == 0
 
 
 def test_invalidation_retries_reuse_their_caller_reference(cloud: LocalCloud) -> None:

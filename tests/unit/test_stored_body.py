@@ -27,7 +27,7 @@ from rotativa.adapters.articles_table import (
 from rotativa.adapters.folder import FolderInbox, read_uploads
 from rotativa.adapters.memory import MemoryBucket, MemoryTable
 from rotativa.domain.markdown import BODY_FORMAT, render_body
-from rotativa.domain.records import StoredArticle
+from rotativa.domain.records import RenderedBody, StoredArticle
 from rotativa.domain.site import SiteSettings
 from rotativa.rendering import renderer as renderer_module
 from rotativa.services.rebuild import Rebuild, index_uploads, site_pages
@@ -64,7 +64,7 @@ def test_a_page_from_the_stored_html_is_the_page_rendered_from_the_markdown(
 ) -> None:
     pages = PageRenderer(settings, published, MemoryBucket(), RecordingInvalidations())
     for stored in _articles(published):
-        assert pages.article_page(stored) == pages.article_page(replace(stored, body_html=None))
+        assert pages.article_page(stored) == pages.article_page(replace(stored, rendered_body=None))
 
 
 def test_a_rebuild_of_stored_articles_never_parses_a_body(
@@ -130,10 +130,10 @@ def test_the_table_keeps_the_html_with_its_format_and_reads_no_other(
     assert item["body_format"] == BODY_FORMAT
     # An item written by another format of the renderer is read without its HTML
     assert stored_from_item({**item, "body_format": "0"}, settings) == replace(
-        stored, body_html=None
+        stored, rendered_body=None
     )
     assert stored_from_item({**item, "body_format": None}, settings) == replace(
-        stored, body_html=None
+        stored, rendered_body=None
     )
 
 
@@ -142,7 +142,22 @@ def test_html_that_would_outgrow_the_item_is_not_stored(
 ) -> None:
     stored = _articles(published)[0]
     assert stored.article is not None
-    huge = replace(stored, key="articles/huge.md", body_html="<p>" + "x" * BODY_HTML_ITEM_LIMIT)
+    html = "<p>" + "x" * BODY_HTML_ITEM_LIMIT
+    huge = replace(
+        stored, key="articles/huge.md", rendered_body=RenderedBody.of(stored.article.body, html)
+    )
     table.commit(huge, release_path=None, seen=None)
     assert "body_html" not in _item(table, huge.key)
-    assert table.get(huge.key) == replace(huge, body_html=None)
+    assert table.get(huge.key) == replace(huge, rendered_body=None)
+
+
+def test_kept_html_is_never_used_for_another_body(published: MemoryTable) -> None:
+    """Whatever path changes an article (a correction applied in code, a benchmark's edit,
+    an import), its page shows its own body, never the HTML kept for the one before."""
+    stored = _articles(published)[0]
+    assert stored.article is not None
+    assert stored.body_html
+    edited = stored.article.model_copy(update={"body": stored.article.body + "\n\nAggiornato."})
+    changed = replace(stored, article=edited)  # the old kept HTML carried along
+    assert changed.body_html is None
+    assert replace(stored, article=None).body_html is None

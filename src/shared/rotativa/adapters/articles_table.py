@@ -43,7 +43,13 @@ from rotativa.domain.article import Article, ArticleTeaser
 from rotativa.domain.markdown import BODY_FORMAT
 from rotativa.domain.pages import ListingId
 from rotativa.domain.pictures import Focus, PictureRecord, PictureRef
-from rotativa.domain.records import ArticleState, Commit, CommitOutcome, StoredArticle
+from rotativa.domain.records import (
+    ArticleState,
+    Commit,
+    CommitOutcome,
+    RenderedBody,
+    StoredArticle,
+)
 from rotativa.domain.site import SiteSettings
 
 if TYPE_CHECKING:
@@ -94,8 +100,8 @@ def stored_from_item(item: Mapping[str, Any] | None, site: SiteSettings) -> Stor
         pictures=tuple(
             PictureRef.model_validate(ref) for ref in json.loads(str(item.get("pictures") or "[]"))
         ),
-        body_html=(
-            str(item["body_html"])
+        rendered_body=(
+            RenderedBody(str(item["body_html"]), str(item.get("body_digest", "")))
             if item.get("body_html") is not None and item.get("body_format") == BODY_FORMAT
             else None
         ),
@@ -104,9 +110,10 @@ def stored_from_item(item: Mapping[str, Any] | None, site: SiteSettings) -> Stor
 
 def _article_item(stored: StoredArticle) -> dict[str, Any]:
     item = _article_fields(stored)
-    html = stored.body_html
-    if html is not None and _size(item) + len(html.encode()) <= BODY_HTML_ITEM_LIMIT:
-        item.update(body_html=html, body_format=BODY_FORMAT)  # else the page renders it
+    kept = stored.rendered_body
+    if kept is not None and _size(item) + len(kept.html.encode()) <= BODY_HTML_ITEM_LIMIT:
+        # else the page renders it
+        item.update(body_html=kept.html, body_digest=kept.digest, body_format=BODY_FORMAT)
     return item
 
 

@@ -7,6 +7,7 @@ it (indexes, pages, invalidations) is derived from it and from nothing else.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -23,6 +24,24 @@ class ArticleState(StrEnum):
     SCHEDULED = "scheduled"  # valid, waiting for its `publish_at` (a schedule will publish it)
     EXPIRED = "expired"  # past its `expires_at`: kept, and its address with it, but not shown
     DELETED = "deleted"  # a tombstone: keeps the order so an older put cannot resurrect it
+
+
+def body_digest(body: str) -> str:
+    """Which Markdown body a kept HTML was made from."""
+    return hashlib.sha256(body.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class RenderedBody:
+    """A body's sanitised HTML as validation made it, and the body it was made from: an
+    article whose body is not that one (changed by any other path) renders its own."""
+
+    html: str
+    digest: str
+
+    @classmethod
+    def of(cls, body: str, html: str) -> RenderedBody | None:
+        return cls(html, body_digest(body)) if html else None
 
 
 @dataclass(frozen=True)
@@ -42,7 +61,15 @@ class StoredArticle:
     # The body's sanitised HTML as validation rendered it (`domain.markdown.render_body`, of
     # BODY_FORMAT), so that a page or a rebuild never parses the Markdown again; None when
     # not kept (an older item, another format, or too large for the item): render it then.
-    body_html: str | None = None
+    rendered_body: RenderedBody | None = None
+
+    @property
+    def body_html(self) -> str | None:
+        """The kept HTML, when it was made from the body the article holds now."""
+        kept = self.rendered_body
+        if kept is None or self.article is None or kept.digest != body_digest(self.article.body):
+            return None
+        return kept.html
 
     @property
     def visible(self) -> bool:
