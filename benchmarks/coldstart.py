@@ -1,24 +1,25 @@
 """Cold start: each handler module imported in a fresh interpreter, as Lambda loads it,
-and the size of what `sam build` ships (the shared layer and each function's code).
+against its floor, and the size of what `sam build` ships.
 
-The package is built the way `sam build` builds it, with pip from the registry:
-- the layer (`SharedLayer`, ContentUri src/shared, BuildMethod python3.11): the layer's
-  requirements installed with `pip install --target` at the versions of the dev venv,
-  plus the `rotativa` package copied as source (sam build copies it, no bytecode);
-- its size for the template's architecture (arm64 wheels, `--platform
-  manylinux2014_aarch64`), unzipped and zipped;
-- a second, native (x86_64) copy to import here, beside a "runtime" folder holding the
-  boto3 that Lambda's Python runtime provides.
+The layer is built the way `sam build` builds template.yaml's SharedLayer (BuildMethod
+makefile): src/shared/Makefile's build-SharedLayer, the lock's wheels from the registry,
+rotativa copied, everything compiled to unchecked-hash bytecode. Twice: for arm64 (the
+template's architecture: its size, unzipped and zipped) and for this machine's processor
+(to import here), beside a "runtime" folder holding the boto3 that Lambda's Python runtime
+provides. For comparison, the layer as it was built before the Makefile (BuildMethod
+python3.11: `pip install --target`, rotativa as source, no bytecode).
 
-Each handler is then imported in a fresh interpreter (`python -I -S -B`: no venv, no
+Each handler is imported in a fresh interpreter (`python -I -S -B`: no venv, no
 site-packages, no bytecode written, as on Lambda's read-only file system) with the
 function's environment from template.yaml and Lambda's own variables (so Powertools'
-Tracer is on, as with `Tracing: Active`). Reported: the median and the best of several
-imports, and the time of the first call's set-up (services and boto3 clients).
+Tracer is on, as with `Tracing: Active`). Reported per variant: the median and the best of
+several imports, and the time of the first call's set-up (services and boto3 clients).
 
-Variants, side by side: the package as shipped; with `rotativa` precompiled to bytecode
-in the layer; and, when benchmarks/patches/ holds any, with those patches applied to the
-copy (a change measured before it is made).
+Against the floor (`against_floor`, on the layer as shipped): the instructions (callgrind,
+the same count on every run whatever the machine's load) of the handler's import plus its
+factory, and of `import boto3` plus the clients that factory makes; their ratio; and the
+median wall and CPU ms of both, taking turns. When benchmarks/patches/ holds any, a variant
+with them applied to the source copy (a change measured before it is made).
 """
 
 from __future__ import annotations
@@ -373,29 +374,55 @@ def function_environments() -> dict[str, dict[str, str]]:
     return {name: dict(stack.functions[LOGICAL_IDS[name]].environment) for name in HANDLERS}
 
 
+def made(work: Path, *, architecture: str, log: Callable[[str], None] = print) -> Path:
+    """The layer as `sam build` makes it from template.yaml (BuildMethod makefile): the
+    Makefile's build-SharedLayer into `work` (ARTIFACTS_DIR), the lock's wheels from the
+    registry for `architecture`, then rotativa and everything compiled; returns `work`."""
+    work = work.resolve()
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    command = ["make", "--no-print-directory", "-C", str(SHARED), "build-SharedLayer",
+               f"ARTIFACTS_DIR={work}", f"ROTATIVA_LAYER_ARCHITECTURE={architecture}",
+               f"PYTHON={PYTHON}", f"PIP_INSTALL={sys.executable} -m pip install"]  # fmt: skip
+    log(f"    make build-SharedLayer ({architecture})")
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"the layer's Makefile failed:\n{result.stdout}\n{result.stderr}")
+    return work
+
+
+def machine_architecture() -> str:
+    machine = os.uname().machine.lower()
+    return "arm64" if machine in ("aarch64", "arm64") else "x86_64"
+
+
 def run(work: Path, *, repeats: int = 7, log: Callable[[str], None] = print) -> dict[str, Any]:
     os.environ.setdefault("AWS_ACCOUNT_ID_ENDPOINT_MODE", "disabled")
     for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
                         ("AWS_DEFAULT_REGION", "eu-south-1")):  # fmt: skip
         os.environ.setdefault(name, value)
     environments = function_environments()
-    log("  building the layer for arm64 (sizes) and for this machine (imports)")
-    arm = build(work / "arm64", arm64=True, log=log)
-    native = build(work / "native", arm64=False, log=log)
-    result: dict[str, Any] = {"sizes": sizes(arm, work / "zips"), "python": str(PYTHON)}
+    log("  building the layer as sam build does (the Makefile): for arm64 (sizes), for here")
+    shipped_arm = Package(made(work / "made-arm64", architecture="arm64", log=log), work)
+    source = build(work / "native", arm64=False, log=log)  # and the runtime's boto3
+    shipped = Package(
+        made(work / "made-native", architecture=machine_architecture(), log=log), source.runtime
+    )
+    result: dict[str, Any] = {"sizes": sizes(shipped_arm, work / "zips"), "python": str(PYTHON)}
     variants: dict[str, Any] = {}
-    log("  importing: as sam build ships it")
-    variants["as shipped"] = measure(native, environments, repeats)
-    compile_rotativa(native)
-    log("  importing: rotativa precompiled in the layer")
-    variants["precompiled"] = measure(native, environments, repeats)
+    log("  importing: rotativa as source (BuildMethod python3.11, before the Makefile)")
+    variants["source (before)"] = measure(source, environments, repeats)
+    log("  importing: the layer as shipped (the Makefile's bytecode)")
+    variants["as shipped"] = measure(shipped, environments, repeats)
     patches = sorted(PATCHES.glob("*.patch"))
-    if patches:  # without any, this variant would only measure "precompiled" again
+    if patches:  # without any, this variant would only measure "as shipped" again
         for patch in patches:
-            apply_patch(native, patch)
-        compile_rotativa(native)
+            apply_patch(source, patch)
+        compile_rotativa(source)
         log("  importing: precompiled, with the patches in benchmarks/patches/")
-        variants["precompiled + patches"] = measure(native, environments, repeats)
+        variants["precompiled + patches"] = measure(source, environments, repeats)
     result["variants"] = variants
     result["patches"] = [p.name for p in patches]
+    log("  each handler against its floor (import boto3 + its clients), as shipped: callgrind")
+    result["against_floor"] = against_floor(shipped, environments, repeats)
     return result

@@ -241,6 +241,12 @@ def table(results: dict[str, Any]) -> str:
                     for name, h in handlers.items()
                 )
                 add(f"   {'  + first call set-up':<24} {cells}")
+        floor = c.get("against_floor", {})
+        if floor:
+            add("   against the floor (import boto3 + the same clients), as shipped: "
+                "instructions ×, CPU ms ×")  # fmt: skip
+            add("   " + "  ".join(f"{name} ×{f['ratio']:.2f} (×{f['ratio_cpu_ms']:.2f})"
+                              for name, f in floor.items()))  # fmt: skip
         s = c["sizes"]
         add(f"   layer (arm64): {s['layer_unzipped_bytes'] / 1e6:.1f} MB unzipped, "
             f"{s['layer_zipped_bytes'] / 1e6:.1f} MB zipped; functions "

@@ -185,6 +185,12 @@ def test_the_built_layer_holds_bytecode_that_python_loads_without_the_source(
     package = artifacts / "python" / "rotativa"
     sources = sorted(package.rglob("*.py"))
     assert sources
+    # AND the templates were compiled to modules, from the templates the layer holds
+    from rotativa.rendering import precompile
+
+    compiled = package / "rendering" / "compiled"
+    assert precompile.is_current(compiled, package / "templates")
+    assert len(list(compiled.glob("tmpl_*.py"))) == len(list((package / "templates").glob("*.*")))
     tag = sys.implementation.cache_tag
     # THEN every module has its bytecode beside it, for the runtime's Python
     for source in sources:

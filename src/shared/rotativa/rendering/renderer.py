@@ -21,7 +21,7 @@ from functools import cache, cached_property, lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import BaseLoader, Environment, ModuleLoader, PackageLoader
 from markupsafe import Markup
 
 from rotativa.domain.article import (
@@ -231,15 +231,16 @@ def _html_plain(fragment: str) -> str:
 
 @cache
 def _environment() -> Environment:
-    return Environment(
-        loader=PackageLoader("rotativa", "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        auto_reload=False,
-    )
+    """The templates as the layer's build compiled them (`precompile`), when it did and
+    they are the templates beside them; else compiled from source here."""
+    from rotativa.rendering import precompile
+
+    loader: BaseLoader
+    if precompile.is_current(precompile.COMPILED):
+        loader = ModuleLoader(str(precompile.COMPILED))
+    else:
+        loader = PackageLoader("rotativa", "templates")
+    return Environment(loader=loader, **precompile.environment_options())
 
 
 class SiteRenderer:
