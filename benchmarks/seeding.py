@@ -35,7 +35,7 @@ from rotativa.adapters.buckets import CONTENT_HASH, content_hash
 from rotativa.adapters.memory import MemoryTable
 from rotativa.domain.records import (
     ArticleState,
-    RenderedBody,
+    KeptBody,
     StoredArticle,
     memberships,
     month_of,
@@ -72,7 +72,7 @@ def stored_articles(
                 received_at=published,
                 article=report.article,
                 first_published=published,
-                rendered_body=RenderedBody.of(report.article.body, report.body_html),  # as ingest
+                kept_body=KeptBody.of(report.article.body, report.body_html),  # as ingest
             )
         )
     return stored

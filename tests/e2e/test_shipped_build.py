@@ -108,7 +108,19 @@ def test_the_built_layer_holds_the_package_and_exactly_the_locked_distributions(
     (layer_id,) = of_type(SOURCE_TEMPLATE, "AWS::Serverless::LayerVersion")
     site = build / layer_id / "python"
     # THEN rotativa is there whole (templates and assets too), and no tool beside it
-    assert _files(site / "rotativa") == _files(ROOT / "src" / "shared" / "rotativa")
+    built = _files(site / "rotativa")
+    compiled = {f for f in built if f.startswith("rendering/compiled/")}
+    source = _files(ROOT / "src" / "shared" / "rotativa")
+    assert built - compiled == {f for f in source if not f.startswith("rendering/compiled/")}
+    # AND the templates compiled to modules, from the templates the layer holds (loaded by
+    # the renderer: tests/unit/test_precompiled_templates.py)
+    from rotativa.rendering import precompile
+
+    assert precompile.is_current(
+        site / "rotativa" / "rendering" / "compiled", site / "rotativa" / "templates"
+    )
+    templates = {f for f in built if f.startswith("templates/")}
+    assert len({f for f in compiled if f.endswith(".py")}) == len(templates)
     assert not (site / "rotativa_tools").exists()
     # AND the distributions are the lock's, at its versions (boto3 is Lambda's own)
     installed = {}

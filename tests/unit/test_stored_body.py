@@ -27,7 +27,7 @@ from rotativa.adapters.articles_table import (
 from rotativa.adapters.folder import FolderInbox, read_uploads
 from rotativa.adapters.memory import MemoryBucket, MemoryTable
 from rotativa.domain.markdown import BODY_FORMAT, render_body
-from rotativa.domain.records import RenderedBody, StoredArticle
+from rotativa.domain.records import KeptBody, StoredArticle
 from rotativa.domain.site import SiteSettings
 from rotativa.rendering import renderer as renderer_module
 from rotativa.services.rebuild import Rebuild, index_uploads, site_pages
@@ -64,7 +64,7 @@ def test_a_page_from_the_stored_html_is_the_page_rendered_from_the_markdown(
 ) -> None:
     pages = PageRenderer(settings, published, MemoryBucket(), RecordingInvalidations())
     for stored in _articles(published):
-        assert pages.article_page(stored) == pages.article_page(replace(stored, rendered_body=None))
+        assert pages.article_page(stored) == pages.article_page(replace(stored, kept_body=None))
 
 
 def test_a_rebuild_of_stored_articles_never_parses_a_body(
@@ -72,7 +72,7 @@ def test_a_rebuild_of_stored_articles_never_parses_a_body(
 ) -> None:
     bodies = {s.article.body for s in _articles(published) if s.article is not None}
     parsed: list[str] = []
-    original = renderer_module.rendered_body
+    original = renderer_module.kept_body
 
     def counted(text: str) -> str:
         if text in bodies:
@@ -80,7 +80,7 @@ def test_a_rebuild_of_stored_articles_never_parses_a_body(
         return original(text)
 
     original.cache_clear()
-    monkeypatch.setattr(renderer_module, "rendered_body", counted)
+    monkeypatch.setattr(renderer_module, "kept_body", counted)
     bucket = MemoryBucket()
     report = Rebuild(settings, published, bucket).run(site_pages(published, settings), NOW)
     assert report.pages > len(bodies)
@@ -130,10 +130,10 @@ def test_the_table_keeps_the_html_with_its_format_and_reads_no_other(
     assert item["body_format"] == BODY_FORMAT
     # An item written by another format of the renderer is read without its HTML
     assert stored_from_item({**item, "body_format": "0"}, settings) == replace(
-        stored, rendered_body=None
+        stored, kept_body=None
     )
     assert stored_from_item({**item, "body_format": None}, settings) == replace(
-        stored, rendered_body=None
+        stored, kept_body=None
     )
 
 
@@ -143,12 +143,10 @@ def test_html_that_would_outgrow_the_item_is_not_stored(
     stored = _articles(published)[0]
     assert stored.article is not None
     html = "<p>" + "x" * BODY_HTML_ITEM_LIMIT
-    huge = replace(
-        stored, key="articles/huge.md", rendered_body=RenderedBody.of(stored.article.body, html)
-    )
+    huge = replace(stored, key="articles/huge.md", kept_body=KeptBody.of(stored.article.body, html))
     table.commit(huge, release_path=None, seen=None)
     assert "body_html" not in _item(table, huge.key)
-    assert table.get(huge.key) == replace(huge, rendered_body=None)
+    assert table.get(huge.key) == replace(huge, kept_body=None)
 
 
 def test_kept_html_is_never_used_for_another_body(published: MemoryTable) -> None:

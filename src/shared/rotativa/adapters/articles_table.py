@@ -47,7 +47,7 @@ from rotativa.domain.records import (
     ArticleState,
     Commit,
     CommitOutcome,
-    RenderedBody,
+    KeptBody,
     StoredArticle,
 )
 from rotativa.domain.site import SiteSettings
@@ -100,8 +100,8 @@ def stored_from_item(item: Mapping[str, Any] | None, site: SiteSettings) -> Stor
         pictures=tuple(
             PictureRef.model_validate(ref) for ref in json.loads(str(item.get("pictures") or "[]"))
         ),
-        rendered_body=(
-            RenderedBody(str(item["body_html"]), str(item.get("body_digest", "")))
+        kept_body=(
+            KeptBody(str(item["body_html"]), str(item.get("body_digest", "")))
             if item.get("body_html") is not None and item.get("body_format") == BODY_FORMAT
             else None
         ),
@@ -110,7 +110,7 @@ def stored_from_item(item: Mapping[str, Any] | None, site: SiteSettings) -> Stor
 
 def _article_item(stored: StoredArticle) -> dict[str, Any]:
     item = _article_fields(stored)
-    kept = stored.rendered_body
+    kept = stored.kept_body
     if kept is not None and _size(item) + len(kept.html.encode()) <= BODY_HTML_ITEM_LIMIT:
         # else the page renders it
         item.update(body_html=kept.html, body_digest=kept.digest, body_format=BODY_FORMAT)

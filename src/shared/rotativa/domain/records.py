@@ -32,7 +32,7 @@ def body_digest(body: str) -> str:
 
 
 @dataclass(frozen=True)
-class RenderedBody:
+class KeptBody:
     """A body's sanitised HTML as validation made it, and the body it was made from: an
     article whose body is not that one (changed by any other path) renders its own."""
 
@@ -40,7 +40,7 @@ class RenderedBody:
     digest: str
 
     @classmethod
-    def of(cls, body: str, html: str) -> RenderedBody | None:
+    def of(cls, body: str, html: str) -> KeptBody | None:
         return cls(html, body_digest(body)) if html else None
 
 
@@ -61,12 +61,12 @@ class StoredArticle:
     # The body's sanitised HTML as validation rendered it (`domain.markdown.render_body`, of
     # BODY_FORMAT), so that a page or a rebuild never parses the Markdown again; None when
     # not kept (an older item, another format, or too large for the item): render it then.
-    rendered_body: RenderedBody | None = None
+    kept_body: KeptBody | None = None
 
     @property
     def body_html(self) -> str | None:
         """The kept HTML, when it was made from the body the article holds now."""
-        kept = self.rendered_body
+        kept = self.kept_body
         if kept is None or self.article is None or kept.digest != body_digest(self.article.body):
             return None
         return kept.html

@@ -216,7 +216,7 @@ def _from_root(href: str) -> str:
 
 
 @lru_cache(maxsize=BODY_CACHE_SIZE)
-def rendered_body(body: str) -> str:
+def kept_body(body: str) -> str:
     """`render_body(body).html`, remembered: a warm function re-renders the same articles
     again and again (each new article changes the related boxes of its neighbours), and
     the Markdown is most of an article page's cost. Pure, so a cache cannot go stale."""
@@ -301,7 +301,7 @@ class SiteRenderer:
         )
         body = page_body(
             self._sized_body(
-                rendered_body(article.body) if body_html is None else body_html, pictures, here
+                kept_body(article.body) if body_html is None else body_html, pictures, here
             ),
             self.links,
             at=here,
@@ -910,7 +910,7 @@ class SiteRenderer:
 
     def _note_html(self, text: str, here: str) -> Markup:
         """A correction's or an update's Markdown, sanitised and linked as the body is."""
-        return Markup(page_body(rendered_body(text), self.links, at=here))
+        return Markup(page_body(kept_body(text), self.links, at=here))
 
     def _correction_label(self, correction: Correction) -> str:
         """`Correzione del 03 Mag. 2024 alle 09:15`."""
@@ -974,7 +974,7 @@ class SiteRenderer:
     def _note_plain(text: str) -> str:
         """A correction's or an update's Markdown as plain text: what a feed or JSON-LD
         carries of it, from the HTML the page shows (shortcodes and all rendered)."""
-        return _html_plain(rendered_body(text))
+        return _html_plain(kept_body(text))
 
     def _byline(self, authors: Sequence[str], here: str) -> tuple[Link, ...]:
         """`di Chiara Colombo e Marco Brambilla` in pieces: each name links to its author's

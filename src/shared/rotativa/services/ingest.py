@@ -27,7 +27,7 @@ from rotativa.domain.inbox import (
 from rotativa.domain.messages import Language
 from rotativa.domain.pictures import MEDIA_PREFIX
 from rotativa.domain.problems import Problem, Severity, error, warning
-from rotativa.domain.records import ArticleState, CommitOutcome, RenderedBody, StoredArticle
+from rotativa.domain.records import ArticleState, CommitOutcome, KeptBody, StoredArticle
 from rotativa.domain.schedules import lifecycle_state
 from rotativa.domain.site import SiteSettings
 from rotativa.domain.text import shorten, visible
@@ -214,7 +214,7 @@ class Ingest:
             if changed and was_public
             else (before.updated if before else None),
             pictures=pictures,
-            rendered_body=RenderedBody.of(article.body, report.body_html),  # none: rendered later
+            kept_body=KeptBody.of(article.body, report.body_html),  # none: rendered later
         )
         release = before.path if before is not None and before.path != article.path else None
         commit = self.ledger.commit(
