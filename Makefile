@@ -102,9 +102,11 @@ soak: $(STAMP)  ## the reliability properties at length: >= 1,000 examples, ever
 # Benchmarks (docs/benchmarks.md): measurements, not tests; never part of `make test`.
 HUGO ?= hugo
 
-bench-tools: $(STAMP)  ## what the benchmarks need besides the lock (matplotlib is in it): Debian's hugo
+bench-tools: $(STAMP)  ## what the benchmarks need besides the lock (matplotlib is in it): Debian's hugo, valgrind
 	@command -v $(HUGO) >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq hugo; }
+	@command -v valgrind >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq valgrind; }
 
 bench: bench-tools  ## publish cost, burst, rebuild vs Hugo, cold starts, memory, worst inputs (~1 hour)
 	$(BIN)/python benchmarks/render_pages.py
