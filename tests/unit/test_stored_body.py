@@ -159,3 +159,36 @@ def test_kept_html_is_never_used_for_another_body(published: MemoryTable) -> Non
     changed = replace(stored, article=edited)  # the old kept HTML carried along
     assert changed.body_html is None
     assert replace(stored, article=None).body_html is None
+
+
+def test_ingest_finds_a_bodys_pictures_in_validations_html(
+    settings: SiteSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The picture desk asks which pictures a body shows, several times per upload: from
+    the HTML validation made, never by rendering the body again."""
+    from rotativa.adapters.folder import FolderSiteMedia
+    from rotativa.domain.pictures import body_pictures
+    from rotativa.services import picture_desk
+
+    rendered: list[str] = []
+    original = render_body
+
+    def counted(body: str) -> Any:
+        rendered.append(body)
+        return original(body)
+
+    monkeypatch.setattr("rotativa.services.picture_desk.render_body", counted)
+    monkeypatch.setattr(picture_desk, "_body_pictures_of", {})
+    table = MemoryTable()
+    uploads = read_uploads(SAMPLES)
+    inbox = FolderInbox(uploads)
+    media = FolderSiteMedia(inbox, MemoryBucket())
+    index_uploads(settings, table, inbox, uploads, NOW, media=media)
+    assert len(picture_desk._body_pictures_of) >= len(_articles(table))
+    assert rendered == []
+    # AND the pictures found are those of the body rendered there and then
+    for stored in _articles(table):
+        assert stored.article is not None
+        html = render_body(stored.article.body).html
+        found = picture_desk._body_pictures(stored.article.body)
+        assert found == body_pictures(html)

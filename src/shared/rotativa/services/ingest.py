@@ -33,7 +33,7 @@ from rotativa.domain.site import SiteSettings
 from rotativa.domain.text import shorten, visible
 from rotativa.domain.twins import TWIN_WINNER, name_address, twin_of
 from rotativa.services.media import refused_media
-from rotativa.services.picture_desk import pictures_shown
+from rotativa.services.picture_desk import pictures_shown, remember_body
 from rotativa.services.ports import ArticleLedger, Inbox, SiteMedia, Telemetry
 from rotativa.services.validation import ValidationReport, validate_upload
 
@@ -179,6 +179,8 @@ class Ingest:
         if report.article is None:
             return self._reject(event, report.problems)
         article = report.article
+        if report.body_html:  # validation's HTML is of this body (`_validate`)
+            remember_body(article.body, report.body_html)
         twin = twin_of(event.key)
         if twin is not None and twin.endswith(TWIN_WINNER) and self.inbox.exists(twin):
             # `x.md` and `x.json` are one name: the Markdown file wins, whichever came first.

@@ -24,7 +24,6 @@ file).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from rotativa.domain.article import Article
@@ -62,11 +61,27 @@ def pictures_shown(article: Article) -> dict[str, Focus]:
     return shown
 
 
-@lru_cache(maxsize=256)
+_REMEMBERED = 256  # bodies whose pictures are kept (one ingest asks several times)
+_body_pictures_of: dict[str, tuple[str, ...]] = {}
+
+
 def _body_pictures(body: str) -> tuple[str, ...]:
     """The media keys of the pictures a body shows, in order; remembered, as one ingest
     asks it of the same body several times (uses, forgetting, the refresh)."""
-    return body_pictures(render_body(body).html)
+    found = _body_pictures_of.get(body)
+    if found is None:
+        found = remember_body(body, render_body(body).html)
+    return found
+
+
+def remember_body(body: str, html: str) -> tuple[str, ...]:
+    """Keep the pictures of `body`, whose sanitised HTML is `html` (validation's, which
+    ingest hands on: the body is not rendered a second time to find its pictures)."""
+    found = body_pictures(html)
+    if len(_body_pictures_of) >= _REMEMBERED:
+        del _body_pictures_of[next(iter(_body_pictures_of))]  # the oldest
+    _body_pictures_of[body] = found
+    return found
 
 
 @dataclass(frozen=True)
